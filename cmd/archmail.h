@@ -1,0 +1,98 @@
+/*
+ * The archmail command layer: option parsing, messages, exit codes.
+ *
+ * How to add a command:
+ *  1. Write int cmd_NAME(struct am_cli *cli, int argc, char *argv[]) in
+ *     cmd/cmd_NAME.c: parse options into a local struct, call the library,
+ *     and return cli_fail(cli, &err) on error.  Keep the logic in lib/.
+ *  2. Add it, with its usage text, to the table in cmd/main.c
+ *     (alphabetical), and to CMakeLists.txt.
+ *  3. Write man/archmail-NAME.8 whose SYNOPSIS matches the usage text, and
+ *     add the command to tests/cli/commands.sh's expectations if needed.
+ */
+#ifndef ARCHMAIL_CLI_H
+#define ARCHMAIL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "am_conf.h"
+#include "am_error.h"
+#include "am_json.h"
+
+#define CLI_MAX_WARNINGS 1000
+
+struct am_cli;
+
+struct cli_command {
+	const char *name;
+	int (*fn)(struct am_cli *cli, int argc, char *argv[]);
+	const char *usage;	/* everything after "usage: " */
+	const char *summary;
+	unsigned int flags;
+};
+
+/* Postfix-compatible exit codes (0/1) instead of sysexits. */
+#define CLI_POSTFIX_EXIT 0x1
+
+struct am_cli {
+	const char *progname;	/* "archmail", or "postmap" etc. as linked */
+	const struct cli_command *command;
+	const char *root;	/* "/" unless --root */
+	const char *config_path;
+	bool json;
+	int verbose;		/* -1 quiet, 0 normal, 1+ verbose */
+	int lock_timeout_ms;
+	struct am_conf conf;
+	/* warnings so far, for --json */
+	char **warnings;
+	size_t nwarnings;
+	size_t warning_count;	/* all warnings, JSON or not */
+	/* a temporary file to remove when a signal ends the process */
+	char *cleanup_path;
+};
+
+extern const struct cli_command cli_commands[];
+extern const size_t cli_ncommands;
+
+const struct cli_command *cli_find_command(const char *name);
+
+/* "NAME: warning: FILE, line N: text" on stderr, and kept for --json. */
+void cli_warn(struct am_cli *cli, const struct am_error *warning);
+void cli_warnf(struct am_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void cli_info(struct am_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Warning callback for the library. */
+void cli_warn_cb(void *ctx, const struct am_error *warning);
+
+/*
+ * Report err as "NAME: fatal: ..." (or a JSON failure object) and return
+ * the exit status for it.
+ */
+int cli_fail(struct am_cli *cli, const struct am_error *err);
+/* Usage error: message, usage line, status 64 (1 for Postfix's tools). */
+int cli_usage_error(struct am_cli *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* --help: usage on stdout, status 0. */
+int cli_help(struct am_cli *cli);
+
+/* Start a JSON result with the common keys; finish and print it. */
+void cli_json_begin(struct am_cli *cli, struct am_json *j, bool ok);
+int cli_json_end(struct am_cli *cli, struct am_json *j);
+
+/* ROOT-prefixed path of a file archmail finds by itself (caller frees). */
+char *cli_root_path(const struct am_cli *cli, const char *path);
+/* Postfix's configuration directory: -c, $MAIL_CONFIG, ROOT/etc/postfix */
+char *cli_postfix_config_dir(const struct am_cli *cli, const char *option);
+
+/* Remove cli->cleanup_path if SIGINT/SIGTERM/SIGHUP arrives. */
+void cli_set_cleanup(struct am_cli *cli, const char *path);
+void cli_clear_cleanup(struct am_cli *cli);
+
+int cmd_help(struct am_cli *cli, int argc, char *argv[]);
+int cmd_newaliases(struct am_cli *cli, int argc, char *argv[]);
+int cmd_postalias(struct am_cli *cli, int argc, char *argv[]);
+int cmd_postmap(struct am_cli *cli, int argc, char *argv[]);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * Messages, JSON results, exit statuses and paths shared by all commands.
+ */
+#include "archmail.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "am_utf8.h"
+
+/* The signal handler may only look at these. */
+static char cleanup_path[4096];
+static volatile sig_atomic_t cleanup_armed;
+
+/* Control characters and broken UTF-8 become '?', as in Postfix's logs. */
+static void
+print_sanitized(FILE *fp, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
+
+	while (*p != '\0') {
+		if (*p < 0x20 || *p == 0x7f) {
+			fputc('?', fp);
+			p++;
+		} else if (*p < 0x80) {
+			fputc(*p++, fp);
+		} else if ((n = am_utf8_seqlen(p, strlen((const char *)p)))
+		    > 0) {
+			fwrite(p, 1, n, fp);
+			p += n;
+		} else {
+			fputc('?', fp);
+			p++;
+		}
+	}
+}
+
+static void
+keep_warning(struct am_cli *cli, const char *text)
+{
+	char **w;
+
+	if (!cli->json || cli->nwarnings >= CLI_MAX_WARNINGS)
+		return;
+	if ((w = realloc(cli->warnings, (cli->nwarnings + 1) *
+	    sizeof(*w))) == NULL)
+		return;
+	cli->warnings = w;
+	if ((w[cli->nwarnings] = strdup(text)) != NULL)
+		cli->nwarnings++;
+}
+
+void
+cli_warn(struct am_cli *cli, const struct am_error *warning)
+{
+	char text[2300];
+
+	am_error_format(warning, text, sizeof(text));
+	cli->warning_count++;
+	keep_warning(cli, text);
+	if (cli->verbose < 0)
+		return;
+	fprintf(stderr, "%s: warning: ", cli->progname);
+	print_sanitized(stderr, text);
+	fputc('\n', stderr);
+}
+
+void
+cli_warn_cb(void *ctx, const struct am_error *warning)
+{
+	cli_warn(ctx, warning);
+}
+
+void
+cli_warnf(struct am_cli *cli, const char *fmt, ...)
+{
+	struct am_error w;
+	va_list ap;
+
+	am_error_clear(&w);
+	va_start(ap, fmt);
+	vsnprintf(w.message, sizeof(w.message), fmt, ap);
+	va_end(ap);
+	cli_warn(cli, &w);
+}
+
+void
+cli_info(struct am_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->verbose < 1)
+		return;
+	fprintf(stderr, "%s: ", cli->progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int
+exit_status(const struct am_cli *cli, enum am_errcode code)
+{
+	if (cli->command != NULL && (cli->command->flags & CLI_POSTFIX_EXIT))
+		return 1;
+	return am_error_exit_status(code);
+}
+
+void
+cli_json_begin(struct am_cli *cli, struct am_json *j, bool ok)
+{
+	am_json_init(j);
+	am_json_object_begin(j, NULL);
+	am_json_bool(j, "ok", ok);
+	am_json_string(j, "command",
+	    cli->command ? cli->command->name : "archmail");
+}
+
+int
+cli_json_end(struct am_cli *cli, struct am_json *j)
+{
+	size_t i;
+	int rc = 0;
+
+	am_json_array_begin(j, "warnings");
+	for (i = 0; i < cli->nwarnings; i++)
+		am_json_string(j, NULL, cli->warnings[i]);
+	am_json_array_end(j);
+	am_json_object_end(j);
+	if (am_json_finish(j) < 0) {
+		fprintf(stderr, "%s: fatal: cannot build JSON output\n",
+		    cli->progname);
+		rc = -1;
+	} else {
+		fwrite(j->out.data, 1, j->out.len, stdout);
+	}
+	am_json_free(j);
+	return rc;
+}
+
+int
+cli_fail(struct am_cli *cli, const struct am_error *err)
+{
+	struct am_json j;
+	char text[2300];
+
+	am_error_format(err, text, sizeof(text));
+	fprintf(stderr, "%s: fatal: ", cli->progname);
+	print_sanitized(stderr, text);
+	fputc('\n', stderr);
+	if (cli->json) {
+		cli_json_begin(cli, &j, false);
+		am_json_object_begin(&j, "error");
+		am_json_string(&j, "code", am_error_code_name(err->code));
+		am_json_string(&j, "message", err->message);
+		if (err->file[0] != '\0')
+			am_json_string(&j, "file", err->file);
+		if (err->line > 0)
+			am_json_int(&j, "line", err->line);
+		am_json_object_end(&j);
+		(void)cli_json_end(cli, &j);
+	}
+	return exit_status(cli, err->code);
+}
+
+int
+cli_usage_error(struct am_cli *cli, const char *fmt, ...)
+{
+	struct am_error err;
+	va_list ap;
+
+	am_error_clear(&err);
+	err.code = AM_E_USAGE;
+	va_start(ap, fmt);
+	vsnprintf(err.message, sizeof(err.message), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: %s\n", cli->progname, err.message);
+	if (cli->command != NULL)
+		fprintf(stderr, "usage: %s\n", cli->command->usage);
+	if (cli->json) {
+		struct am_json j;
+
+		cli_json_begin(cli, &j, false);
+		am_json_object_begin(&j, "error");
+		am_json_string(&j, "code", "USAGE");
+		am_json_string(&j, "message", err.message);
+		am_json_object_end(&j);
+		(void)cli_json_end(cli, &j);
+	}
+	return exit_status(cli, AM_E_USAGE);
+}
+
+int
+cli_help(struct am_cli *cli)
+{
+	printf("usage: %s\n", cli->command->usage);
+	if (cli->command->summary != NULL)
+		printf("\n%s\n", cli->command->summary);
+	return 0;
+}
+
+char *
+cli_root_path(const struct am_cli *cli, const char *path)
+{
+	char *res = NULL;
+	size_t rlen;
+
+	if (cli->root == NULL || strcmp(cli->root, "/") == 0 ||
+	    path[0] != '/')
+		return strdup(path);
+	rlen = strlen(cli->root);
+	while (rlen > 1 && cli->root[rlen - 1] == '/')
+		rlen--;
+	if (asprintf(&res, "%.*s%s", (int)rlen, cli->root, path) < 0)
+		return NULL;
+	return res;
+}
+
+char *
+cli_postfix_config_dir(const struct am_cli *cli, const char *option)
+{
+	const char *env;
+
+	if (option != NULL)
+		return strdup(option);
+	if ((env = getenv("MAIL_CONFIG")) != NULL && *env != '\0')
+		return strdup(env);
+	return cli_root_path(cli,
+	    am_conf_get(&cli->conf, AM_CONF_POSTFIX_CONFIG_DIR));
+}
+
+static void
+on_signal(int sig)
+{
+	if (cleanup_armed)
+		(void)unlink(cleanup_path);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void
+cli_set_cleanup(struct am_cli *cli, const char *path)
+{
+	struct sigaction sa;
+
+	(void)cli;
+	cleanup_armed = 0;
+	snprintf(cleanup_path, sizeof(cleanup_path), "%s", path);
+	cleanup_armed = 1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void
+cli_clear_cleanup(struct am_cli *cli)
+{
+	(void)cli;
+	cleanup_armed = 0;
+}

@@ -1,0 +1,311 @@
+/*
+ * archmail postmap / postalias: Postfix's options, then build, query,
+ * dump or delete.  Builds are here; the rest is in postmap_query.c.
+ */
+#include "postmap.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "am_mapfile.h"
+#include "am_table.h"
+
+int
+postmap_load_postconf(struct am_cli *cli, struct postmap_opts *o)
+{
+	struct am_postconf pc;
+	struct am_error err;
+	char host[256] = "localhost";
+	char *dir;
+	int rc;
+
+	am_error_clear(&err);
+	if ((dir = cli_postfix_config_dir(cli, o->config_dir)) == NULL) {
+		am_error_set(&err, AM_E_NOMEM, "out of memory");
+		return cli_fail(cli, &err);
+	}
+	(void)gethostname(host, sizeof(host) - 1);
+	rc = am_postconf_load(&pc, dir, host, &err);
+	free(dir);
+	if (rc < 0)
+		return cli_fail(cli, &err);
+	o->utf8 = am_postconf_bool(&pc, "smtputf8_enable", true);
+	o->default_type = am_postconf_get(&pc, "default_database_type");
+	o->myhostname = am_postconf_get(&pc, "myhostname");
+	o->alias_database = am_postconf_get(&pc, "alias_database");
+	am_postconf_free(&pc);
+	if (o->default_type == NULL || o->myhostname == NULL ||
+	    o->alias_database == NULL) {
+		am_error_set(&err, AM_E_NOMEM, "out of memory");
+		return cli_fail(cli, &err);
+	}
+	return 0;
+}
+
+void
+postmap_opts_free(struct postmap_opts *o)
+{
+	free(o->default_type);
+	free(o->myhostname);
+	free(o->alias_database);
+}
+
+static void
+temp_created(const char *path, void *arg)
+{
+	cli_set_cleanup(arg, path);
+}
+
+static void
+compile_opts(struct am_cli *cli, const struct postmap_opts *o,
+    struct am_compile_opts *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->kind = o->alias ? AM_MAP_ALIASES : AM_MAP_POSTMAP;
+	c->fold = o->fold;
+	c->utf8 = o->utf8 && !o->no_utf8;
+	c->nul = o->nul != 'n';
+	c->dup = o->dup;
+	c->strict = o->strict;
+	c->rhs_is_file = o->rhs_is_file;
+	c->alias_extras = o->alias;
+	c->myhostname = o->myhostname;
+	c->now = time(NULL);
+	c->warn = cli_warn_cb;
+	c->warn_ctx = cli;
+}
+
+/*
+ * postmap -i: records from stdin go into the live table in one
+ * transaction, in the NUL form the table already uses (Postfix would mix
+ * forms and make records unreachable).  A missing table is created.
+ */
+static int
+incremental(struct am_cli *cli, struct postmap_opts *o,
+    const struct am_map_spec *spec, const struct am_source *input,
+    size_t *changed, struct am_error *err)
+{
+	struct am_compile_opts co;
+	struct am_table_write_opts wo;
+	struct am_records rs;
+	struct am_source src;
+	struct am_table *t = NULL;
+	struct am_error w;
+	bool nul, empty;
+	size_t i;
+	int put, rc = -1;
+
+	memset(&src, 0, sizeof(src));
+	am_records_init(&rs);
+	compile_opts(cli, o, &co);
+	if (access(spec->db_path, F_OK) == 0) {
+		if (am_table_open(&t, spec->db_path, AM_TABLE_RDWR,
+		    cli->lock_timeout_ms, err) < 0)
+			goto out;
+		if (o->nul == 0) {
+			if (am_table_detect_nul(t, &nul, &empty, err) < 0)
+				goto out;
+			co.nul = empty ? true : nul;
+		}
+	}
+	if (am_source_from_text(&src, "stdin", input->data, input->len,
+	    err) < 0 || am_compile_source(&rs, &src, &co, err) < 0)
+		goto out;
+	if (t == NULL) {
+		memset(&wo, 0, sizeof(wo));
+		wo.mode = 0644;
+		wo.lock_timeout_ms = cli->lock_timeout_ms;
+		wo.temp_created = temp_created;
+		wo.temp_arg = cli;
+		rc = am_table_write(spec->db_path, rs.rec, rs.count, &wo, err);
+		cli_clear_cleanup(cli);
+		*changed = rs.count;
+		goto out;
+	}
+	if (am_table_update_begin(t, err) < 0)
+		goto out;
+	for (i = 0; i < rs.count; i++) {
+		put = am_table_update_put(t, &rs.rec[i],
+		    o->dup == AM_DUP_REPLACE ||
+		    rs.rec[i].line >= AM_RECORD_EXTRA_LINE, err);
+		if (put < 0) {
+			am_table_update_abort(t);
+			goto out;
+		}
+		if (put == 0 && o->dup == AM_DUP_WARN) {
+			am_error_clear(&w);
+			am_error_set_at(&w, AM_E_PARSE, "stdin", rs.rec[i].line,
+			    "duplicate entry: \"%s\" is already in %s",
+			    rs.rec[i].key, spec->name);
+			cli_warn(cli, &w);
+		}
+		*changed += (size_t)put;
+	}
+	if (o->strict && cli->warning_count > 0) {
+		am_table_update_abort(t);
+		am_error_set(err, AM_E_PARSE, "warnings with --strict: %s "
+		    "not changed", spec->name);
+		goto out;
+	}
+	rc = am_table_update_commit(t, err);
+out:
+	am_table_close(t);
+	am_records_free(&rs);
+	am_source_close(&src);
+	return rc;
+}
+
+int
+postmap_build(struct am_cli *cli, struct postmap_opts *o, int nfiles,
+    char *files[])
+{
+	struct am_map_build_opts bo;
+	struct am_map_spec spec;
+	struct am_source input;
+	struct am_error err;
+	struct am_json j;
+	size_t count = 0;
+	int i, status = 0;
+
+	am_error_clear(&err);
+	memset(&input, 0, sizeof(input));
+	memset(&bo, 0, sizeof(bo));
+	compile_opts(cli, o, &bo.compile);
+	bo.mode_0644 = o->mode_0644;
+	bo.as_source_owner = !o->keep_owner;
+	bo.lock_timeout_ms = cli->lock_timeout_ms;
+	bo.temp_created = temp_created;
+	bo.temp_arg = cli;
+	if (o->incremental &&
+	    am_source_read_fd(&input, STDIN_FILENO, "stdin", &err) < 0)
+		return cli_fail(cli, &err);
+	if (cli->json) {
+		cli_json_begin(cli, &j, true);
+		am_json_bool(&j, "changed", true);
+		am_json_array_begin(&j, "files");
+	}
+	for (i = 0; i < nfiles; i++) {
+		count = 0;
+		if (am_map_spec_parse(&spec, files[i], o->default_type,
+		    &err) < 0)
+			goto fail;
+		if (o->incremental)
+			status = incremental(cli, o, &spec, &input, &count,
+			    &err);
+		else
+			status = am_map_build(&spec, &bo, &count, &err);
+		cli_clear_cleanup(cli);
+		if (status < 0) {
+			am_map_spec_free(&spec);
+			goto fail;
+		}
+		cli_info(cli, "database %s: %zu records %s", spec.name, count,
+		    o->incremental ? "added or replaced" : "written");
+		if (cli->json) {
+			am_json_object_begin(&j, NULL);
+			am_json_string(&j, "path", spec.db_path);
+			am_json_bool(&j, "changed", true);
+			am_json_int(&j, "records", (long long)count);
+			am_json_object_end(&j);
+		}
+		am_map_spec_free(&spec);
+	}
+	am_source_close(&input);
+	if (cli->json) {
+		am_json_array_end(&j);
+		return cli_json_end(cli, &j) < 0 ? 1 : 0;
+	}
+	return 0;
+fail:
+	am_source_close(&input);
+	if (cli->json)
+		am_json_free(&j);
+	return cli_fail(cli, &err);
+}
+
+static int
+run(struct am_cli *cli, int argc, char *argv[], bool alias)
+{
+	static const struct option longopts[] = {
+		{ "strict", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct postmap_opts o;
+	int c, status;
+
+	memset(&o, 0, sizeof(o));
+	o.alias = alias;
+	o.fold = true;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, alias ? ":Nc:d:fimnopq:rsuvw" :
+	    ":FNc:d:fimnopq:rsuvw", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'F': o.rhs_is_file = true; break;
+		case 'N': case 'n': o.nul = c; break;
+		case 'c': o.config_dir = optarg; break;
+		case 'd': case 'q': case 's':
+			if (o.mode != 0)
+				return cli_usage_error(cli,
+				    "specify only one of -s or -q or -d");
+			o.mode = c;
+			o.key = c == 's' ? NULL : optarg;
+			break;
+		case 'f': o.fold = false; break;
+		case 'i': o.incremental = true; break;
+		case 'o': o.keep_owner = true; break;
+		case 'p': o.mode_0644 = true; break;
+		case 'r': o.dup = AM_DUP_REPLACE; break;
+		case 'u': o.no_utf8 = true; break;
+		case 'v': cli->verbose++; break;
+		case 'w': o.dup = AM_DUP_IGNORE; break;
+		case 'S': o.strict = true; break;
+		case 'H': return cli_help(cli);
+		case ':':
+			return cli_usage_error(cli,
+			    "option requires an argument -- '%c'", optopt);
+		default:
+			if (optopt != 0)
+				return cli_usage_error(cli,
+				    "invalid option -- '%c'", optopt);
+			return cli_usage_error(cli, "invalid option \"%s\"",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(cli, "missing [type:]file argument");
+	if ((status = postmap_load_postconf(cli, &o)) != 0)
+		return status;
+	switch (o.mode) {
+	case 'q':
+		status = postmap_query(cli, &o, argc - optind, argv + optind);
+		break;
+	case 's':
+		status = postmap_dump(cli, &o, argc - optind, argv + optind);
+		break;
+	case 'd':
+		status = postmap_delete(cli, &o, argc - optind, argv + optind);
+		break;
+	default:
+		status = postmap_build(cli, &o, argc - optind, argv + optind);
+		break;
+	}
+	postmap_opts_free(&o);
+	return status;
+}
+
+int
+cmd_postmap(struct am_cli *cli, int argc, char *argv[])
+{
+	return run(cli, argc, argv, false);
+}
+
+int
+cmd_postalias(struct am_cli *cli, int argc, char *argv[])
+{
+	return run(cli, argc, argv, true);
+}

@@ -1,0 +1,367 @@
+#include "am_atomic.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+int
+am_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void
+atomic_reset(struct am_atomic *af)
+{
+	memset(af, 0, sizeof(*af));
+	af->dirfd = -1;
+	af->fd = -1;
+	af->mode = 0600;
+}
+
+/* Split path into a directory (opened) and a last component. */
+static int
+open_parent(struct am_atomic *af, const char *path, struct am_error *err)
+{
+	char *copy1 = NULL, *copy2 = NULL;
+	const char *dir, *base;
+	int rc = -1;
+
+	if ((copy1 = strdup(path)) == NULL || (copy2 = strdup(path)) == NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	dir = dirname(copy1);
+	base = basename(copy2);
+	if (*base == '\0' || strcmp(base, "/") == 0 ||
+	    strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		am_error_set(err, AM_E_CANTCREAT, "bad file name \"%s\"",
+		    path);
+		goto out;
+	}
+	af->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (af->dirfd < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno) ==
+		    AM_E_NOINPUT ? AM_E_CANTCREAT :
+		    am_error_code_from_errno(errno), errno, "open directory %s",
+		    dir);
+		goto out;
+	}
+	if ((af->target_name = strdup(base)) == NULL ||
+	    (af->target_path = strdup(path)) == NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(copy1);
+	free(copy2);
+	return rc;
+}
+
+int
+am_atomic_begin(struct am_atomic *af, const char *target_path,
+    struct am_error *err)
+{
+	unsigned int rnd;
+	size_t dirlen;
+	int attempt;
+
+	atomic_reset(af);
+	if (open_parent(af, target_path, err) < 0)
+		goto bad;
+	for (attempt = 0; attempt < 100; attempt++) {
+		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
+			rnd = (unsigned int)time(NULL) ^ (unsigned int)attempt;
+		free(af->tmp_name);
+		if (asprintf(&af->tmp_name, "%s.tmp.%ld.%08x",
+		    af->target_name, (long)getpid(), rnd) < 0) {
+			af->tmp_name = NULL;
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto bad;
+		}
+		af->fd = openat(af->dirfd, af->tmp_name, O_RDWR | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (af->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (af->fd < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno) ==
+		    AM_E_PERM ? AM_E_PERM : AM_E_CANTCREAT, errno,
+		    "create temporary file for %s", target_path);
+		free(af->tmp_name);
+		af->tmp_name = NULL;
+		goto bad;
+	}
+	/* The directory part as given, so relative paths stay relative. */
+	dirlen = strlen(target_path) - strlen(af->target_name);
+	if (asprintf(&af->tmp_path, "%.*s%s", (int)dirlen, target_path,
+	    af->tmp_name) < 0) {
+		af->tmp_path = NULL;
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto bad;
+	}
+	return 0;
+bad:
+	am_atomic_abort(af);
+	return -1;
+}
+
+int
+am_atomic_write(struct am_atomic *af, const void *buf, size_t len,
+    struct am_error *err)
+{
+	if (am_write_all(af->fd, buf, len) < 0)
+		return am_error_set_errno(err, AM_E_IO, errno, "write %s",
+		    af->tmp_path);
+	return 0;
+}
+
+int
+am_atomic_commit(struct am_atomic *af, struct am_error *err)
+{
+	int fd;
+
+	if (af->set_owner && fchown(af->fd, af->uid, af->gid) < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno), errno,
+		    "set owner of %s", af->tmp_path);
+		goto bad;
+	}
+	/* After fchown, which may clear set-id bits. */
+	if (fchmod(af->fd, af->mode) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "set mode of %s",
+		    af->tmp_path);
+		goto bad;
+	}
+	if (fsync(af->fd) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "fsync %s",
+		    af->tmp_path);
+		goto bad;
+	}
+	fd = af->fd;
+	af->fd = -1;
+	if (close(fd) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "close %s",
+		    af->tmp_path);
+		goto bad;
+	}
+	if (renameat(af->dirfd, af->tmp_name, af->dirfd,
+	    af->target_name) < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno) ==
+		    AM_E_PERM ? AM_E_PERM : AM_E_CANTCREAT, errno,
+		    "rename %s to %s", af->tmp_path, af->target_path);
+		goto bad;
+	}
+	free(af->tmp_name);
+	af->tmp_name = NULL;	/* nothing left to remove */
+	/* The rename is durable only once the directory is. */
+	if (fsync(af->dirfd) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "fsync directory of %s",
+		    af->target_path);
+		am_atomic_abort(af);
+		return -1;
+	}
+	am_atomic_abort(af);
+	return 0;
+bad:
+	am_atomic_abort(af);
+	return -1;
+}
+
+void
+am_atomic_abort(struct am_atomic *af)
+{
+	if (af == NULL)
+		return;
+	if (af->fd >= 0)
+		close(af->fd);
+	if (af->tmp_name != NULL && af->dirfd >= 0)
+		(void)unlinkat(af->dirfd, af->tmp_name, 0);
+	if (af->dirfd >= 0)
+		close(af->dirfd);
+	free(af->target_path);
+	free(af->target_name);
+	free(af->tmp_name);
+	free(af->tmp_path);
+	atomic_reset(af);
+}
+
+int
+am_atomic_write_file(const char *path, const void *buf, size_t len,
+    mode_t mode, bool set_owner, uid_t uid, gid_t gid, struct am_error *err)
+{
+	struct am_atomic af;
+
+	if (am_atomic_begin(&af, path, err) < 0)
+		return -1;
+	af.mode = mode;
+	af.set_owner = set_owner;
+	af.uid = uid;
+	af.gid = gid;
+	if (am_atomic_write(&af, buf, len, err) < 0) {
+		am_atomic_abort(&af);
+		return -1;
+	}
+	return am_atomic_commit(&af, err);
+}
+
+void
+am_atomic_remove_stale(const char *target_path)
+{
+	struct am_atomic af;
+	struct dirent *de;
+	struct am_error err;
+	size_t nlen;
+	DIR *d;
+	char *end;
+	long pid;
+	int fd;
+
+	atomic_reset(&af);
+	if (open_parent(&af, target_path, &err) < 0)
+		goto out;
+	if ((fd = dup(af.dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	nlen = strlen(af.target_name);
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, af.target_name, nlen) != 0 ||
+		    strncmp(de->d_name + nlen, ".tmp.", 5) != 0)
+			continue;
+		pid = strtol(de->d_name + nlen + 5, &end, 10);
+		if (pid <= 0 || *end != '.')
+			continue;
+		/* Only files of processes that are gone. */
+		if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		(void)unlinkat(af.dirfd, de->d_name, 0);
+	}
+	closedir(d);
+out:
+	am_atomic_abort(&af);
+}
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+int
+am_lock_fcntl(int fd, short type, int timeout_ms, const char *what,
+    struct am_error *err)
+{
+	struct flock fl;
+	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int delay = 1;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	for (;;) {
+		if (fcntl(fd, timeout_ms < 0 ? F_SETLKW : F_SETLK, &fl) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EACCES)
+			return am_error_set_errno(err, AM_E_IO, errno,
+			    "lock %s", what);
+		if (now_ms() >= deadline)
+			return am_error_set(err, AM_E_LOCK_BUSY,
+			    "lock %s: held by another process for more than "
+			    "%d seconds", what, timeout_ms / 1000);
+		sleep_ms(delay);
+		if (delay < 100)
+			delay *= 2;
+	}
+}
+
+int
+am_lock_path(const char *path, int timeout_ms, int *lockfd,
+    struct am_error *err)
+{
+	char *lockname = NULL;
+	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int fd = -1, delay = 1;
+
+	*lockfd = -1;
+	if (asprintf(&lockname, "%s.lock", path) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	fd = open(lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno), errno,
+		    "open lock file %s", lockname);
+		free(lockname);
+		return -1;
+	}
+	for (;;) {
+		if (flock(fd, LOCK_EX | (timeout_ms < 0 ? 0 : LOCK_NB)) == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK || now_ms() >= deadline) {
+			am_error_set(err, AM_E_LOCK_BUSY,
+			    "lock %s: held by another process for more than "
+			    "%d seconds", lockname, timeout_ms / 1000);
+			close(fd);
+			free(lockname);
+			return -1;
+		}
+		sleep_ms(delay);
+		if (delay < 100)
+			delay *= 2;
+	}
+	free(lockname);
+	*lockfd = fd;
+	return 0;
+}
+
+void
+am_unlock_path(int lockfd)
+{
+	if (lockfd >= 0)
+		close(lockfd);
+}

@@ -1,0 +1,84 @@
+/*
+ * am_conf - archmail's own configuration (archmail.conf(5)) and the few
+ * parameters of Postfix's main.cf that archmail needs.
+ *
+ * archmail.conf holds "name = value" lines and '#' comments; an unknown
+ * name is an error (AM_E_CONFIG, with file and line), a missing file means
+ * the built-in defaults.  main.cf is read with Postfix's syntax (logical
+ * lines, "name = value", continuation lines start with whitespace) and
+ * parameter values are expanded ($name, ${name}, $(name)) against the file
+ * and Postfix's defaults, as Postfix would for the parameters we read.
+ */
+#ifndef AM_CONF_H
+#define AM_CONF_H
+
+#include <stdbool.h>
+
+#include "am_error.h"
+
+enum am_conf_key {
+	AM_CONF_POSTFIX_CONFIG_DIR,
+	AM_CONF_USERS_MAP,
+	AM_CONF_ALIASES_MAP,
+	AM_CONF_DOMAIN,
+	AM_CONF_DOMAINS,
+	AM_CONF_MAIL_HOST,
+	AM_CONF_SERVICEDESK_LOCAL,
+	AM_CONF_SENDER_MAP,
+	AM_CONF_RELAY_GROUP,
+	AM_CONF_RELAY_SHELL,
+	AM_CONF_RELAY_HOME,
+	AM_CONF_PASSWORD_SCHEME,
+	AM_CONF_PASSWORD_COST,
+	AM_CONF_POSTFWD_CONFIG,
+	AM_CONF_POSTFWD_MACRO,
+	AM_CONF_POSTFWD_EXTRA_USERS,
+	AM_CONF_COUNT
+};
+
+struct am_conf {
+	char *value[AM_CONF_COUNT];
+	bool set[AM_CONF_COUNT];	/* given in the file */
+};
+
+/* Built-in defaults only. */
+int am_conf_init(struct am_conf *conf, struct am_error *err);
+/*
+ * Read path over the defaults.  A missing file is an error unless
+ * missing_ok (the default path may be absent).
+ */
+int am_conf_load(struct am_conf *conf, const char *path, bool missing_ok,
+    struct am_error *err);
+void am_conf_free(struct am_conf *conf);
+const char *am_conf_get(const struct am_conf *conf, enum am_conf_key key);
+const char *am_conf_name(enum am_conf_key key);
+
+/* main.cf */
+struct am_postconf_param {
+	char *name;
+	char *value;
+};
+
+struct am_postconf {
+	struct am_postconf_param *param;
+	size_t count;
+	char *path;
+	bool found;			/* main.cf existed */
+	char hostname[256];		/* for $myhostname's default */
+};
+
+/*
+ * Read DIR/main.cf.  A missing main.cf gives Postfix's defaults (real
+ * Postfix refuses to run; archmail need not).  hostname is what
+ * gethostname() said, used for the myhostname default.
+ */
+int am_postconf_load(struct am_postconf *pc, const char *config_dir,
+    const char *hostname, struct am_error *err);
+void am_postconf_free(struct am_postconf *pc);
+/* Expanded value (caller frees), or NULL if unset with no default. */
+char *am_postconf_get(const struct am_postconf *pc, const char *name);
+/* yes/no parameter with a default. */
+bool am_postconf_bool(const struct am_postconf *pc, const char *name,
+    bool dflt);
+
+#endif

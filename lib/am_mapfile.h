@@ -1,0 +1,48 @@
+/*
+ * am_mapfile - a Postfix map named on a command line ("lmdb:/etc/aliases")
+ * and the complete build of its table from its source file.
+ *
+ * am_map_spec_parse() applies the default type and refuses every type but
+ * lmdb, with a message that says how to switch.  am_map_build() is the
+ * whole "postmap FILE": read the source, compile it, decide mode and
+ * owner of a new table the way Postfix does, and write FILE.lmdb
+ * atomically.  The users and alias commands call it after editing.
+ */
+#ifndef AM_MAPFILE_H
+#define AM_MAPFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "am_compile.h"
+#include "am_error.h"
+
+struct am_map_spec {
+	char *type;		/* "lmdb" */
+	char *path;		/* source file, as given */
+	char *db_path;		/* path + ".lmdb" */
+	char *name;		/* "type:path", for messages */
+};
+
+int am_map_spec_parse(struct am_map_spec *spec, const char *arg,
+    const char *default_type, struct am_error *err);
+void am_map_spec_free(struct am_map_spec *spec);
+
+struct am_map_build_opts {
+	struct am_compile_opts compile;
+	bool mode_0644;		/* postmap -p */
+	bool as_source_owner;	/* as root: new table owned like the source */
+	int lock_timeout_ms;
+	void (*temp_created)(const char *path, void *arg);
+	void *temp_arg;
+};
+
+/* Build spec's table from its source; *records gets the record count. */
+int am_map_build(const struct am_map_spec *spec,
+    const struct am_map_build_opts *opts, size_t *records,
+    struct am_error *err);
+
+/* Postfix's mode for a new table: only the source's read bits survive. */
+unsigned int am_map_new_table_mode(unsigned int source_mode);
+
+#endif

@@ -1,0 +1,349 @@
+#include "am_mapsrc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "am_tok822.h"
+#include "am_utf8.h"
+
+static int
+source_init(struct am_source *src, const char *name, struct am_error *err)
+{
+	memset(src, 0, sizeof(*src));
+	if ((src->path = strdup(name)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	return 0;
+}
+
+static int
+read_all(int fd, char **data, size_t *len, size_t hint)
+{
+	size_t cap = hint + 1, used = 0;
+	char *buf, *p;
+	ssize_t n;
+
+	if (cap < 4096)
+		cap = 4096;
+	if ((buf = malloc(cap)) == NULL)
+		return -1;
+	for (;;) {
+		if (used + 1 >= cap) {
+			cap *= 2;
+			if ((p = realloc(buf, cap)) == NULL) {
+				free(buf);
+				errno = ENOMEM;
+				return -1;
+			}
+			buf = p;
+		}
+		n = read(fd, buf + used, cap - used - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		used += (size_t)n;
+	}
+	buf[used] = '\0';
+	*data = buf;
+	*len = used;
+	return 0;
+}
+
+int
+am_source_open(struct am_source *src, const char *path, struct am_error *err)
+{
+	struct stat st;
+	int fd = -1, rc = -1;
+
+	if (source_init(src, path, err) < 0)
+		return -1;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno), errno,
+		    "open %s", path);
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "stat %s", path);
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		am_error_set_errno(err, AM_E_NOINPUT, EISDIR, "open %s", path);
+		goto out;
+	}
+	src->is_file = true;
+	src->mode = st.st_mode;
+	src->uid = st.st_uid;
+	src->gid = st.st_gid;
+	if (read_all(fd, &src->data, &src->len,
+	    S_ISREG(st.st_mode) ? (size_t)st.st_size : 0) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "read %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0)
+		am_source_close(src);
+	return rc;
+}
+
+int
+am_source_read_fd(struct am_source *src, int fd, const char *name,
+    struct am_error *err)
+{
+	if (source_init(src, name, err) < 0)
+		return -1;
+	if (read_all(fd, &src->data, &src->len, 0) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "read %s", name);
+		am_source_close(src);
+		return -1;
+	}
+	return 0;
+}
+
+int
+am_source_from_text(struct am_source *src, const char *name,
+    const char *text, size_t len, struct am_error *err)
+{
+	if (source_init(src, name, err) < 0)
+		return -1;
+	if ((src->data = malloc(len + 1)) == NULL) {
+		am_source_close(src);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	memcpy(src->data, text, len);
+	src->data[len] = '\0';
+	src->len = len;
+	return 0;
+}
+
+void
+am_source_close(struct am_source *src)
+{
+	if (src == NULL)
+		return;
+	free(src->path);
+	free(src->data);
+	am_buf_free(&src->joined);
+	memset(src, 0, sizeof(*src));
+}
+
+static void
+warn_at(am_warn_fn *warn, void *ctx, const char *file, long line,
+    const char *fmt, const char *arg, const char *arg2)
+{
+	struct am_error w;
+
+	if (warn == NULL)
+		return;
+	am_error_clear(&w);
+	am_error_set_at(&w, AM_E_PARSE, file, line, fmt, arg, arg2);
+	warn(ctx, &w);
+}
+
+/*
+ * One logical line as Postfix's readllines() sees it.  Text is kept in
+ * place when the entry is a single physical line (the common case, and the
+ * reason the compiler is fast); continuations are joined in src->joined.
+ */
+int
+am_source_next(struct am_source *src, struct am_logical_line *ll,
+    am_warn_fn *warn, void *ctx)
+{
+	char *data = src->data;
+	size_t len = src->len;
+	char *single = NULL;	/* the only data line, while there is one */
+	size_t single_len = 0;
+	bool joined = false;
+	size_t line_start, eol, next;
+	const char *p;
+	char preview[40];
+
+again:
+	single = NULL;
+	joined = false;
+	am_buf_reset(&src->joined);
+	memset(ll, 0, sizeof(*ll));
+	while (src->pos < len) {
+		line_start = src->pos;
+		p = memchr(data + line_start, '\n', len - line_start);
+		eol = p ? (size_t)(p - data) : len;
+		next = p ? eol + 1 : len;
+		src->pos = next;
+		src->lineno++;
+
+		/* Comment and blank lines are skipped and end nothing. */
+		for (p = data + line_start; p < data + eol && am_isspace(*p);
+		    p++)
+			;
+		if (p < data + eol && *p != '#') {
+			if (single == NULL && !joined) {
+				ll->first_line = src->lineno;
+				ll->start = line_start;
+				single = data + line_start;
+				single_len = eol - line_start;
+			} else {
+				if (!joined) {
+					if (am_buf_add(&src->joined, single,
+					    single_len) < 0)
+						return -1;
+					joined = true;
+				}
+				if (am_buf_add(&src->joined, data + line_start,
+				    eol - line_start) < 0)
+					return -1;
+			}
+			ll->last_line = src->lineno;
+			ll->end = next;
+		}
+		/* The next line continues this entry unless it starts text. */
+		if ((single != NULL || joined) && (next >= len ||
+		    (data[next] != '#' && !am_isspace(data[next]))))
+			break;
+	}
+	if (single == NULL && !joined)
+		return 0;
+	if (joined) {
+		ll->text = src->joined.data;
+		ll->len = src->joined.len;
+	} else {
+		ll->text = single;
+		ll->len = single_len;
+		single[single_len] = '\0';	/* the '\n' or the final NUL */
+	}
+	if (am_isspace((unsigned char)ll->text[0])) {
+		/* Postfix refuses these: they could extend a privileged entry. */
+		snprintf(preview, sizeof(preview), "%.30s", ll->text);
+		warn_at(warn, ctx, src->path, ll->first_line,
+		    "logical line must not start with whitespace: \"%s%s\"",
+		    preview, ll->len > 30 ? "..." : "");
+		goto again;
+	}
+	return 1;
+}
+
+bool
+am_line_is_utf8(const struct am_logical_line *ll)
+{
+	size_t clen = strlen(ll->text);
+
+	if (am_ascii_only(ll->text, clen))
+		return true;
+	return am_utf8_valid(ll->text, ll->len);
+}
+
+int
+am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
+    struct am_entry *entry, am_warn_fn *warn, void *ctx)
+{
+	char *key = ll->text;
+	char *p, *value, *end;
+	bool in_quotes = false;
+
+	/* The key ends at whitespace outside quotes and not after '\'. */
+	for (p = key; *p != '\0'; p++) {
+		if (*p == '\\') {
+			if (p[1] == '\0') {
+				p++;
+				break;
+			}
+			p++;
+		} else if (*p == '"') {
+			in_quotes = !in_quotes;
+		} else if (am_isspace((unsigned char)*p) && !in_quotes) {
+			break;
+		}
+	}
+	if (in_quotes) {
+		warn_at(warn, ctx, src->path, ll->first_line,
+		    "unbalanced '\"' in '%s' -- ignoring this line", key,
+		    NULL);
+		return 0;
+	}
+	value = p;
+	if (*value != '\0')
+		*value++ = '\0';
+	while (am_isspace((unsigned char)*value))
+		value++;
+	end = value + strlen(value);
+	while (end > value && am_isspace((unsigned char)end[-1]))
+		end--;
+	*end = '\0';
+	if (*key == '\0' || *value == '\0') {
+		warn_at(warn, ctx, src->path, ll->first_line,
+		    "expected format: key whitespace value", NULL, NULL);
+		return 0;
+	}
+	entry->key = key;
+	entry->key_len = strlen(key);
+	if (key[entry->key_len - 1] == ':')
+		warn_at(warn, ctx, src->path, ll->first_line,
+		    "record is in \"key: value\" format; is this an alias "
+		    "file?", NULL, NULL);
+	entry->value = value;
+	entry->value_len = (size_t)(end - value);
+	entry->line = ll->first_line;
+	return 1;
+}
+
+int
+am_parse_alias_entry(const struct am_source *src, struct am_logical_line *ll,
+    struct am_buf *key, struct am_buf *value, am_warn_fn *warn, void *ctx,
+    struct am_error *err)
+{
+	struct am_tok822_list toks;
+	size_t colon, i;
+	int rc = -1;
+
+	am_tok822_init(&toks);
+	if (am_tok822_scan(&toks, ll->text) < 0) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 0;
+	if (toks.count == 0)
+		goto out;
+	for (colon = 0; colon < toks.count; colon++)
+		if (toks.tok[colon].type == ':')
+			break;
+	if (colon == toks.count || colon == 0 || colon + 1 == toks.count) {
+		warn_at(warn, ctx, src->path, ll->first_line,
+		    "need name:value pair", NULL, NULL);
+		goto out;
+	}
+	for (i = 0; i < colon; i++) {
+		if (toks.tok[i].type == ',') {
+			warn_at(warn, ctx, src->path, ll->first_line,
+			    "need name:value pair", NULL, NULL);
+			goto out;
+		}
+	}
+	for (i = 0; i < colon; i++) {
+		if (toks.tok[i].type == '@' || toks.tok[i].type == '%') {
+			warn_at(warn, ctx, src->path, ll->first_line,
+			    "name must be local", NULL, NULL);
+			goto out;
+		}
+	}
+	am_buf_reset(key);
+	am_buf_reset(value);
+	if (am_tok822_internalize(&toks, 0, colon, key) < 0 ||
+	    am_tok822_externalize(&toks, colon + 1, toks.count, value) < 0) {
+		rc = am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 1;
+out:
+	am_tok822_free(&toks);
+	return rc;
+}

@@ -1,0 +1,111 @@
+/*
+ * am_mapsrc - the one reader of Postfix map and alias source files.
+ *
+ * Postfix reads a source as "logical lines": a line that starts with a
+ * non-blank character begins an entry, every following line that starts
+ * with whitespace continues it (appended verbatim, newline dropped), and
+ * comment lines ('#' as first non-blank) and blank lines are skipped
+ * without ending the entry.  am_source_next() yields those logical lines
+ * with their physical line numbers and byte offsets, so the same code
+ * serves the table compiler (which needs the text) and the file editor of
+ * the users and alias commands (which needs the offsets).
+ *
+ * am_parse_postmap_entry() and am_parse_alias_entry() turn a logical line
+ * into key and value exactly as postmap(1) and postalias(1) of Postfix 3.7
+ * do, reporting skipped lines through the warning callback with file and
+ * line.  A logical line's text may contain NUL bytes; like Postfix, the
+ * entry parsers only look at the text before the first NUL.
+ *
+ * Usage:
+ *	am_source_open(&src, path, &err);
+ *	while ((rc = am_source_next(&src, &ll, warn, ctx)) > 0)
+ *		if (am_parse_postmap_entry(&src, &ll, &entry, warn, ctx) > 0)
+ *			use(entry.key, entry.value);
+ *	am_source_close(&src);
+ */
+#ifndef AM_MAPSRC_H
+#define AM_MAPSRC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "am_buf.h"
+#include "am_error.h"
+
+/* Receives each warning; err->file and err->line say where. */
+typedef void am_warn_fn(void *ctx, const struct am_error *warning);
+
+struct am_source {
+	char *path;		/* as given by the caller, for messages */
+	char *data;		/* the whole file, NUL-terminated, writable */
+	size_t len;
+	size_t pos;		/* first byte not yet read */
+	long lineno;		/* physical lines read so far */
+	bool is_file;		/* opened by path: the fields below are set */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	struct am_buf joined;	/* text of a logical line with continuations */
+};
+
+struct am_logical_line {
+	char *text;		/* NUL-terminated at len; writable */
+	size_t len;		/* may include embedded NUL bytes */
+	long first_line;	/* physical line number of the first line */
+	long last_line;		/* physical line number of the last data line */
+	size_t start;		/* file offset of the first line */
+	size_t end;		/* offset past the last data line's newline */
+};
+
+struct am_entry {
+	char *key;		/* NUL-terminated */
+	size_t key_len;
+	char *value;		/* NUL-terminated */
+	size_t value_len;
+	long line;
+};
+
+/* Read the whole file.  On failure err says "open PATH: reason". */
+int am_source_open(struct am_source *src, const char *path,
+    struct am_error *err);
+/* Read everything from fd (stdin for postmap -i), named name. */
+int am_source_read_fd(struct am_source *src, int fd, const char *name,
+    struct am_error *err);
+/* Parse a copy of an in-memory text. */
+int am_source_from_text(struct am_source *src, const char *name,
+    const char *text, size_t len, struct am_error *err);
+void am_source_close(struct am_source *src);
+
+/* 1 and the next logical line, 0 at the end of the file. */
+int am_source_next(struct am_source *src, struct am_logical_line *ll,
+    am_warn_fn *warn, void *ctx);
+
+/*
+ * Postfix's UTF-8 rule for a whole logical line: true when the text before
+ * the first NUL is ASCII, or the whole line is valid UTF-8.
+ */
+bool am_line_is_utf8(const struct am_logical_line *ll);
+
+/* "key whitespace value"; 1 entry found, 0 line skipped (warned). */
+int am_parse_postmap_entry(const struct am_source *src,
+    struct am_logical_line *ll, struct am_entry *entry, am_warn_fn *warn,
+    void *ctx);
+
+/*
+ * "name: value, value"; 1 entry found, 0 line skipped (warned).  The key
+ * is the unquoted (internal) form, the value the re-serialised external
+ * form; both are written into the caller's buffers.
+ */
+int am_parse_alias_entry(const struct am_source *src,
+    struct am_logical_line *ll, struct am_buf *key, struct am_buf *value,
+    am_warn_fn *warn, void *ctx, struct am_error *err);
+
+/* Postfix's isspace(): ASCII space, \t, \n, \v, \f, \r. */
+static inline bool
+am_isspace(int c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+#endif

@@ -1,0 +1,133 @@
+#include "am_utf8.h"
+
+#include <unicode/ucasemap.h>
+#include <unicode/utypes.h>
+
+size_t
+am_utf8_seqlen(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t n, i;
+
+	if (c <= 0x7f)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return 0;
+	if (avail < n)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+bool
+am_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len;
+	size_t n;
+
+	while (p < end) {
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((n = am_utf8_seqlen(p, (size_t)(end - p))) == 0)
+			return false;
+		p += n;
+	}
+	return true;
+}
+
+bool
+am_ascii_only(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return false;
+	return true;
+}
+
+void
+am_fold_ascii(char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] + ('a' - 'A'));
+}
+
+int
+am_fold_utf8(const char *key, size_t len, struct am_buf *out)
+{
+	UErrorCode status = U_ZERO_ERROR;
+	UCaseMap *csm;
+	int32_t n;
+	int rc = -1;
+
+	if (len > INT32_MAX / 4)
+		return -1;
+	/* Case folding is locale-independent with U_FOLD_CASE_DEFAULT. */
+	csm = ucasemap_open("", U_FOLD_CASE_DEFAULT, &status);
+	if (U_FAILURE(status))
+		return -1;
+	am_buf_reset(out);
+	/* Full folding expands by at most 3x (e.g. U+0390 -> 3 code points). */
+	if (am_buf_reserve(out, len * 3 + 4) < 0)
+		goto out;
+	n = ucasemap_utf8FoldCase(csm, out->data, (int32_t)(out->cap - 1),
+	    key, (int32_t)len, &status);
+	if (status == U_BUFFER_OVERFLOW_ERROR) {
+		status = U_ZERO_ERROR;
+		if (am_buf_reserve(out, (size_t)n + 1) < 0)
+			goto out;
+		n = ucasemap_utf8FoldCase(csm, out->data,
+		    (int32_t)(out->cap - 1), key, (int32_t)len, &status);
+	}
+	if (U_FAILURE(status))
+		goto out;
+	out->len = (size_t)n;
+	out->data[n] = '\0';
+	rc = 0;
+out:
+	ucasemap_close(csm);
+	return rc;
+}
+
+int
+am_fold_key(char *key, size_t len, bool utf8, struct am_buf *scratch,
+    const char **result, size_t *result_len)
+{
+	if (!utf8 || am_ascii_only(key, len)) {
+		am_fold_ascii(key, len);
+		*result = key;
+		*result_len = len;
+		return 0;
+	}
+	if (am_fold_utf8(key, len, scratch) < 0)
+		return -1;
+	*result = scratch->data;
+	*result_len = scratch->len;
+	return 0;
+}

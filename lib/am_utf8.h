@@ -1,0 +1,45 @@
+/*
+ * am_utf8 - UTF-8 validation and Postfix-compatible key folding.
+ *
+ * Postfix folds lookup keys before it stores or queries them; a table is
+ * only usable when the writer folds exactly like the reader.  With
+ * smtputf8_enable = yes Postfix uses ICU's default full case folding for
+ * keys that are not pure ASCII, and ASCII lowercasing otherwise; with
+ * smtputf8_enable = no (or postmap -u) only A-Z are lowered.  We use ICU
+ * too, because a hand-written fold table would drift from the one in the
+ * ICU that Postfix is linked with.
+ */
+#ifndef AM_UTF8_H
+#define AM_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "am_buf.h"
+
+/* Strict RFC 3629 UTF-8: no overlong forms, no surrogates, <= U+10FFFF. */
+bool am_utf8_valid(const char *s, size_t len);
+
+/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
+size_t am_utf8_seqlen(const unsigned char *s, size_t avail);
+
+bool am_ascii_only(const char *s, size_t len);
+
+/* Lowercase A-Z in place. */
+void am_fold_ascii(char *s, size_t len);
+
+/*
+ * Fold key (len bytes, valid UTF-8) into out with ICU default case folding
+ * (full folding: "ß" becomes "ss").  Returns 0, or -1 when ICU fails.
+ */
+int am_fold_utf8(const char *key, size_t len, struct am_buf *out);
+
+/*
+ * Fold like Postfix: utf8 selects ICU folding for non-ASCII keys.  ASCII
+ * keys are folded in place and *result points into key; other keys are
+ * folded into scratch and *result points there.
+ */
+int am_fold_key(char *key, size_t len, bool utf8, struct am_buf *scratch,
+    const char **result, size_t *result_len);
+
+#endif

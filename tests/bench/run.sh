@@ -1,0 +1,399 @@
+#!/bin/bash
+# Sections and their steps are called by name (section_$s, each_run).
+# shellcheck disable=SC2317
+#
+# run.sh - time archmail against real Postfix (and a plain liblmdb loader)
+# on the same machine, in the same run, on the same generated data.
+#
+# usage: tests/bench/run.sh ARCHMAIL_BINARY [RUNS]
+#
+#   RUNS            runs per command (default 3, at least 3: a median of
+#                   fewer runs is just one noisy sample)
+#   BENCH_SECTIONS  sections to run, space-separated (default: all of
+#                   "build aliases query single")
+#   BENCH_DATA      data directory to use and keep; generated into it when
+#                   it lacks gen_data.py's current stamp
+#   BENCH_KEEP=1    keep the work directory (outputs, logs, raw times)
+#   POSTMAP, POSTALIAS, CC   override /usr/sbin/postmap, /usr/sbin/postalias, cc
+#   TMPDIR          where the work directory goes; keep it on a real disk,
+#                   a tmpfs makes every fsync free
+#
+# Every figure is the median of RUNS runs of /usr/bin/time -f '%e %M' (wall
+# seconds, peak RSS KiB).  The commands being compared run alternately, and
+# in reverse order on even runs, so neither side gets the warmer cache or
+# the quieter minute.  Misses against the goals are reported, never fatal:
+# the exit status is 1 only when a command itself fails.
+#
+# Adding a section: write section_NAME() using setup helpers like the ones
+# below, each_run to alternate the commands, timed to measure them, and row /
+# check_row to report; then add NAME to ALL_SECTIONS.
+
+set -eu
+
+ALL_SECTIONS="build aliases query single"
+
+usage() {
+	echo "usage: $0 ARCHMAIL_BINARY [RUNS]" >&2
+	exit 2
+}
+
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+	usage
+fi
+ARCHMAIL=$1
+RUNS=${2:-3}
+case $RUNS in
+'' | *[!0-9]*) usage ;;
+esac
+if [ "$RUNS" -lt 3 ]; then
+	echo "run.sh: RUNS must be at least 3" >&2
+	exit 2
+fi
+# Commands run from per-tool directories, so the binary needs a full path.
+case $ARCHMAIL in
+/*) ;;
+*/*) ARCHMAIL=$PWD/$ARCHMAIL ;;
+*) ARCHMAIL=$(command -v "$ARCHMAIL") || usage ;;
+esac
+if [ ! -x "$ARCHMAIL" ]; then
+	echo "run.sh: $ARCHMAIL: not executable" >&2
+	exit 2
+fi
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+POSTMAP=${POSTMAP:-/usr/sbin/postmap}
+POSTALIAS=${POSTALIAS:-/usr/sbin/postalias}
+CC=${CC:-cc}
+TIME=/usr/bin/time
+BENCH_SECTIONS=${BENCH_SECTIONS:-$ALL_SECTIONS}
+SINGLE_N=200	# -q KEY processes per timing: one takes only ~10 ms
+
+for s in $BENCH_SECTIONS; do
+	case " $ALL_SECTIONS " in
+	*" $s "*) ;;
+	*)
+		echo "run.sh: unknown section '$s' (known: $ALL_SECTIONS)" >&2
+		exit 2
+		;;
+	esac
+done
+for tool in "$TIME" "$POSTMAP" "$POSTALIAS" mdb_dump python3 "$CC"; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "run.sh: $tool not found" >&2
+		exit 2
+	fi
+done
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/archmail-bench.XXXXXX")
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+	trap 'echo "run.sh: work directory kept: $WORK" >&2' EXIT
+else
+	trap 'cd /; rm -rf "$WORK"' EXIT
+fi
+RES=$WORK/results	# one file per measured command: "wall rss" per run
+LOG=$WORK/log		# stderr of every command, per label
+TABLE=$WORK/table
+CONF=$WORK/conf
+mkdir -p "$RES" "$LOG" "$CONF"
+: >"$TABLE"
+
+# Postfix refuses to run without a main.cf.  Default settings otherwise:
+# in particular no lmdb_map_size, so postmap starts at 16 MiB and restarts
+# on MDB_MAP_FULL the way it does on a stock install.
+cat >"$CONF/main.cf" <<EOF
+compatibility_level = 3.6
+smtputf8_enable = yes
+default_database_type = lmdb
+myhostname = bench.example
+EOF
+
+# --- helpers ---------------------------------------------------------------
+
+note() {
+	echo "run.sh: $*" >&2
+}
+
+# timed LABEL CMD...: run CMD once under time(1), append "wall rss" to
+# $RES/LABEL.  Redirections given to timed apply to CMD.
+timed() {
+	local label=$1
+	shift
+	if ! "$TIME" -f '%e %M' -o "$WORK/time.out" "$@" 2>>"$LOG/$label"; then
+		note "command failed ($label): $*"
+		tail -n 20 "$LOG/$label" >&2
+		exit 1
+	fi
+	tail -n 1 "$WORK/time.out" >>"$RES/$label"
+	note "  $label: $(tail -n 1 "$WORK/time.out" |
+		awk '{ printf "%.2f s, %d MiB", $1, $2 / 1024 }')"
+}
+
+# each_run FN...: call every FN once per run (argument: the run number),
+# in the given order on odd runs and reversed on even runs.
+each_run() {
+	local run fn fns rev
+	fns="$*"
+	rev=
+	for fn in $fns; do
+		rev="$fn $rev"
+	done
+	for run in $(seq 1 "$RUNS"); do
+		note "run $run/$RUNS"
+		if [ $((run % 2)) = 1 ]; then
+			for fn in $fns; do "$fn" "$run"; done
+		else
+			for fn in $rev; do "$fn" "$run"; done
+		fi
+	done
+}
+
+# median LABEL COLUMN: median of one column (1 = wall s, 2 = RSS KiB).
+median() {
+	awk -v c="$2" '{ print $c }' "$RES/$1" | sort -n | awk '
+		{ v[NR] = $1 }
+		END {
+			if (NR % 2) print v[(NR + 1) / 2]
+			else print (v[NR / 2] + v[NR / 2 + 1]) / 2
+		}'
+}
+
+# row NAME ARCHMAIL REFERENCE GOAL FORMAT: one table line; ratio =
+# ARCHMAIL / REFERENCE, PASS when <= GOAL.  GOAL "-" is for information.
+# FORMAT is a printf format for the two values ("%.2f s").
+row() {
+	awk -v n="$1" -v a="$2" -v r="$3" -v g="$4" -v f="$5" 'BEGIN {
+		if (r + 0 > 0) {
+			ratio = sprintf("%.3f", a / r)
+			if (g == "-") verdict = "info"
+			else verdict = (a / r <= g + 0) ? "PASS" : "MISS"
+		} else {
+			ratio = "n/a"; verdict = "n/a"
+		}
+		printf "%-42s %12s %12s %7s %6s  %s\n", n, sprintf(f, a),
+		    sprintf(f, r), ratio, (g == "-") ? "" : "<=" g, verdict
+	}' >>"$TABLE"
+}
+
+# check_row NAME FILE1 FILE2: a correctness line, PASS when the files are
+# identical.  A benchmark of wrong output is no benchmark.
+check_row() {
+	local verdict=MISS what=differ
+	if cmp -s "$2" "$3"; then
+		verdict=PASS
+		what=same
+	fi
+	printf '%-42s %12s %12s %7s %6s  %s\n' "$1" "$what" "" "" "" \
+	    "$verdict" >>"$TABLE"
+}
+
+# records LMDBFILE: the records, one "key\nvalue" pair after another, as
+# mdb_dump prints them, without the header (the map size differs by design)
+# and without postalias's YP_LAST_MODIFIED, which is a time stamp.
+records() {
+	mdb_dump -p -n "$1" | sed '1,/^HEADER=END$/d' |
+		awk '/^ YP_LAST_MODIFIED/ { getline; next } { print }'
+}
+
+# fresh_dir DIR FILE...: DIR holding private copies of data files, so each
+# tool builds its own output next to its own source.
+fresh_dir() {
+	local dir=$1 f
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	for f in "$@"; do
+		cp "$DATA/$f" "$dir/$f"
+	done
+}
+
+# --- data and the floor loader ----------------------------------------------
+
+DATA=${BENCH_DATA:-$WORK/data}
+GEN_VERSION=$(sed -n 's/^VERSION = "\(.*\)"$/\1/p' "$HERE/gen_data.py")
+if ! grep -qs "^gen_data $GEN_VERSION " "$DATA/.gen_data.done"; then
+	note "generating data into $DATA"
+	python3 "$HERE/gen_data.py" "$DATA"
+else
+	note "reusing data in $DATA"
+fi
+DATA=$(cd "$DATA" && pwd)
+
+FLOOR=$WORK/floor_load
+"$CC" -O2 -o "$FLOOR" "$HERE/floor_load.c" -llmdb
+
+# --- sections ----------------------------------------------------------------
+
+# Build of the 1M-line virtual map, fresh each time.
+build_am() {
+	cd "$WORK/build/am"
+	rm -f virtual.lmdb*
+	timed build_am "$ARCHMAIL" postmap -c "$CONF" lmdb:virtual
+	stat -c %s virtual.lmdb >>"$RES/size_am"
+}
+build_pf() {
+	cd "$WORK/build/pf"
+	rm -f virtual.lmdb*
+	timed build_pf "$POSTMAP" -c "$CONF" lmdb:virtual
+	stat -c %s virtual.lmdb >>"$RES/size_pf"
+}
+build_fl() {
+	cd "$WORK/build/fl"
+	rm -f out.lmdb*
+	timed build_fl "$FLOOR" virtual out.lmdb
+}
+section_build() {
+	note "section build: 1M-line virtual map"
+	fresh_dir "$WORK/build/am" virtual
+	fresh_dir "$WORK/build/pf" virtual
+	fresh_dir "$WORK/build/fl" virtual
+	each_run build_am build_pf build_fl
+
+	row "build 1M: archmail / postmap" \
+	    "$(median build_am 1)" "$(median build_pf 1)" 0.25 "%.2f s"
+	row "build 1M: archmail / floor_load" \
+	    "$(median build_am 1)" "$(median build_fl 1)" 1.15 "%.2f s"
+	row "build 1M: postmap / floor_load" \
+	    "$(median build_pf 1)" "$(median build_fl 1)" - "%.2f s"
+	row "build 1M: peak RSS archmail / postmap" \
+	    "$(median build_am 2 | awk '{ print $1 / 1024 }')" \
+	    "$(median build_pf 2 | awk '{ print $1 / 1024 }')" 1.5 "%.0f MiB"
+	row "build 1M: peak RSS floor / postmap" \
+	    "$(median build_fl 2 | awk '{ print $1 / 1024 }')" \
+	    "$(median build_pf 2 | awk '{ print $1 / 1024 }')" - "%.0f MiB"
+	row "build 1M: file size archmail / postmap" \
+	    "$(awk '{ print $1 / 1048576 }' "$RES/size_am" | sort -n | tail -n 1)" \
+	    "$(awk '{ print $1 / 1048576 }' "$RES/size_pf" | sort -n | tail -n 1)" \
+	    1.0 "%.1f MiB"
+
+	records "$WORK/build/pf/virtual.lmdb" >"$WORK/build/pf.rec"
+	records "$WORK/build/am/virtual.lmdb" >"$WORK/build/am.rec"
+	records "$WORK/build/fl/out.lmdb" >"$WORK/build/fl.rec"
+	check_row "build 1M: records archmail = postmap" \
+	    "$WORK/build/am.rec" "$WORK/build/pf.rec"
+	check_row "build 1M: records floor = postmap" \
+	    "$WORK/build/fl.rec" "$WORK/build/pf.rec"
+}
+
+# Build of the 200,000-alias aliases file, fresh each time.
+aliases_am() {
+	cd "$WORK/aliases/am"
+	rm -f aliases.lmdb*
+	timed aliases_am "$ARCHMAIL" postalias -c "$CONF" lmdb:aliases
+}
+aliases_pf() {
+	cd "$WORK/aliases/pf"
+	rm -f aliases.lmdb*
+	timed aliases_pf "$POSTALIAS" -c "$CONF" lmdb:aliases
+}
+section_aliases() {
+	note "section aliases: 200,000 aliases"
+	fresh_dir "$WORK/aliases/am" aliases
+	fresh_dir "$WORK/aliases/pf" aliases
+	each_run aliases_am aliases_pf
+
+	row "aliases: archmail / postalias" \
+	    "$(median aliases_am 1)" "$(median aliases_pf 1)" 0.34 "%.2f s"
+	row "aliases: peak RSS archmail / postalias" \
+	    "$(median aliases_am 2 | awk '{ print $1 / 1024 }')" \
+	    "$(median aliases_pf 2 | awk '{ print $1 / 1024 }')" - "%.0f MiB"
+	records "$WORK/aliases/pf/aliases.lmdb" >"$WORK/aliases/pf.rec"
+	records "$WORK/aliases/am/aliases.lmdb" >"$WORK/aliases/am.rec"
+	check_row "aliases: records archmail = postalias" \
+	    "$WORK/aliases/am.rec" "$WORK/aliases/pf.rec"
+}
+
+# Both query sections read the same file, written by real postmap, so only
+# the reader differs.  Reuses the build section's output when there is one.
+query_table() {
+	local q=$WORK/query
+	[ -f "$q/virtual.lmdb" ] && return 0
+	# Source first, table second: postmap warns when the source is newer.
+	fresh_dir "$q" virtual keys.map
+	head -n "$SINGLE_N" "$DATA/keys.map" >"$q/keys.single"
+	if [ -f "$WORK/build/pf/virtual.lmdb" ]; then
+		cp "$WORK/build/pf/virtual.lmdb" "$q/virtual.lmdb"
+	else
+		note "building the query table with $POSTMAP"
+		(cd "$q" && "$POSTMAP" -c "$CONF" lmdb:virtual) 2>>"$LOG/query_table"
+	fi
+}
+
+# -q - with 100,000 keys on stdin.
+query_am() {
+	cd "$WORK/query"
+	timed query_am "$ARCHMAIL" postmap -c "$CONF" -q - lmdb:virtual \
+	    <keys.map >/dev/null
+}
+query_pf() {
+	cd "$WORK/query"
+	timed query_pf "$POSTMAP" -c "$CONF" -q - lmdb:virtual \
+	    <keys.map >/dev/null
+}
+section_query() {
+	note "section query: -q - with 100,000 keys"
+	query_table
+	each_run query_am query_pf
+
+	row "query -q - 100k: archmail / postmap" \
+	    "$(median query_am 1)" "$(median query_pf 1)" 0.67 "%.2f s"
+	# Once more, untimed, to compare what they print.
+	cd "$WORK/query"
+	"$ARCHMAIL" postmap -c "$CONF" -q - lmdb:virtual <keys.map \
+	    >query_am.out 2>>"$LOG/query_am" || true
+	"$POSTMAP" -c "$CONF" -q - lmdb:virtual <keys.map \
+	    >query_pf.out 2>>"$LOG/query_pf" || true
+	check_row "query -q - 100k: output archmail = postmap" \
+	    query_am.out query_pf.out
+}
+
+# SINGLE_N separate "-q KEY" processes, one after the other.  Exit 1 (not
+# found) is expected for some keys; anything else is a failure.  The output
+# of the last run is kept to compare the two tools.
+# shellcheck disable=SC2016 # expanded by the inner sh
+single_loop='
+	while IFS= read -r k; do
+		"$@" -q "$k" lmdb:virtual
+		rc=$?
+		[ "$rc" -le 1 ] || exit "$rc"
+	done <keys.single'
+single_am() {
+	cd "$WORK/query"
+	timed single_am sh -c "$single_loop" sh "$ARCHMAIL" postmap -c "$CONF" \
+	    >single_am.out
+}
+single_pf() {
+	cd "$WORK/query"
+	timed single_pf sh -c "$single_loop" sh "$POSTMAP" -c "$CONF" \
+	    >single_pf.out
+}
+section_single() {
+	note "section single: $SINGLE_N sequential -q KEY processes"
+	query_table
+	each_run single_am single_pf
+
+	row "single -q KEY: archmail / postmap" \
+	    "$(median single_am 1 | awk -v n="$SINGLE_N" '{ print $1 * 1000 / n }')" \
+	    "$(median single_pf 1 | awk -v n="$SINGLE_N" '{ print $1 * 1000 / n }')" \
+	    0.33 "%.2f ms"
+	check_row "single -q KEY: output archmail = postmap" \
+	    "$WORK/query/single_am.out" "$WORK/query/single_pf.out"
+}
+
+# --- main --------------------------------------------------------------------
+
+for s in $BENCH_SECTIONS; do
+	"section_$s"
+done
+cd "$WORK"
+
+echo "archmail benchmark  $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "machine:   $(uname -srm), $(nproc) CPUs"
+echo "archmail:  $ARCHMAIL"
+echo "postfix:   $(postconf -c "$CONF" -h mail_version 2>/dev/null ||
+	echo unknown)"
+echo "runs:      $RUNS per command (medians), data in $DATA"
+echo
+printf '%-42s %12s %12s %7s %6s  %s\n' \
+    "" "archmail" "reference" "ratio" "goal" "verdict"
+cat "$TABLE"
+exit 0
