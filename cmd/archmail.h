@@ -34,6 +34,8 @@ struct cli_command {
 
 /* Postfix-compatible exit codes (0/1) instead of sysexits. */
 #define CLI_POSTFIX_EXIT 0x1
+/* Runs without reading archmail.conf. */
+#define CLI_NO_CONFIG 0x2
 
 struct am_cli {
 	const char *progname;	/* "archmail", or "postmap" etc. as linked */
@@ -90,7 +92,13 @@ char *cli_postfix_config_dir(const struct am_cli *cli, const char *option);
 void cli_set_cleanup(struct am_cli *cli, const char *path);
 void cli_clear_cleanup(struct am_cli *cli);
 
+int cmd_alias(struct am_cli *cli, int argc, char *argv[]);
+int cmd_dkim(struct am_cli *cli, int argc, char *argv[]);
 int cmd_help(struct am_cli *cli, int argc, char *argv[]);
+int cmd_passwd(struct am_cli *cli, int argc, char *argv[]);
+int cmd_postfwd(struct am_cli *cli, int argc, char *argv[]);
+int cmd_relay(struct am_cli *cli, int argc, char *argv[]);
+int cmd_users(struct am_cli *cli, int argc, char *argv[]);
 int cmd_newaliases(struct am_cli *cli, int argc, char *argv[]);
 int cmd_postalias(struct am_cli *cli, int argc, char *argv[]);
 int cmd_postmap(struct am_cli *cli, int argc, char *argv[]);

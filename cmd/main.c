@@ -17,22 +17,78 @@
 
 /* Alphabetical.  The usage text is also the man page's SYNOPSIS. */
 const struct cli_command cli_commands[] = {
+	{ "alias", cmd_alias,
+	    "archmail alias list\n"
+	    "       archmail alias add NAME VALUE[,VALUE...] [--replace] "
+	    "[--no-compile] [--dry-run | --check]\n"
+	    "       archmail alias remove NAME [--dry-run | --check]\n"
+	    "       archmail alias servicedesk NAME --group GROUP "
+	    "--project PROJECT --project-id N [--replace] "
+	    "[--dry-run | --check]",
+	    "Edit the aliases file and rebuild its table.", 0 },
+	{ "dkim", cmd_dkim,
+	    "archmail dkim keygen [-s selector] [-d domain] "
+	    "[-t rsa|ed25519] [-b bits] [-k keyfile] "
+	    "[-o zone|dnskey|plain|txt|strings|terraform|json] [-f] "
+	    "[--key-format pem|pkcs1|der|rspamd] [--priv-output pem|der] "
+	    "[--ttl N] [--fqdn] [--mode MODE] [--group GROUP]\n"
+	    "       archmail dkim record -k keyfile [-s selector] "
+	    "[-d domain] [-o FORMAT] [--ttl N] [--fqdn]\n"
+	    "       archmail dkim convert -k keyfile --key-format FORMAT "
+	    "-O outfile [-f]\n"
+	    "       archmail dkim check -k keyfile -s selector -d domain "
+	    "(--record TEXT | --record-file FILE)",
+	    "Generate DKIM keys and their DNS records.", 0 },
 	{ "help", cmd_help, "archmail help [COMMAND]",
-	    "Show the commands, or the usage of one command.", 0 },
+	    "Show the commands, or the usage of one command.", CLI_NO_CONFIG },
 	{ "newaliases", cmd_newaliases,
 	    "archmail newaliases [-c config_dir] [--strict]",
 	    "Compile every table in main.cf's alias_database.",
 	    CLI_POSTFIX_EXIT },
+	{ "passwd", cmd_passwd,
+	    "archmail passwd clear USER [--allow-nullok] "
+	    "[--dry-run | --check]\n"
+	    "       archmail passwd set USER (--password-stdin | "
+	    "--password-fd N) [--scheme yescrypt|sha512] [--cost N] "
+	    "[--rounds N]\n"
+	    "       archmail passwd status USER",
+	    "Reset or set a user's password, PAM-safely.", 0 },
 	{ "postalias", cmd_postalias,
 	    "archmail postalias [-fimnNoprsuvw] [-c config_dir] [-d key] "
 	    "[-q key] [--strict] [type:]file...",
 	    "Compile, query or change aliases(5) tables, as postalias(1).",
 	    CLI_POSTFIX_EXIT },
+	{ "postfwd", cmd_postfwd,
+	    "archmail postfwd sync [--init] [--dry-run | --check]",
+	    "Rewrite the managed relay-host block of postfwd.cf.", 0 },
 	{ "postmap", cmd_postmap,
 	    "archmail postmap [-fFimnNoprsuvw] [-c config_dir] [-d key] "
 	    "[-q key] [--strict] [type:]file...",
 	    "Compile, query or change lookup tables, as postmap(1).",
 	    CLI_POSTFIX_EXIT },
+	{ "relay", cmd_relay,
+	    "archmail relay add HOST (--password-stdin | --password-fd N | "
+	    "--generate) [--scheme yescrypt|sha512] [--cost N] [--rounds N] "
+	    "[--client-file FILE] [--no-postfwd] [--no-sender-map] "
+	    "[--dry-run | --check]\n"
+	    "       archmail relay rotate HOST (--password-stdin | "
+	    "--password-fd N | --generate) [--client-file FILE]\n"
+	    "       archmail relay remove HOST [--delete] "
+	    "[--dry-run | --check]\n"
+	    "       archmail relay list",
+	    "Manage SMTP relay accounts of other hosts.", 0 },
+	{ "users", cmd_users,
+	    "archmail users list [--category NAME]\n"
+	    "       archmail users categories\n"
+	    "       archmail users add ADDRESS DEST[,DEST...] "
+	    "[--category NAME | --new-category NAME] [--note TEXT] [--date] "
+	    "[--replace] [--any-domain] [--no-compile] "
+	    "[--dry-run | --check]\n"
+	    "       archmail users remove ADDRESS [--dry-run | --check]\n"
+	    "       archmail users forward USER [DEST...] [--clear] "
+	    "[--keep-copy] [--dry-run | --check]",
+	    "Edit the virtual user map, forwards, and rebuild the table.",
+	    0 },
 };
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
 
@@ -238,7 +294,8 @@ main(int argc, char *argv[])
 			return EX_USAGE;
 		}
 	}
-	if ((status = load_config(&cli)) != 0) {
+	if (!(cli.command->flags & CLI_NO_CONFIG) &&
+	    (status = load_config(&cli)) != 0) {
 		free_cli(&cli);
 		return status;
 	}

@@ -30,6 +30,7 @@ struct postmap_opts {
 	char *default_type;
 	char *myhostname;
 	char *alias_database;
+	struct am_folder folder;	/* for non-ASCII query keys */
 };
 
 /* Read main.cf from -c / MAIL_CONFIG / ROOT/etc/postfix into opts. */

@@ -81,11 +81,11 @@ printable_value(struct am_cli *cli, const struct open_map *m, const char *key,
 }
 
 static int
-lookup(struct am_cli *cli, const struct postmap_opts *o, struct open_map *m,
+lookup(struct am_cli *cli, struct postmap_opts *o, struct open_map *m,
     const char *key, struct am_buf *folded, struct am_buf *value,
     struct am_buf *decoded, bool *found, struct am_error *err)
 {
-	if (am_compile_fold_query(key, strlen(key), o->fold,
+	if (am_compile_fold_query(&o->folder, key, strlen(key), o->fold,
 	    o->utf8 && !o->no_utf8, folded, err) < 0)
 		return -1;
 	if (am_table_lookup(m->table, folded->data, folded->len, found, value,
@@ -413,8 +413,9 @@ postmap_delete(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 		}
 		for (key = keys.data; key != NULL &&
 		    key < keys.data + keys.len; key += strlen(key) + 1) {
-			if (am_compile_fold_query(key, strlen(key), o->fold,
-			    o->utf8 && !o->no_utf8, &folded, &err) < 0 ||
+			if (am_compile_fold_query(&o->folder, key,
+			    strlen(key), o->fold, o->utf8 && !o->no_utf8,
+			    &folded, &err) < 0 ||
 			    (r = am_table_update_delete(m.table, folded.data,
 			    folded.len, &err)) < 0) {
 				rc = -1;

@@ -33,6 +33,7 @@ am_records_free(struct am_records *rs)
 
 	if (rs == NULL)
 		return;
+	am_folder_free(&rs->folder);
 	for (b = rs->arena; b != NULL; b = next) {
 		next = b->next;
 		free(b);
@@ -234,8 +235,8 @@ parse_line(struct am_records *rs, struct am_source *src,
 	}
 	if (o->fold) {
 		if (in_place || o->kind == AM_MAP_ALIASES) {
-			if (am_fold_key((char *)key, key_len, o->utf8, fbuf,
-			    &key, &key_len) < 0)
+			if (am_fold_key(&rs->folder, (char *)key, key_len,
+			    o->utf8, fbuf, &key, &key_len) < 0)
 				return am_error_set_at(err, AM_E_INVALID,
 				    src->path, ll->first_line,
 				    "cannot case-fold key \"%s\"", key);
@@ -245,8 +246,8 @@ parse_line(struct am_records *rs, struct am_source *src,
 			if ((key = arena_copy(rs, key, key_len)) == NULL)
 				return am_error_set(err, AM_E_NOMEM,
 				    "out of memory");
-			if (am_fold_key((char *)key, key_len, o->utf8, fbuf,
-			    &key, &key_len) < 0)
+			if (am_fold_key(&rs->folder, (char *)key, key_len,
+			    o->utf8, fbuf, &key, &key_len) < 0)
 				return am_error_set_at(err, AM_E_INVALID,
 				    src->path, ll->first_line,
 				    "cannot case-fold key \"%s\"", key);
@@ -413,8 +414,8 @@ out:
 }
 
 int
-am_compile_fold_query(const char *key, size_t len, bool fold, bool utf8,
-    struct am_buf *out, struct am_error *err)
+am_compile_fold_query(struct am_folder *folder, const char *key, size_t len,
+    bool fold, bool utf8, struct am_buf *out, struct am_error *err)
 {
 	struct am_buf scratch = AM_BUF_INIT;
 	const char *res;
@@ -430,7 +431,8 @@ am_compile_fold_query(const char *key, size_t len, bool fold, bool utf8,
 		rc = 0;
 		goto done;
 	}
-	if (am_fold_key(out->data, len, utf8, &scratch, &res, &res_len) < 0) {
+	if (am_fold_key(folder, out->data, len, utf8, &scratch, &res,
+	    &res_len) < 0) {
 		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\"", key);
 		goto done;
 	}

@@ -27,6 +27,7 @@
 #include "am_error.h"
 #include "am_mapsrc.h"
 #include "am_table.h"
+#include "am_utf8.h"
 
 enum am_map_kind {
 	AM_MAP_POSTMAP,		/* "key whitespace value" */
@@ -64,6 +65,7 @@ struct am_records {
 	size_t count, cap;
 	size_t warnings;	/* warnings reported while compiling */
 	struct am_arena_block *arena;
+	struct am_folder folder;	/* ICU, loaded for non-ASCII keys */
 };
 
 void am_records_init(struct am_records *rs);
@@ -75,7 +77,8 @@ int am_compile_source(struct am_records *rs, struct am_source *src,
     const struct am_compile_opts *opts, struct am_error *err);
 
 /* Fold a query key like the table's writer did (for -q and -d). */
-int am_compile_fold_query(const char *key, size_t len, bool fold, bool utf8,
-    struct am_buf *out, struct am_error *err);
+int am_compile_fold_query(struct am_folder *folder, const char *key,
+    size_t len, bool fold, bool utf8, struct am_buf *out,
+    struct am_error *err);
 
 #endif

@@ -8,6 +8,11 @@
  * smtputf8_enable = no (or postmap -u) only A-Z are lowered.  We use ICU
  * too, because a hand-written fold table would drift from the one in the
  * ICU that Postfix is linked with.
+ *
+ * ICU is loaded with dlopen() the first time a non-ASCII key is folded:
+ * most tables and queries are ASCII, and not loading ICU (and the C++
+ * runtime it pulls in) halves the start-up time of "postmap -q KEY".  The
+ * loaded library lives in a struct am_folder owned by the caller.
  */
 #ifndef AM_UTF8_H
 #define AM_UTF8_H
@@ -28,18 +33,32 @@ bool am_ascii_only(const char *s, size_t len);
 /* Lowercase A-Z in place. */
 void am_fold_ascii(char *s, size_t len);
 
+struct am_folder {
+	void *icu;		/* dlopen() handle, NULL until needed */
+	void *csm;		/* UCaseMap */
+	void *fold_fn;		/* ucasemap_utf8FoldCase */
+	void *close_fn;		/* ucasemap_close */
+	bool failed;
+};
+
+#define AM_FOLDER_INIT { NULL, NULL, NULL, NULL, false }
+
+void am_folder_free(struct am_folder *f);
+
 /*
  * Fold key (len bytes, valid UTF-8) into out with ICU default case folding
- * (full folding: "ß" becomes "ss").  Returns 0, or -1 when ICU fails.
+ * (full folding: "ß" becomes "ss").  Returns 0, or -1 when ICU fails or
+ * cannot be loaded.
  */
-int am_fold_utf8(const char *key, size_t len, struct am_buf *out);
+int am_fold_utf8(struct am_folder *f, const char *key, size_t len,
+    struct am_buf *out);
 
 /*
  * Fold like Postfix: utf8 selects ICU folding for non-ASCII keys.  ASCII
  * keys are folded in place and *result points into key; other keys are
  * folded into scratch and *result points there.
  */
-int am_fold_key(char *key, size_t len, bool utf8, struct am_buf *scratch,
-    const char **result, size_t *result_len);
+int am_fold_key(struct am_folder *f, char *key, size_t len, bool utf8,
+    struct am_buf *scratch, const char **result, size_t *result_len);
 
 #endif
