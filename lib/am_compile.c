@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "am_base64.h"
+#include "am_sort.h"
 #include "am_utf8.h"
 
 #define ARENA_BLOCK (1u << 20)
@@ -295,12 +296,16 @@ compare_lines(const void *a, const void *b)
 	return ra->line < rb->line ? -1 : ra->line > rb->line;
 }
 
-/* Keep one record per key, as Postfix's duplicate rule says. */
+/*
+ * Keep one record per key, as Postfix's duplicate rule says.  postalias's
+ * own records ("@", YP_...) come after the source and follow the same
+ * rule: a source entry with the same key wins unless -r.
+ */
 static int
 resolve_duplicates(struct am_records *rs, struct am_source *src,
     const struct am_compile_opts *o, struct am_error *err)
 {
-	struct am_record *dups = NULL;
+	struct am_record *dups = NULL, *d;
 	size_t ndups = 0, i, j, out = 0, keep;
 	struct am_error w;
 	int rc = -1;
@@ -309,26 +314,17 @@ resolve_duplicates(struct am_records *rs, struct am_source *src,
 		for (j = i + 1; j < rs->count &&
 		    am_record_compare(&rs->rec[i], &rs->rec[j]) == 0; j++)
 			;
-		keep = i;
-		if (j - i > 1) {
-			/* postalias's own records replace whatever is there */
-			if (o->dup == AM_DUP_REPLACE ||
-			    rs->rec[j - 1].line >= EXTRA_LINE)
-				keep = j - 1;
-			if (o->dup == AM_DUP_WARN &&
-			    rs->rec[j - 1].line < EXTRA_LINE) {
-				struct am_record *d = realloc(dups,
-				    (ndups + j - i) * sizeof(*d));
-				if (d == NULL) {
-					am_error_set(err, AM_E_NOMEM,
-					    "out of memory");
-					goto out;
-				}
-				dups = d;
-				memcpy(dups + ndups, rs->rec + i + 1,
-				    (j - i - 1) * sizeof(*d));
-				ndups += j - i - 1;
+		keep = o->dup == AM_DUP_REPLACE ? j - 1 : i;
+		if (j - i > 1 && o->dup == AM_DUP_WARN) {
+			if ((d = realloc(dups, (ndups + j - i) *
+			    sizeof(*d))) == NULL) {
+				am_error_set(err, AM_E_NOMEM, "out of memory");
+				goto out;
 			}
+			dups = d;
+			memcpy(dups + ndups, rs->rec + i + 1,
+			    (j - i - 1) * sizeof(*d));
+			ndups += j - i - 1;
 		}
 		rs->rec[out++] = rs->rec[keep];
 	}
@@ -336,8 +332,14 @@ resolve_duplicates(struct am_records *rs, struct am_source *src,
 	qsort(dups, ndups, sizeof(*dups), compare_lines);
 	for (i = 0; i < ndups; i++) {
 		am_error_clear(&w);
-		am_error_set_at(&w, AM_E_PARSE, src->path, dups[i].line,
-		    "duplicate entry: \"%s\"", dups[i].key);
+		if (dups[i].line >= EXTRA_LINE)
+			am_error_set_at(&w, AM_E_PARSE, src->path, 0,
+			    "duplicate entry: \"%s\": the source already has "
+			    "the record that postalias adds", dups[i].key);
+		else
+			am_error_set_at(&w, AM_E_PARSE, src->path,
+			    dups[i].line, "duplicate entry: \"%s\"",
+			    dups[i].key);
 		warn(rs, o, &w);
 	}
 	rc = 0;
@@ -396,7 +398,8 @@ am_compile_source(struct am_records *rs, struct am_source *src,
 	}
 	if (opts->alias_extras && add_alias_extras(rs, opts, err) < 0)
 		goto out;
-	qsort(rs->rec, rs->count, sizeof(*rs->rec), compare_records);
+	if (am_record_sort(rs->rec, rs->count) < 0)
+		qsort(rs->rec, rs->count, sizeof(*rs->rec), compare_records);
 	if (resolve_duplicates(rs, src, opts, err) < 0)
 		goto out;
 	if (opts->strict && rs->warnings > 0) {

@@ -1,0 +1,162 @@
+#!/bin/bash
+# Failure behaviour of table builds: whatever goes wrong (a killed process,
+# a full disk, bad input, a held lock), the previous table stays readable
+# and byte-for-byte what it was, the new one is never half-written, and the
+# command says what happened and exits 1 (Postfix's status for postmap).
+. tests/testlib.sh
+
+PM() { "$ARCHMAIL" postmap -c "$PFCONF" "$@"; }
+
+cd "$T"
+
+# --- killed at many points ------------------------------------------------
+python3 - <<'PY'
+import random
+random.seed(7)
+with open("old", "w") as f:
+    for i in range(150000):
+        f.write("user%d@example.org old%d\n" % (i, i))
+with open("new", "w") as f:
+    for i in range(150000):
+        f.write("user%d@example.org new%d\n" % (i, i))
+PY
+cp old kill
+check "initial build" PM lmdb:kill
+cp kill.lmdb kill.lmdb.orig
+cp new kill
+killed=0
+for delay in 0 0.002 0.005 0.01 0.02 0.03 0.05 0.07 0.1 0.13 0.16 0.2 0.25 0.3 0.4 0.5; do
+	PM lmdb:kill & pid=$!
+	sleep "$delay"
+	kill -KILL "$pid" 2>/dev/null && killed=$((killed + 1))
+	wait "$pid" 2>/dev/null
+	v=$(postmap -c "$PFCONF" -q user4242@example.org lmdb:kill)
+	case $v in
+	old4242 | new4242) ;;
+	*) fail "after SIGKILL at ${delay}s the table answered \"$v\"" ;;
+	esac
+	[ "$v" = old4242 ] && ! cmp -s kill.lmdb kill.lmdb.orig &&
+		fail "after SIGKILL at ${delay}s the old table changed"
+done
+check "the build was killed at several points ($killed)" test "$killed" -ge 5
+check "a later build succeeds" PM lmdb:kill
+check_eq "and gives the new table" new4242 \
+	"$(postmap -c "$PFCONF" -q user4242@example.org lmdb:kill)"
+check_eq "temporary files of killed builds are gone" "" \
+	"$(ls | grep 'kill.lmdb.tmp' || true)"
+
+# SIGTERM removes the temporary file at once.
+cp old kill
+PM lmdb:kill & pid=$!
+sleep 0.05
+kill -TERM "$pid"
+wait "$pid" 2>/dev/null
+check_eq "SIGTERM leaves no temporary file" "" \
+	"$(ls | grep 'kill.lmdb.tmp' || true)"
+
+# --- full file system -------------------------------------------------------
+mkdir full
+if mount -t tmpfs -o size=1m tmpfs full 2>/dev/null; then
+	trap 'umount "$T/full" 2>/dev/null; rm -rf "$T"' EXIT
+	printf 'a@example.org 1\nb@example.org 2\n' > full/map
+	check "build on the small file system" PM lmdb:full/map
+	cp full/map.lmdb before.lmdb
+	python3 -c '
+for i in range(12000):
+    print("key%06d@example.org %s" % (i, "v" * 40))' > full/map
+	# The source fits; the table (about twice its size) does not.
+	PM lmdb:full/map 2> err.txt
+	check_eq "full disk: exit status 1" 1 $?
+	check "full disk: the message says so" grep -q "No space left on device" err.txt
+	check "full disk: the old table is byte-for-byte intact" cmp before.lmdb full/map.lmdb
+	check_eq "full disk: no temporary file left" "" "$(ls full | grep tmp || true)"
+	umount full
+else
+	fail "cannot mount a tmpfs (the test needs root)"
+fi
+
+# --- bad input changes nothing ----------------------------------------------
+printf 'k1 v1\n' > good
+check "build good" PM lmdb:good
+cp good.lmdb good.lmdb.orig
+
+PM lmdb:nosuch 2> err.txt
+check_eq "missing source: exit 1" 1 $?
+check "missing source: message" grep -q "open nosuch: No such file or directory" err.txt
+check "missing source: no table created" test ! -e nosuch.lmdb
+
+mkdir srcdir
+PM lmdb:srcdir 2> err.txt
+check_eq "directory as source: exit 1" 1 $?
+check "directory as source: message" grep -q "Is a directory" err.txt
+
+printf 'k v\n' > dirtable
+mkdir dirtable.lmdb
+PM lmdb:dirtable 2> err.txt
+check_eq "directory as table: exit 1" 1 $?
+check "directory as table: message" grep -q "dirtable.lmdb: Is a directory" err.txt
+check "directory as table: still an empty directory" test -d dirtable.lmdb
+check_eq "directory as table: nothing inside" "" "$(ls dirtable.lmdb)"
+
+PM hash:good 2> err.txt
+check_eq "hash: type refused, exit 1" 1 $?
+check "hash: message names the type and lmdb" grep -q "unsupported dictionary type: hash.*lmdb:good" err.txt
+check "hash: no file written" test ! -e good.db
+
+python3 -c 'print("k1 v1"); print("a" * 511 + " long")' > good
+PM lmdb:good 2> err.txt
+check_eq "511-byte key: exit 1" 1 $?
+check "511-byte key: message names the line" grep -q "good, line 2: key of 511 bytes" err.txt
+check "511-byte key: table untouched" cmp good.lmdb good.lmdb.orig
+python3 -c 'print("k1 v1"); print("a" * 510 + " long")' > good
+check "510-byte key builds" PM lmdb:good
+printf 'k1 v1\n' > good
+PM lmdb:good
+
+cp good.lmdb good.lmdb.orig
+printf 'k1 v1\nbroken\n' > good
+PM --strict lmdb:good 2> err.txt
+check_eq "--strict with a warning: exit 1" 1 $?
+check "--strict: the warning is printed with its line" grep -q "good, line 2: expected format" err.txt
+check "--strict: table untouched" cmp good.lmdb good.lmdb.orig
+
+PM -d k1 lmdb:missing 2> err.txt
+check_eq "-d on a missing table: exit 1" 1 $?
+check "-d on a missing table creates nothing" test ! -e missing.lmdb
+
+# Unreadable source, for a user who may not read it.
+printf 'secret v\n' > private
+chmod 600 private
+chmod 755 "$T"
+setpriv --reuid=65534 --regid=65534 --clear-groups \
+	"$ARCHMAIL" postmap -c "$PFCONF" lmdb:"$T/private" 2> err.txt
+check_eq "unreadable source: exit 1" 1 $?
+check "unreadable source: message" grep -q "Permission denied" err.txt
+check "unreadable source: no table" test ! -e private.lmdb
+
+# --- a held lock ------------------------------------------------------------
+printf 'k1 v1\n' > good
+PM lmdb:good
+python3 - "$T/good.lmdb" <<'PY' & holder=$!
+import fcntl, sys, time
+f = open(sys.argv[1], "r+b")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[1] + ".held", "w").close()
+time.sleep(5)
+PY
+while [ ! -e good.lmdb.held ]; do sleep 0.05; done
+start=$(date +%s)
+"$ARCHMAIL" --lock-timeout 1 postmap -c "$PFCONF" -d k1 lmdb:good 2> err.txt
+check_eq "held lock: -d gives up with exit 1" 1 $?
+check "held lock: message" grep -q "lock.*held by another process" err.txt
+check "held lock: gave up after about a second" test $(($(date +%s) - start)) -le 3
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+check_eq "held lock: the key is still there" v1 "$(PM -q k1 lmdb:good)"
+
+# --- output errors ----------------------------------------------------------
+PM -s lmdb:good > /dev/full 2> err.txt
+check_eq "stdout on a full device: exit 1" 1 $?
+check "stdout on a full device: message" grep -q "write error on stdout" err.txt
+
+finish
