@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "am_base64.h"
@@ -44,12 +45,19 @@ static int
 open_map(struct am_cli *cli, const struct postmap_opts *o, const char *arg,
     int mode, struct open_map *m, struct am_error *err)
 {
+	struct stat src, db;
+
 	if (am_map_spec_parse(&m->spec, arg, o->default_type, err) < 0)
 		return -1;
 	if (am_table_open(&m->table, m->spec.db_path, mode,
 	    cli->lock_timeout_ms, err) < 0)
 		return -1;
 	am_table_set_forms(m->table, query_forms(o));
+	/* Postfix's hint that someone forgot to rebuild. */
+	if (stat(m->spec.path, &src) == 0 && stat(m->spec.db_path, &db) == 0 &&
+	    src.st_mtime > db.st_mtime + 100)
+		cli_warnf(cli, "database %s is older than source file %s",
+		    m->spec.db_path, m->spec.path);
 	return 0;
 }
 
