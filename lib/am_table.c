@@ -96,6 +96,7 @@ put_batch(MDB_env *env, MDB_dbi *dbi, bool first, const struct am_record *recs,
     size_t from, size_t *to, size_t count, int *mdb_rc)
 {
 	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
 	MDB_val k, v;
 	size_t i = from, bytes = 0;
 	int rc;
@@ -104,7 +105,10 @@ put_batch(MDB_env *env, MDB_dbi *dbi, bool first, const struct am_record *recs,
 		goto bad;
 	if (first && (rc = mdb_dbi_open(txn, NULL, 0, dbi)) != 0)
 		goto bad;
-	for (i = from; i < count && bytes < BUILD_TXN_BYTES; i++) {
+	/* One cursor stays at the end of the tree: appends need no search. */
+	if ((rc = mdb_cursor_open(txn, *dbi, &cur)) != 0)
+		goto bad;
+	for (; i < count && bytes < BUILD_TXN_BYTES; i++) {
 		/* Sorted keys lie all over the source text: fetch ahead. */
 		if (i + 16 < count) {
 			__builtin_prefetch(recs[i + 16].key);
@@ -114,10 +118,12 @@ put_batch(MDB_env *env, MDB_dbi *dbi, bool first, const struct am_record *recs,
 		k.mv_size = recs[i].key_len;
 		v.mv_data = (void *)recs[i].value;
 		v.mv_size = recs[i].value_len;
-		if ((rc = mdb_put(txn, *dbi, &k, &v, MDB_APPEND)) != 0)
+		if ((rc = mdb_cursor_put(cur, &k, &v, MDB_APPEND)) != 0)
 			goto bad;
 		bytes += k.mv_size + v.mv_size + 16;
 	}
+	mdb_cursor_close(cur);
+	cur = NULL;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		txn = NULL;
 		goto bad;
@@ -125,6 +131,8 @@ put_batch(MDB_env *env, MDB_dbi *dbi, bool first, const struct am_record *recs,
 	*to = i;
 	return 0;
 bad:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	*mdb_rc = rc;
