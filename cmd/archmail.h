@@ -73,6 +73,9 @@ void cli_warn_cb(void *ctx, const struct am_error *warning);
  * the exit status for it.
  */
 int cli_fail(struct am_cli *cli, const struct am_error *err);
+/* The same, letting add() put command-specific members in the JSON. */
+int cli_fail_with(struct am_cli *cli, const struct am_error *err,
+    void (*add)(struct am_json *j, void *arg), void *arg);
 /* Usage error: message, usage line, status 64 (1 for Postfix's tools). */
 int cli_usage_error(struct am_cli *cli, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

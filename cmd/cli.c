@@ -147,6 +147,13 @@ cli_json_end(struct am_cli *cli, struct am_json *j)
 int
 cli_fail(struct am_cli *cli, const struct am_error *err)
 {
+	return cli_fail_with(cli, err, NULL, NULL);
+}
+
+int
+cli_fail_with(struct am_cli *cli, const struct am_error *err,
+    void (*add)(struct am_json *j, void *arg), void *arg)
+{
 	struct am_json j;
 	char text[2300];
 
@@ -156,6 +163,8 @@ cli_fail(struct am_cli *cli, const struct am_error *err)
 	fputc('\n', stderr);
 	if (cli->json) {
 		cli_json_begin(cli, &j, false);
+		if (add != NULL)
+			add(&j, arg);
 		am_json_object_begin(&j, "error");
 		am_json_string(&j, "code", am_error_code_name(err->code));
 		am_json_string(&j, "message", err->message);
@@ -247,7 +256,9 @@ on_signal(int sig)
 void
 cli_set_cleanup(struct am_cli *cli, const char *path)
 {
-	struct sigaction sa;
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa, old;
+	size_t i;
 
 	(void)cli;
 	cleanup_armed = 0;
@@ -256,9 +267,13 @@ cli_set_cleanup(struct am_cli *cli, const char *path)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		/* A signal the caller ignores (nohup, &) stays ignored. */
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 void

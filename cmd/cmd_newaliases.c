@@ -37,6 +37,9 @@ cmd_newaliases(struct am_cli *cli, int argc, char *argv[])
 			return cli_usage_error(cli,
 			    "option requires an argument -- '%c'", optopt);
 		default:
+			if (optopt != 0)
+				return cli_usage_error(cli,
+				    "invalid option -- '%c'", optopt);
 			return cli_usage_error(cli, "invalid option \"%s\"",
 			    argv[optind - 1]);
 		}

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -160,6 +162,108 @@ out:
 	return rc;
 }
 
+/* What a build run wrote, for --json (also after a failure). */
+struct written {
+	char *path;
+	size_t records;
+	bool changed;
+};
+
+struct written_list {
+	struct written *w;
+	size_t n;
+};
+
+static void
+add_written(struct written_list *l, const char *path, size_t records,
+    bool changed)
+{
+	struct written *w;
+
+	if ((w = reallocarray(l->w, l->n + 1, sizeof(*w))) == NULL)
+		return;
+	l->w = w;
+	if ((w[l->n].path = strdup(path)) == NULL)
+		return;
+	w[l->n].records = records;
+	w[l->n].changed = changed;
+	l->n++;
+}
+
+static void
+json_written(struct am_json *j, void *arg)
+{
+	struct written_list *l = arg;
+	bool changed = false;
+	size_t i;
+
+	am_json_array_begin(j, "files");
+	for (i = 0; i < l->n; i++) {
+		am_json_object_begin(j, NULL);
+		am_json_string(j, "path", l->w[i].path);
+		am_json_bool(j, "changed", l->w[i].changed);
+		am_json_int(j, "records", (long long)l->w[i].records);
+		am_json_object_end(j);
+		changed |= l->w[i].changed;
+	}
+	am_json_array_end(j);
+	am_json_bool(j, "changed", changed);
+}
+
+static void
+free_written(struct written_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->w[i].path);
+	free(l->w);
+}
+
+/*
+ * postmap -F reads the files its source names.  As root, Postfix reads
+ * them with the source owner's rights; so do we, or a user could put
+ * /etc/shadow into a table.  Root comes back before the table is written
+ * (restore_root), so the table is written and owned as for any build.
+ * Returns 1 when privileges were dropped.
+ */
+static int
+drop_to_source_owner(const struct postmap_opts *o,
+    const struct am_map_spec *spec, struct am_error *err)
+{
+	struct stat st;
+
+	if (!o->rhs_is_file || o->keep_owner || geteuid() != 0 ||
+	    stat(spec->path, &st) < 0 || st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setegid(st.st_gid) < 0 ||
+	    seteuid(st.st_uid) < 0)
+		return am_error_set_errno(err, AM_E_PERM, errno,
+		    "switch to the owner of %s", spec->path);
+	return 1;
+}
+
+struct saved_groups {
+	gid_t list[256];
+	int n;
+	bool dropped;
+};
+
+static int
+restore_root(void *arg, struct am_error *err)
+{
+	struct saved_groups *g = arg;
+
+	if (!g->dropped)
+		return 0;
+	g->dropped = false;
+	if (seteuid(0) < 0 || setegid(0) < 0 ||
+	    setgroups((size_t)(g->n < 0 ? 0 : g->n), g->list) < 0)
+		return am_error_set_errno(err, AM_E_PERM, errno,
+		    "restore root privileges");
+	return 0;
+}
+
 int
 postmap_build(struct am_cli *cli, struct postmap_opts *o, int nfiles,
     char *files[])
@@ -169,11 +273,14 @@ postmap_build(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 	struct am_source input;
 	struct am_error err;
 	struct am_json j;
+	struct written_list written = { NULL, 0 };
+	struct saved_groups groups;
 	size_t count = 0;
-	int i, status = 0;
+	int i, dropped, status = 0;
 
 	am_error_clear(&err);
 	memset(&input, 0, sizeof(input));
+	memset(&spec, 0, sizeof(spec));
 	memset(&bo, 0, sizeof(bo));
 	compile_opts(cli, o, &bo.compile);
 	bo.mode_0644 = o->mode_0644;
@@ -181,51 +288,55 @@ postmap_build(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 	bo.lock_timeout_ms = cli->lock_timeout_ms;
 	bo.temp_created = temp_created;
 	bo.temp_arg = cli;
+	bo.before_write = restore_root;
+	bo.before_write_arg = &groups;
+	groups.n = getgroups(256, groups.list);
+	groups.dropped = false;
 	if (o->incremental &&
 	    am_source_read_fd(&input, STDIN_FILENO, "stdin", &err) < 0)
-		return cli_fail(cli, &err);
-	if (cli->json) {
-		cli_json_begin(cli, &j, true);
-		am_json_bool(&j, "changed", true);
-		am_json_array_begin(&j, "files");
-	}
+		goto fail;
 	for (i = 0; i < nfiles; i++) {
 		count = 0;
 		if (am_map_spec_parse(&spec, files[i], o->default_type,
 		    &err) < 0)
 			goto fail;
+		if ((dropped = drop_to_source_owner(o, &spec, &err)) < 0)
+			goto fail;
+		groups.dropped = dropped > 0;
 		if (o->incremental)
 			status = incremental(cli, o, &spec, &input, &count,
 			    &err);
 		else
 			status = am_map_build(&spec, &bo, &count, &err);
 		cli_clear_cleanup(cli);
-		if (status < 0) {
-			am_map_spec_free(&spec);
+		/* Back to root even when the build failed before writing. */
+		if (restore_root(&groups, status < 0 ? NULL : &err) < 0 &&
+		    status == 0)
+			status = -1;
+		if (status < 0)
 			goto fail;
-		}
 		cli_info(cli, "database %s: %zu records %s", spec.name, count,
 		    o->incremental ? "added or replaced" : "written");
-		if (cli->json) {
-			am_json_object_begin(&j, NULL);
-			am_json_string(&j, "path", spec.db_path);
-			am_json_bool(&j, "changed", true);
-			am_json_int(&j, "records", (long long)count);
-			am_json_object_end(&j);
-		}
+		/* A build always writes a new table; -i may change nothing. */
+		add_written(&written, spec.db_path, count,
+		    !o->incremental || count > 0);
 		am_map_spec_free(&spec);
 	}
 	am_source_close(&input);
 	if (cli->json) {
-		am_json_array_end(&j);
+		cli_json_begin(cli, &j, true);
+		json_written(&j, &written);
+		free_written(&written);
 		return cli_json_end(cli, &j) < 0 ? 1 : 0;
 	}
+	free_written(&written);
 	return 0;
 fail:
+	am_map_spec_free(&spec);
 	am_source_close(&input);
-	if (cli->json)
-		am_json_free(&j);
-	return cli_fail(cli, &err);
+	status = cli_fail_with(cli, &err, json_written, &written);
+	free_written(&written);
+	return status;
 }
 
 static int
@@ -265,6 +376,7 @@ run(struct am_cli *cli, int argc, char *argv[], bool alias)
 		case 'v': cli->verbose++; break;
 		case 'w': o.dup = AM_DUP_IGNORE; break;
 		case 'S': o.strict = true; break;
+		case 'm': o.mime = true; break;
 		case 'H': return cli_help(cli);
 		case ':':
 			return cli_usage_error(cli,
@@ -279,6 +391,11 @@ run(struct am_cli *cli, int argc, char *argv[], bool alias)
 	}
 	if (optind >= argc)
 		return cli_usage_error(cli, "missing [type:]file argument");
+	/* -m (MIME) only means something for message queries (-b/-h),
+	 * which archmail does not implement; accepted where Postfix does. */
+	if (o.mime && (o.mode != 'q' || strcmp(o.key, "-") != 0))
+		return cli_usage_error(cli,
+		    "specify -b -h or -m only with \"-q -\"");
 	if ((status = postmap_load_postconf(cli, &o)) != 0)
 		return status;
 	switch (o.mode) {

@@ -230,6 +230,18 @@ load_config(struct am_cli *cli)
 	return 0;
 }
 
+/* "--help" needs no configuration: a broken one must not hide the usage. */
+static bool
+asks_for_help(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return true;
+	return false;
+}
+
 /* Flush stdout and report a failed write (full disk, I/O error). */
 static int
 finish_stdout(struct am_cli *cli, int status)
@@ -295,6 +307,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (!(cli.command->flags & CLI_NO_CONFIG) &&
+	    !asks_for_help(argc - first, argv + first) &&
 	    (status = load_config(&cli)) != 0) {
 		free_cli(&cli);
 		return status;

@@ -88,6 +88,9 @@ am_map_build(const struct am_map_spec *spec,
 		return -1;
 	if (am_compile_source(&rs, &src, &opts->compile, err) < 0)
 		goto out;
+	if (opts->before_write != NULL &&
+	    opts->before_write(opts->before_write_arg, err) < 0)
+		goto out;
 	memset(&wo, 0, sizeof(wo));
 	wo.mode = opts->mode_0644 ? 0644 : am_map_new_table_mode(src.mode);
 	if (opts->as_source_owner && geteuid() == 0) {

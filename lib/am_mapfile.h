@@ -35,6 +35,10 @@ struct am_map_build_opts {
 	int lock_timeout_ms;
 	void (*temp_created)(const char *path, void *arg);
 	void *temp_arg;
+	/* Called between reading the source and writing the table (postmap
+	 * reads -F files with the source owner's rights, writes as root). */
+	int (*before_write)(void *arg, struct am_error *err);
+	void *before_write_arg;
 };
 
 /* Build spec's table from its source; *records gets the record count. */

@@ -137,6 +137,26 @@ check_eq "smtputf8_enable = no folds ASCII only" "ÄÖÜ@example.com" "$("$ARCHM
 PM u8
 check_eq "smtputf8_enable = yes folds with ICU" "äöü@example.com" "$(PM -s u8 | cut -f1)"
 
+# --- -F: values name files, stored base64 --------------------------------
+printf 'one\n' > f1.txt
+printf 'two\n' > f2.txt
+printf 'k f1.txt, f2.txt\n' > fmap
+PM -F lmdb:fmap
+check_eq "-F stores base64 of the files joined by a newline" "$(printf 'one\n\ntwo\n' | base64)" \
+	"$(PM -q k lmdb:fmap)"
+check_eq "-F -q decodes, like real postmap -F -q" "$(postmap -c "$PFCONF" -F -q k lmdb:fmap)" \
+	"$(PM -F -q k lmdb:fmap)"
+# As root, the files are read with the rights of the source's owner.
+printf 'secret\n' > rootonly.txt
+chmod 600 rootonly.txt
+printf 'k %s\n' "$T/rootonly.txt" > fuser
+chown nobody:nogroup fuser
+PM -F lmdb:fuser 2> err.txt
+check "-F as root with a nobody-owned source cannot read a root-only file" \
+	grep -q "rootonly.txt: Permission denied: skipping this entry" err.txt
+check_fails "and stores nothing for it" PM -q k lmdb:fuser
+check_eq "root is root again afterwards (the table exists)" nobody:nogroup "$(owner fuser.lmdb)"
+
 # --- usage -------------------------------------------------------------------
 PM -q a -s lmdb:inc 2> err.txt
 check_eq "-q with -s: exit 1" 1 $?
