@@ -1,0 +1,421 @@
+/*
+ * Unit tests for am_conf: archmail.conf (defaults, overrides, unknown names
+ * with file and line, missing file) and main.cf (Postfix's defaults,
+ * $name / ${name} / $(name) expansion, last assignment wins, continuation
+ * lines).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "am_conf.h"
+#include "unit_helpers.h"
+
+struct cf {
+	char dir[128];
+	char path[256];		/* archmail.conf */
+	char maincf[256];	/* DIR/main.cf */
+	struct am_conf conf;
+	struct am_postconf pc;
+	struct am_error err;
+};
+
+static int
+setup_cf(void **state)
+{
+	struct cf *cf = calloc(1, sizeof(*cf));
+
+	if (cf == NULL)
+		return -1;
+	if (unit_tmpdir_create(cf->dir, sizeof(cf->dir), "conf") < 0) {
+		free(cf);
+		return -1;
+	}
+	unit_path(cf->path, sizeof(cf->path), cf->dir, "archmail.conf");
+	unit_path(cf->maincf, sizeof(cf->maincf), cf->dir, "main.cf");
+	am_error_clear(&cf->err);
+	*state = cf;
+	return 0;
+}
+
+static int
+teardown_cf(void **state)
+{
+	struct cf *cf = *state;
+
+	am_conf_free(&cf->conf);
+	am_postconf_free(&cf->pc);
+	unit_tmpdir_remove(cf->dir);
+	free(cf);
+	return 0;
+}
+
+static void
+write_text(const char *path, const char *text)
+{
+	assert_int_equal(unit_write_file(path, text, strlen(text), 0644), 0);
+}
+
+/* ---- archmail.conf ---- */
+
+static void
+test_defaults(void **state)
+{
+	struct cf *cf = *state;
+	int i, j;
+
+	assert_int_equal(am_conf_init(&cf->conf, &cf->err), 0);
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_POSTFIX_CONFIG_DIR),
+	    "/etc/postfix");
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_USERS_MAP),
+	    "/etc/postfix/users");
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_ALIASES_MAP),
+	    "/etc/postfix/aliases");
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_DOMAIN),
+	    "archlinux.org");
+	/* domains defaults to domain */
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_DOMAINS),
+	    "archlinux.org");
+	for (i = 0; i < AM_CONF_COUNT; i++) {
+		const char *name = am_conf_name((enum am_conf_key)i);
+
+		assert_non_null(name);
+		assert_false(cf->conf.set[i]);
+		assert_non_null(am_conf_get(&cf->conf, (enum am_conf_key)i));
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(name,
+			    am_conf_name((enum am_conf_key)j));
+	}
+	assert_string_equal(am_conf_name(AM_CONF_USERS_MAP), "users_map");
+	assert_string_equal(am_conf_name(AM_CONF_PASSWORD_SCHEME),
+	    "password_scheme");
+}
+
+static void
+test_file_overrides(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->path, "# archmail.conf\n"
+	    "users_map = /srv/postfix/users\n"
+	    "\n"
+	    "domain=example.org   \n"
+	    "   # indented comment\n"
+	    "relay_home = /home/%h dir\t\n"
+	    "password_cost = 7\n");
+	assert_int_equal(am_conf_init(&cf->conf, &cf->err), 0);
+	assert_int_equal(am_conf_load(&cf->conf, cf->path, false, &cf->err),
+	    0);
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_USERS_MAP),
+	    "/srv/postfix/users");
+	assert_true(cf->conf.set[AM_CONF_USERS_MAP]);
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_DOMAIN),
+	    "example.org");
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_RELAY_HOME),
+	    "/home/%h dir");
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_PASSWORD_COST),
+	    "7");
+	/* untouched names keep their defaults */
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_ALIASES_MAP),
+	    "/etc/postfix/aliases");
+	assert_false(cf->conf.set[AM_CONF_ALIASES_MAP]);
+	/* domains follows the configured domain */
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_DOMAINS),
+	    "example.org");
+}
+
+static void
+test_domains_set_explicitly(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->path, "domains = a.example b.example\n"
+	    "domain = a.example\n");
+	assert_int_equal(am_conf_init(&cf->conf, &cf->err), 0);
+	assert_int_equal(am_conf_load(&cf->conf, cf->path, false, &cf->err),
+	    0);
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_DOMAINS),
+	    "a.example b.example");
+}
+
+static void
+test_unknown_name(void **state)
+{
+	struct cf *cf = *state;
+	char buf[2048], expect[1024];
+
+	write_text(cf->path, "users_map = /x\n# c\n\nbogus_setting = 1\n");
+	assert_int_equal(am_conf_init(&cf->conf, &cf->err), 0);
+	assert_int_equal(am_conf_load(&cf->conf, cf->path, false, &cf->err),
+	    -1);
+	assert_int_equal(cf->err.code, AM_E_CONFIG);
+	assert_string_equal(cf->err.file, cf->path);
+	assert_int_equal(cf->err.line, 4);
+	assert_non_null(strstr(cf->err.message, "bogus_setting"));
+	snprintf(expect, sizeof(expect), "%s, line 4: ", cf->path);
+	am_error_format(&cf->err, buf, sizeof(buf));
+	assert_int_equal(strncmp(buf, expect, strlen(expect)), 0);
+}
+
+static void
+test_line_without_equals(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->path, "domain = x\nusers_map\n");
+	assert_int_equal(am_conf_init(&cf->conf, &cf->err), 0);
+	assert_int_equal(am_conf_load(&cf->conf, cf->path, false, &cf->err),
+	    -1);
+	assert_int_equal(cf->err.code, AM_E_CONFIG);
+	assert_string_equal(cf->err.file, cf->path);
+	assert_int_equal(cf->err.line, 2);
+}
+
+static void
+test_missing_file(void **state)
+{
+	struct cf *cf = *state;
+	char nosuch[300];
+
+	unit_path(nosuch, sizeof(nosuch), cf->dir, "nosuch.conf");
+	assert_int_equal(am_conf_init(&cf->conf, &cf->err), 0);
+	/* the default path may be absent: defaults, no error */
+	assert_int_equal(am_conf_load(&cf->conf, nosuch, true, &cf->err), 0);
+	assert_int_equal(cf->err.code, AM_OK);
+	assert_string_equal(am_conf_get(&cf->conf, AM_CONF_USERS_MAP),
+	    "/etc/postfix/users");
+	/* a path given explicitly must exist */
+	assert_int_equal(am_conf_load(&cf->conf, nosuch, false, &cf->err), -1);
+	assert_int_not_equal(cf->err.code, AM_OK);
+	assert_non_null(strstr(cf->err.message, nosuch));
+}
+
+static void
+test_unreadable_is_error_even_if_missing_ok(void **state)
+{
+	struct cf *cf = *state;
+
+	/* a directory where the file should be is not "missing" */
+	assert_int_equal(mkdir(cf->path, 0755), 0);
+	assert_int_equal(am_conf_init(&cf->conf, &cf->err), 0);
+	assert_int_equal(am_conf_load(&cf->conf, cf->path, true, &cf->err),
+	    -1);
+	assert_int_not_equal(cf->err.code, AM_OK);
+}
+
+/* ---- main.cf ---- */
+
+static char *
+get(struct cf *cf, const char *name)
+{
+	return am_postconf_get(&cf->pc, name);
+}
+
+static void
+expect_param(struct cf *cf, const char *name, const char *value)
+{
+	char *v = get(cf, name);
+
+	if (v == NULL)
+		fail_msg("%s: no value", name);
+	if (strcmp(v, value) != 0)
+		fail_msg("%s = \"%s\", expected \"%s\"", name, v, value);
+	free(v);
+}
+
+static void
+test_postconf_defaults(void **state)
+{
+	struct cf *cf = *state;
+
+	/* no main.cf in the directory */
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "mx.example.org",
+	    &cf->err), 0);
+	assert_false(cf->pc.found);
+	expect_param(cf, "default_database_type", "lmdb");
+	expect_param(cf, "smtputf8_enable", "yes");
+	assert_true(am_postconf_bool(&cf->pc, "smtputf8_enable", false));
+	expect_param(cf, "myhostname", "mx.example.org");
+	expect_param(cf, "mydomain", "example.org");
+	expect_param(cf, "alias_database", "lmdb:/etc/aliases");
+	assert_null(get(cf, "no_such_parameter"));
+	/* a bool without value or default gives the caller's default */
+	assert_true(am_postconf_bool(&cf->pc, "no_such_parameter", true));
+	assert_false(am_postconf_bool(&cf->pc, "no_such_parameter", false));
+}
+
+static void
+test_postconf_short_hostname(void **state)
+{
+	struct cf *cf = *state;
+
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "vm", &cf->err),
+	    0);
+	expect_param(cf, "mydomain", "localdomain");
+	expect_param(cf, "myhostname", "vm.localdomain");
+}
+
+static void
+test_postconf_expansion(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->maincf, "compatibility_level = 3.6\n"
+	    "mydomain = example.com\n"
+	    "myhostname = mail.$mydomain\n"
+	    "braces = ${myhostname}\n"
+	    "parens = $(mydomain)x\n"
+	    "plain = $mydomain.x\n"
+	    "virtual_alias_maps = lmdb:$config_directory/virtual\n"
+	    "forward = $later\n"
+	    "later = defined after use\n"
+	    "undefined = a${no_such_thing}b\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "ignored.host",
+	    &cf->err), 0);
+	assert_true(cf->pc.found);
+	expect_param(cf, "myhostname", "mail.example.com");
+	expect_param(cf, "braces", "mail.example.com");
+	expect_param(cf, "parens", "example.comx");
+	expect_param(cf, "plain", "example.com.x");
+	expect_param(cf, "virtual_alias_maps", "lmdb:/etc/postfix/virtual");
+	/* values are expanded when used, so order does not matter */
+	expect_param(cf, "forward", "defined after use");
+	expect_param(cf, "undefined", "ab");
+	expect_param(cf, "compatibility_level", "3.6");
+}
+
+static void
+test_postconf_defaults_expand_overrides(void **state)
+{
+	struct cf *cf = *state;
+
+	/* alias_database's default uses $default_database_type */
+	write_text(cf->maincf, "default_database_type = cdb\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), 0);
+	expect_param(cf, "alias_database", "cdb:/etc/aliases");
+}
+
+static void
+test_postconf_last_assignment_wins(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->maincf, "default_database_type = hash\n"
+	    "smtputf8_enable = yes\n"
+	    "default_database_type = lmdb\n"
+	    "smtputf8_enable = no\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), 0);
+	expect_param(cf, "default_database_type", "lmdb");
+	expect_param(cf, "smtputf8_enable", "no");
+	assert_false(am_postconf_bool(&cf->pc, "smtputf8_enable", true));
+}
+
+static void
+test_postconf_bool_through_expansion(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->maincf, "switch = no\nsmtputf8_enable = $switch\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), 0);
+	assert_false(am_postconf_bool(&cf->pc, "smtputf8_enable", true));
+}
+
+static void
+test_postconf_continuation_lines(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->maincf, "# main.cf\n"
+	    "alias_database = lmdb:/etc/aliases,\n"
+	    "    lmdb:/etc/postfix/more\n"
+	    "# a comment does not end it\n"
+	    "\tlmdb:/etc/postfix/last\n"
+	    "myhostname = mx.example.net\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), 0);
+	/* continuation text is appended verbatim, as readllines() does */
+	expect_param(cf, "alias_database", "lmdb:/etc/aliases,    "
+	    "lmdb:/etc/postfix/more\tlmdb:/etc/postfix/last");
+	expect_param(cf, "myhostname", "mx.example.net");
+}
+
+static void
+test_postconf_whitespace_and_empty(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->maincf, "  \nname_spaced   =   value with  spaces  \n"
+	    "empty =\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), 0);
+	expect_param(cf, "name_spaced", "value with  spaces");
+	expect_param(cf, "empty", "");
+}
+
+static void
+test_postconf_syntax_error(void **state)
+{
+	struct cf *cf = *state;
+
+	write_text(cf->maincf, "myhostname = x\n\nthis line has no equals\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), -1);
+	assert_int_equal(cf->err.code, AM_E_CONFIG);
+	assert_string_equal(cf->err.file, cf->maincf);
+	assert_int_equal(cf->err.line, 3);
+}
+
+static void
+test_postconf_expansion_loop_terminates(void **state)
+{
+	struct cf *cf = *state;
+	char *v;
+
+	/* A loop must not hang or overflow the stack. */
+	write_text(cf->maincf, "a = x$b\nb = y$a\n");
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), 0);
+	v = get(cf, "a");
+	if (v != NULL)
+		assert_int_equal(strncmp(v, "xyxy", 4), 0);
+	free(v);
+}
+
+int
+main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup_cf, teardown_cf)
+	const struct CMUnitTest tests[] = {
+		T(test_defaults),
+		T(test_file_overrides),
+		T(test_domains_set_explicitly),
+		T(test_unknown_name),
+		T(test_line_without_equals),
+		T(test_missing_file),
+		T(test_unreadable_is_error_even_if_missing_ok),
+		T(test_postconf_defaults),
+		T(test_postconf_short_hostname),
+		T(test_postconf_expansion),
+		T(test_postconf_defaults_expand_overrides),
+		T(test_postconf_last_assignment_wins),
+		T(test_postconf_bool_through_expansion),
+		T(test_postconf_continuation_lines),
+		T(test_postconf_whitespace_and_empty),
+		T(test_postconf_syntax_error),
+		T(test_postconf_expansion_loop_terminates),
+	};
+#undef T
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
