@@ -118,33 +118,34 @@ relay_warning(void *ctx, const struct am_error *w)
 
 /*
  * postmap -F: the value lists files whose contents (joined by newlines)
- * are stored base64-encoded.
+ * are stored base64-encoded.  Names are separated by commas, spaces, tabs,
+ * CR and LF only: a vertical tab or form feed is part of a name, as in
+ * Postfix.
  */
+#define FILE_LIST_SEPARATORS ", \t\r\n"
+
 static int
-files_to_base64(const char *list, struct am_buf *out, const char *src_path,
-    long line, char *failed, size_t failed_size)
+files_to_base64(const char *list, struct am_buf *out, char *failed,
+    size_t failed_size)
 {
 	struct am_buf content = AM_BUF_INIT, name = AM_BUF_INIT;
-	const char *p = list, *start;
+	const char *p = list;
 	char chunk[65536];
+	size_t n_name;
 	ssize_t n;
 	int fd, nfiles = 0, rc = -1;
 
-	(void)src_path;
-	(void)line;
-	while (*p != '\0') {
-		while (*p != '\0' && (*p == ',' || am_isspace((unsigned char)*p)))
-			p++;
+	for (;;) {
+		p += strspn(p, FILE_LIST_SEPARATORS);
 		if (*p == '\0')
 			break;
-		start = p;
-		while (*p != '\0' && *p != ',' && !am_isspace((unsigned char)*p))
-			p++;
+		n_name = strcspn(p, FILE_LIST_SEPARATORS);
 		am_buf_reset(&name);
-		if (am_buf_add(&name, start, (size_t)(p - start)) < 0)
-			goto out;
+		if (am_buf_add(&name, p, n_name) < 0)
+			goto nomem;
+		p += n_name;
 		if (nfiles++ > 0 && am_buf_addc(&content, '\n') < 0)
-			goto out;
+			goto nomem;
 		if ((fd = open(name.data, O_RDONLY | O_CLOEXEC)) < 0) {
 			snprintf(failed, failed_size, "open %s: %s", name.data,
 			    strerror(errno));
@@ -153,20 +154,31 @@ files_to_base64(const char *list, struct am_buf *out, const char *src_path,
 		while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
-			if (n < 0 || am_buf_add(&content, chunk, (size_t)n) < 0) {
+			if (n < 0 ||
+			    am_buf_add(&content, chunk, (size_t)n) < 0) {
 				snprintf(failed, failed_size, "read %s: %s",
-				    name.data, strerror(errno));
+				    name.data,
+				    strerror(n < 0 ? errno : ENOMEM));
 				close(fd);
 				goto out;
 			}
 		}
 		close(fd);
 	}
+	if (nfiles == 0) {
+		/* Postfix's wording, so that scripts matching it still do. */
+		snprintf(failed, failed_size,
+		    "empty pathname list: >>%.1000s<<'", list);
+		goto out;
+	}
 	am_buf_reset(out);
 	if (am_base64_encode(out, content.data ? content.data : "",
 	    content.len) < 0)
-		goto out;
+		goto nomem;
 	rc = 0;
+	goto out;
+nomem:
+	snprintf(failed, failed_size, "out of memory");
 out:
 	am_buf_free(&content);
 	am_buf_free(&name);
@@ -218,21 +230,18 @@ parse_line(struct am_records *rs, struct am_source *src,
 		in_place = false;
 	}
 	if (o->rhs_is_file) {
-		if (files_to_base64(value, fbuf, src->path, ll->first_line,
-		    failed, sizeof(failed)) < 0) {
+		if (files_to_base64(value, fbuf, failed,
+		    sizeof(failed)) < 0) {
 			am_error_clear(&w);
 			am_error_set_at(&w, AM_E_PARSE, src->path,
 			    ll->first_line, "%s: skipping this entry", failed);
 			warn(rs, o, &w);
 			return 0;
 		}
-		value = fbuf->data;
+		/* Folding the key below reuses fbuf: keep the value apart. */
 		value_len = fbuf->len;
-		if (in_place) {
-			if ((value = arena_copy(rs, value, value_len)) == NULL)
-				return am_error_set(err, AM_E_NOMEM,
-				    "out of memory");
-		}
+		if ((value = arena_copy(rs, fbuf->data, value_len)) == NULL)
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
 	}
 	if (o->fold) {
 		if (in_place || o->kind == AM_MAP_ALIASES) {
@@ -329,7 +338,8 @@ resolve_duplicates(struct am_records *rs, struct am_source *src,
 		rs->rec[out++] = rs->rec[keep];
 	}
 	rs->count = out;
-	qsort(dups, ndups, sizeof(*dups), compare_lines);
+	if (ndups > 0)
+		qsort(dups, ndups, sizeof(*dups), compare_lines);
 	for (i = 0; i < ndups; i++) {
 		am_error_clear(&w);
 		if (dups[i].line >= EXTRA_LINE)

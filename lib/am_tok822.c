@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* RFC 822 specials, plus the operators Postfix also treats as special. */
-static const char specials[] = "|\"(),.:;<>@[]%!";
+/*
+ * RFC 822 specials, plus the operators Postfix also treats as special.
+ * '\\' never starts a special token, but an atom that holds an escaped
+ * one (source text a\\b) is quoted again, as Postfix does.
+ */
+static const char specials[] = "|\"(),.:;<>@[]%!\\";
 
 static bool
 is_special(int c)
@@ -13,10 +17,14 @@ is_special(int c)
 	return c != '\0' && strchr(specials, c) != NULL;
 }
 
+/*
+ * Only these separate tokens: a vertical tab or form feed is part of an
+ * atom (which is then quoted), although it continues a logical line.
+ */
 static bool
 is_space(int c)
 {
-	return c == ' ' || (c >= '\t' && c <= '\r');
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static bool
@@ -77,32 +85,30 @@ add_quoted(struct am_buf *out, int c, const char *quote_set)
 }
 
 /*
- * A comment, after its '(': nested comments, '\' escapes, up to the
- * matching ')' or the end.  Raw text goes to in, escaped text to ex.
+ * A comment, after its '(': up to the matching ')' or the end of the text.
+ * Postfix keeps comments verbatim (backslashes and all, and no ')' added
+ * when one is missing), so both forms are the raw text.
  */
 static const char *
 scan_comment(const char *s, struct am_buf *in, struct am_buf *ex, int *rc)
 {
-	int c;
+	int c, level = 1;
 
 	while ((c = (unsigned char)*s) != '\0') {
 		s++;
+		*rc |= am_buf_addc(in, c);
+		*rc |= am_buf_addc(ex, c);
 		if (c == '(') {
-			*rc |= am_buf_addc(in, '(');
-			*rc |= am_buf_addc(ex, '(');
-			s = scan_comment(s, in, ex, rc);
-			*rc |= am_buf_addc(in, ')');
-			*rc |= am_buf_addc(ex, ')');
+			level++;
 		} else if (c == ')') {
-			break;
-		} else {
-			if (c == '\\') {
-				if ((c = (unsigned char)*s) == '\0')
-					break;
-				s++;
-			}
+			if (--level == 0)
+				break;
+		} else if (c == '\\') {
+			if ((c = (unsigned char)*s) == '\0')
+				break;
+			s++;
 			*rc |= am_buf_addc(in, c);
-			*rc |= add_quoted(ex, c, "()\\\r\n");
+			*rc |= am_buf_addc(ex, c);
 		}
 	}
 	return s;
@@ -164,8 +170,6 @@ am_tok822_scan(struct am_tok822_list *list, const char *s)
 			brc |= am_buf_addc(&in, '(');
 			brc |= am_buf_addc(&ex, '(');
 			s = scan_comment(s, &in, &ex, &brc);
-			brc |= am_buf_addc(&in, ')');
-			brc |= am_buf_addc(&ex, ')');
 			c = AM_TOK_COMMENT;
 		} else if (c == '[' || c == '"') {
 			if ((s = scan_quoted(s, c == '[' ? ']' : '"', &raw))
@@ -281,7 +285,11 @@ serialize(const struct am_tok822_list *list, size_t from, size_t to,
 			rc |= am_buf_add(out, list->text.data + t->internal,
 			    t->internal_len);
 		}
-		if (space_after(list, i, to))
+		/*
+		 * In the external form a ',' is always followed by a space,
+		 * even at the end ("a," becomes "a, "), as Postfix stores it.
+		 */
+		if (space_after(list, i, to) || (external && t->type == ','))
 			rc |= am_buf_addc(out, ' ');
 	}
 	return rc ? -1 : 0;
