@@ -12,6 +12,7 @@
 #include "am_base64.h"
 #include "am_mapfile.h"
 #include "am_table.h"
+#include "am_utf8.h"
 
 struct open_map {
 	struct am_map_spec spec;
@@ -93,12 +94,29 @@ lookup(struct am_cli *cli, struct postmap_opts *o, struct open_map *m,
     const char *key, struct am_buf *folded, struct am_buf *value,
     struct am_buf *decoded, bool *found, struct am_error *err)
 {
+	/* A key that is not UTF-8 cannot match, as in Postfix. */
+	if (o->utf8 && !o->no_utf8 && !am_utf8_valid(key, strlen(key))) {
+		cli_warnf(cli, "%s: non-UTF-8 key \"%s\": malformed UTF-8 or "
+		    "invalid codepoint", m->spec.name, key);
+		*found = false;
+		return 0;
+	}
 	if (am_compile_fold_query(&o->folder, key, strlen(key), o->fold,
 	    o->utf8 && !o->no_utf8, folded, err) < 0)
 		return -1;
 	if (am_table_lookup(m->table, folded->data, folded->len, found, value,
 	    err) < 0)
 		return -1;
+	/* With UTF-8 on, Postfix refuses to hand out a broken value (a
+	 * dump with -s shows it as it is). */
+	if (*found && o->utf8 && !o->no_utf8 && !am_utf8_valid(value->data,
+	    value->len)) {
+		cli_warnf(cli, "%s: key \"%s\": non-UTF-8 value \"%s\": "
+		    "malformed UTF-8 or invalid codepoint", m->spec.name, key,
+		    value->data);
+		return am_error_set(err, AM_E_DB, "table %s: query error",
+		    m->spec.name);
+	}
 	if (*found && printable_value(cli, m, key, value, decoded, o,
 	    err) < 0)
 		return -1;

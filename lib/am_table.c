@@ -519,7 +519,10 @@ am_table_each(struct am_table *t, am_table_each_fn *fn, void *ctx,
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		if (fn(ctx, k.mv_data, strnlen(k.mv_data, k.mv_size),
 		    v.mv_data, strnlen(v.mv_data, v.mv_size)) < 0) {
-			am_error_set(err, AM_E_IO, "output error");
+			/* The callback may have said why. */
+			if (err != NULL && err->code == AM_OK)
+				am_error_set_errno(err, AM_E_IO, errno,
+				    "write error");
 			goto out;
 		}
 	}
