@@ -135,6 +135,7 @@ am_source_close(struct am_source *src)
 	free(src->path);
 	free(src->data);
 	am_buf_free(&src->joined);
+	am_tok822_free(&src->tokens);
 	memset(src, 0, sizeof(*src));
 }
 
@@ -297,15 +298,16 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 }
 
 int
-am_parse_alias_entry(const struct am_source *src, struct am_logical_line *ll,
+am_parse_alias_entry(struct am_source *src, struct am_logical_line *ll,
     struct am_buf *key, struct am_buf *value, am_warn_fn *warn, void *ctx,
     struct am_error *err)
 {
-	struct am_tok822_list toks;
+	/* The source keeps the token list: no allocation per line. */
+	struct am_tok822_list toks = src->tokens;
 	size_t colon, i;
 	int rc = -1;
 
-	am_tok822_init(&toks);
+	am_tok822_reset(&toks);
 	if (am_tok822_scan(&toks, ll->text) < 0) {
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto out;
@@ -344,6 +346,6 @@ am_parse_alias_entry(const struct am_source *src, struct am_logical_line *ll,
 	}
 	rc = 1;
 out:
-	am_tok822_free(&toks);
+	src->tokens = toks;
 	return rc;
 }

@@ -32,6 +32,7 @@
 
 #include "am_buf.h"
 #include "am_error.h"
+#include "am_tok822.h"
 
 /* Receives each warning; err->file and err->line say where. */
 typedef void am_warn_fn(void *ctx, const struct am_error *warning);
@@ -47,6 +48,7 @@ struct am_source {
 	uid_t uid;
 	gid_t gid;
 	struct am_buf joined;	/* text of a logical line with continuations */
+	struct am_tok822_list tokens;	/* reused by am_parse_alias_entry */
 };
 
 struct am_logical_line {
@@ -97,7 +99,7 @@ int am_parse_postmap_entry(const struct am_source *src,
  * is the unquoted (internal) form, the value the re-serialised external
  * form; both are written into the caller's buffers.
  */
-int am_parse_alias_entry(const struct am_source *src,
+int am_parse_alias_entry(struct am_source *src,
     struct am_logical_line *ll, struct am_buf *key, struct am_buf *value,
     am_warn_fn *warn, void *ctx, struct am_error *err);
 

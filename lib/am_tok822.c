@@ -5,36 +5,38 @@
 #include <string.h>
 
 /*
- * RFC 822 specials, plus the operators Postfix also treats as special.
- * '\\' never starts a special token, but an atom that holds an escaped
- * one (source text a\\b) is quoted again, as Postfix does.
+ * Character classes, as Postfix's tokenizer sees them:
+ * SEP separates tokens (space, tab, CR, LF only: a vertical tab or form
+ * feed is part of an atom, which is then quoted, although it continues a
+ * logical line); SPECIAL starts a one-character token (the RFC 822 specials
+ * plus '|', '%' and '!'); QUOTE makes an atom holding it be quoted again
+ * (specials, '\', every isspace() and control character).
  */
-static const char specials[] = "|\"(),.:;<>@[]%!\\";
+enum { SEP = 1, SPECIAL = 2, QUOTE = 4 };
 
-static bool
-is_special(int c)
-{
-	return c != '\0' && strchr(specials, c) != NULL;
-}
-
-/*
- * Only these separate tokens: a vertical tab or form feed is part of an
- * atom (which is then quoted), although it continues a logical line.
- */
-static bool
-is_space(int c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static bool
-is_cntrl(int c)
-{
-	return (c >= 0 && c < 0x20) || c == 0x7f;
-}
+static const unsigned char cclass[256] = {
+	[' '] = SEP | QUOTE, ['\t'] = SEP | QUOTE, ['\r'] = SEP | QUOTE,
+	['\n'] = SEP | QUOTE,
+	[0x01] = QUOTE, [0x02] = QUOTE, [0x03] = QUOTE, [0x04] = QUOTE,
+	[0x05] = QUOTE, [0x06] = QUOTE, [0x07] = QUOTE, [0x08] = QUOTE,
+	[0x0b] = QUOTE, [0x0c] = QUOTE, [0x0e] = QUOTE, [0x0f] = QUOTE,
+	[0x10] = QUOTE, [0x11] = QUOTE, [0x12] = QUOTE, [0x13] = QUOTE,
+	[0x14] = QUOTE, [0x15] = QUOTE, [0x16] = QUOTE, [0x17] = QUOTE,
+	[0x18] = QUOTE, [0x19] = QUOTE, [0x1a] = QUOTE, [0x1b] = QUOTE,
+	[0x1c] = QUOTE, [0x1d] = QUOTE, [0x1e] = QUOTE, [0x1f] = QUOTE,
+	[0x7f] = QUOTE,
+	['|'] = SPECIAL | QUOTE, ['"'] = SPECIAL | QUOTE,
+	['('] = SPECIAL | QUOTE, [')'] = SPECIAL | QUOTE,
+	[','] = SPECIAL | QUOTE, ['.'] = SPECIAL | QUOTE,
+	[':'] = SPECIAL | QUOTE, [';'] = SPECIAL | QUOTE,
+	['<'] = SPECIAL | QUOTE, ['>'] = SPECIAL | QUOTE,
+	['@'] = SPECIAL | QUOTE, ['['] = SPECIAL | QUOTE,
+	[']'] = SPECIAL | QUOTE, ['%'] = SPECIAL | QUOTE,
+	['!'] = SPECIAL | QUOTE, ['\\'] = QUOTE,
+};
 
 /* Whitespace inside a collected word becomes one plain space. */
-static int
+static inline int
 collected(int c)
 {
 	return (c == '\t' || c == '\r' || c == '\n') ? ' ' : c;
@@ -44,6 +46,13 @@ void
 am_tok822_init(struct am_tok822_list *list)
 {
 	memset(list, 0, sizeof(*list));
+}
+
+void
+am_tok822_reset(struct am_tok822_list *list)
+{
+	list->count = 0;
+	am_buf_reset(&list->text);
 }
 
 void
@@ -70,175 +79,151 @@ new_token(struct am_tok822_list *list, int type)
 		list->cap = cap;
 	}
 	t = &list->tok[list->count++];
-	memset(t, 0, sizeof(*t));
 	t->type = type;
 	return t;
 }
 
-/* Append c to out, preceded by '\' when c is in quote_set. */
-static int
-add_quoted(struct am_buf *out, int c, const char *quote_set)
+/*
+ * Append the external form of raw[0..len) to o, a '\' before each
+ * character of quote_set; returns the new end.  The caller reserved room.
+ */
+static char *
+put_escaped(char *o, const char *raw, size_t len, const char *quote_set)
 {
-	if (strchr(quote_set, c) != NULL && am_buf_addc(out, '\\') < 0)
-		return -1;
-	return am_buf_addc(out, c);
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (strchr(quote_set, raw[i]) != NULL)
+			*o++ = '\\';
+		*o++ = raw[i];
+	}
+	return o;
 }
 
 /*
- * A comment, after its '(': up to the matching ')' or the end of the text.
- * Postfix keeps comments verbatim (backslashes and all, and no ')' added
- * when one is missing), so both forms are the raw text.
+ * Tokenise s.  Each token's two forms are written straight into
+ * list->text, which is reserved large enough first (a character costs at
+ * most 3 bytes: itself in the internal form, '\' and itself in the
+ * external form; a token adds at most 4 delimiters), so the scanner
+ * writes through a plain pointer.  Where both forms are the same (atoms,
+ * comments, specials) they share the bytes.
  */
-static const char *
-scan_comment(const char *s, struct am_buf *in, struct am_buf *ex, int *rc)
-{
-	int c, level = 1;
-
-	while ((c = (unsigned char)*s) != '\0') {
-		s++;
-		*rc |= am_buf_addc(in, c);
-		*rc |= am_buf_addc(ex, c);
-		if (c == '(') {
-			level++;
-		} else if (c == ')') {
-			if (--level == 0)
-				break;
-		} else if (c == '\\') {
-			if ((c = (unsigned char)*s) == '\0')
-				break;
-			s++;
-			*rc |= am_buf_addc(in, c);
-			*rc |= am_buf_addc(ex, c);
-		}
-	}
-	return s;
-}
-
-/* Quoted string or domain literal body, up to close (skipped) or end. */
-static const char *
-scan_quoted(const char *s, int close, struct am_buf *raw)
-{
-	int c;
-
-	while ((c = (unsigned char)*s) != '\0') {
-		if (c == '\\') {
-			if ((c = (unsigned char)*++s) == '\0')
-				break;
-		} else if (c == close) {
-			break;
-		}
-		if (am_buf_addc(raw, collected(c)) < 0)
-			return NULL;
-		s++;
-	}
-	if (*s != '\0')
-		s++;
-	return s;
-}
-
-/* Store the token's two forms at the end of list->text. */
-static int
-finish_token(struct am_tok822_list *list, struct am_tok822 *t,
-    const struct am_buf *in, const struct am_buf *ex)
-{
-	t->internal = list->text.len;
-	t->internal_len = in->len;
-	if (am_buf_add(&list->text, in->data ? in->data : "", in->len) < 0)
-		return -1;
-	t->external = list->text.len;
-	t->external_len = ex->len;
-	return am_buf_add(&list->text, ex->data ? ex->data : "", ex->len);
-}
-
 int
 am_tok822_scan(struct am_tok822_list *list, const char *s)
 {
-	struct am_buf raw = AM_BUF_INIT, in = AM_BUF_INIT, ex = AM_BUF_INIT;
+	size_t len = strlen(s);
 	struct am_tok822 *t;
-	const char *p;
-	size_t i;
-	int c, rc = -1, brc = 0;
+	const char *raw;
+	size_t raw_len;
+	char *base, *o;
+	int c, level, type;
+	bool quote;
 
+	if (len > ((size_t)-1 - 16) / 8 ||
+	    am_buf_reserve(&list->text, len * 7 + 16) < 0)
+		return -1;
+	base = list->text.data;
+	o = base + list->text.len;
 	while ((c = (unsigned char)*s) != '\0') {
 		s++;
-		if (is_space(c))
+		if (cclass[c] & SEP)
 			continue;
-		am_buf_reset(&raw);
-		am_buf_reset(&in);
-		am_buf_reset(&ex);
+		if ((t = new_token(list, AM_TOK_ATOM)) == NULL)
+			return -1;
+		t->internal = (size_t)(o - base);
 		if (c == '(') {
-			brc |= am_buf_addc(&in, '(');
-			brc |= am_buf_addc(&ex, '(');
-			s = scan_comment(s, &in, &ex, &brc);
-			c = AM_TOK_COMMENT;
-		} else if (c == '[' || c == '"') {
-			if ((s = scan_quoted(s, c == '[' ? ']' : '"', &raw))
-			    == NULL)
-				goto out;
-			if (c == '[') {
-				brc |= am_buf_addc(&in, '[');
-				brc |= am_buf_add(&in, raw.data, raw.len);
-				brc |= am_buf_addc(&in, ']');
-				brc |= am_buf_addc(&ex, '[');
-				for (i = 0; i < raw.len; i++)
-					brc |= add_quoted(&ex,
-					    (unsigned char)raw.data[i],
-					    "\\\r\n");
-				brc |= am_buf_addc(&ex, ']');
-				c = AM_TOK_DOMLIT;
-			} else {
-				c = AM_TOK_QSTRING;
+			/* Postfix keeps comments verbatim: escapes stay, and a
+			 * missing ')' is not added. */
+			*o++ = '(';
+			level = 1;
+			while ((c = (unsigned char)*s) != '\0') {
+				s++;
+				*o++ = (char)c;
+				if (c == '(') {
+					level++;
+				} else if (c == ')') {
+					if (--level == 0)
+						break;
+				} else if (c == '\\') {
+					if ((c = (unsigned char)*s) == '\0')
+						break;
+					s++;
+					*o++ = (char)c;
+				}
 			}
-		} else if (c != '\\' && is_special(c)) {
-			brc |= am_buf_addc(&in, c);
-			brc |= am_buf_addc(&ex, c);
-		} else {
-			/* An atom; '\' escapes, so it may start one. */
-			s--;
+			type = AM_TOK_COMMENT;
+		} else if (c == '[' || c == '"') {
+			int close = c == '[' ? ']' : '"';
+
+			if (c == '[')
+				*o++ = '[';
+			raw = o;
 			while ((c = (unsigned char)*s) != '\0') {
 				if (c == '\\') {
 					if ((c = (unsigned char)*++s) == '\0')
 						break;
-				} else if (is_space(c) || is_special(c)) {
+				} else if (c == close) {
 					break;
 				}
-				brc |= am_buf_addc(&raw, collected(c));
+				*o++ = (char)collected(c);
+				s++;
+			}
+			if (*s != '\0')
+				s++;
+			raw_len = (size_t)(o - raw);
+			if (close == ']') {
+				*o++ = ']';
+				t->internal_len = (size_t)(o - base) -
+				    t->internal;
+				t->external = (size_t)(o - base);
+				*o++ = '[';
+				o = put_escaped(o, raw, raw_len, "\\\r\n");
+				*o++ = ']';
+				t->external_len = (size_t)(o - base) -
+				    t->external;
+				t->type = AM_TOK_DOMLIT;
+				continue;
+			}
+			type = AM_TOK_QSTRING;
+		} else if (c != '\\' && (cclass[c] & SPECIAL)) {
+			*o++ = (char)c;
+			type = c;
+		} else {
+			/* An atom; '\' escapes, so it may start one. */
+			s--;
+			quote = false;
+			while ((c = (unsigned char)*s) != '\0') {
+				if (c == '\\') {
+					if ((c = (unsigned char)*++s) == '\0')
+						break;
+				} else if (cclass[c] & (SEP | SPECIAL)) {
+					break;
+				}
+				c = collected(c);
+				quote |= (cclass[c] & QUOTE) != 0;
+				*o++ = (char)c;
 				s++;
 			}
 			/* An atom holding specials must be quoted again. */
-			c = AM_TOK_ATOM;
-			for (p = raw.data; p && *p; p++) {
-				if (is_space((unsigned char)*p) ||
-				    is_cntrl((unsigned char)*p) ||
-				    is_special((unsigned char)*p)) {
-					c = AM_TOK_QSTRING;
-					break;
-				}
-			}
-			if (c == AM_TOK_ATOM) {
-				brc |= am_buf_add(&in, raw.data, raw.len);
-				brc |= am_buf_add(&ex, raw.data, raw.len);
-			}
+			type = quote ? AM_TOK_QSTRING : AM_TOK_ATOM;
 		}
-		if (c == AM_TOK_QSTRING) {
-			brc |= am_buf_add(&in, raw.data ? raw.data : "",
-			    raw.len);
-			brc |= am_buf_addc(&ex, '"');
-			for (i = 0; i < raw.len; i++)
-				brc |= add_quoted(&ex,
-				    (unsigned char)raw.data[i], "\"\\\r\n");
-			brc |= am_buf_addc(&ex, '"');
+		t->type = type;
+		t->internal_len = (size_t)(o - base) - t->internal;
+		if (type != AM_TOK_QSTRING) {
+			t->external = t->internal;
+			t->external_len = t->internal_len;
+			continue;
 		}
-		if (brc != 0 || (t = new_token(list, c)) == NULL ||
-		    finish_token(list, t, &in, &ex) < 0)
-			goto out;
+		t->external = (size_t)(o - base);
+		*o++ = '"';
+		o = put_escaped(o, base + t->internal, t->internal_len,
+		    "\"\\\r\n");
+		*o++ = '"';
+		t->external_len = (size_t)(o - base) - t->external;
 	}
-	rc = 0;
-out:
-	am_buf_free(&raw);
-	am_buf_free(&in);
-	am_buf_free(&ex);
-	return rc;
+	list->text.len = (size_t)(o - base);
+	*o = '\0';
+	return 0;
 }
 
 static bool

@@ -36,8 +36,11 @@ struct am_tok822_list {
 };
 
 void am_tok822_init(struct am_tok822_list *list);
+/* Forget the tokens, keep the memory for the next line. */
+void am_tok822_reset(struct am_tok822_list *list);
 void am_tok822_free(struct am_tok822_list *list);
-/* Tokenise the C string s; 0 or -1 (out of memory). */
+/* Tokenise the C string s, after any tokens already in list; 0 or -1
+ * (out of memory). */
 int am_tok822_scan(struct am_tok822_list *list, const char *s);
 /* Append tokens [from, to) in internal / external form to out. */
 int am_tok822_internalize(const struct am_tok822_list *list, size_t from,
