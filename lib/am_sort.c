@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SMALL_BUCKET 12
+#define SMALL_BUCKET 64
 
 /* Bucket of a key at a depth: 0 when the key has ended (shorter first). */
 static inline unsigned int
