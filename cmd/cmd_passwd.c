@@ -1,19 +1,341 @@
 /*
- * archmail passwd: not built yet (see the project's issues).  The command is
- * registered so that its usage and man page can be written first.
+ * archmail passwd clear|set|status: the onboarding reset (passwd -d) made
+ * safe against PAM's nullok, an idempotent password set, and passwd -S.
  */
-#include "archmail.h"
+#include "relay_common.h"
 
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "am_pam.h"
+
+/* The PAM services Dovecot and Postfix's SASL reach, where present. */
+static const char *const pam_services[] = { "system-auth", "common-auth",
+    "dovecot", "smtp" };
+
+struct passwd_opts {
+	const char *sub;
+	const char *user;
+	bool allow_nullok;
+	bool dry_run;
+	bool check;
+	struct pw_opts pw;
+};
+
+static int
+nullok_check(struct am_cli *cli, const struct passwd_opts *o,
+    struct am_error *err)
+{
+	struct am_pam_hit hit;
+	char *dir;
+	size_t i;
+	int rc = 0;
+
+	if ((dir = cli_root_path(cli, "/etc/pam.d")) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	for (i = 0; i < sizeof(pam_services) / sizeof(pam_services[0]); i++) {
+		if ((rc = am_pam_find_nullok(dir, pam_services[i], &hit,
+		    err)) < 0 || !hit.found)
+			continue;
+		if (o->allow_nullok) {
+			cli_warnf(cli, "%s, line %ld: pam_unix has nullok: "
+			    "until %s sets a password, any password logs in "
+			    "over IMAP and SMTP", hit.file, hit.line, o->user);
+			break;
+		}
+		rc = am_error_set_at(err, AM_E_CONFIG, hit.file, hit.line,
+		    "pam_unix is used with nullok: with an empty password "
+		    "Dovecot would accept any password for \"%s\"; remove "
+		    "nullok (or use --allow-nullok)", o->user);
+		break;
+	}
+	free(dir);
+	return rc;
+}
+
+/* Find USER in passwd and shadow; *pi, *si are their lines. */
+static int
+find_user(struct am_acct_db *db, const char *user, struct am_acct_entry *pe,
+    long *si, struct am_error *err)
+{
+	long pi;
+
+	if (!am_acct_name_valid(user))
+		return am_error_set(err, AM_E_INVALID, "invalid user name "
+		    "\"%s\"", user);
+	if ((pi = am_acct_find(&db->file[AM_ACCT_PASSWD], user, err)) < 0) {
+		if (err->code == AM_E_NOUSER)
+			am_error_set(err, AM_E_NOUSER, "unknown user \"%s\"",
+			    user);
+		return -1;
+	}
+	if (am_acct_entry_get(&db->file[AM_ACCT_PASSWD], (size_t)pi, pe,
+	    err) < 0)
+		return -1;
+	if ((*si = am_acct_find(&db->file[AM_ACCT_SHADOW], user, err)) < 0) {
+		if (err->code == AM_E_NOUSER)
+			am_error_set(err, AM_E_PARSE, "\"%s\" has no entry in "
+			    "%s", user, db->file[AM_ACCT_SHADOW].path);
+		am_acct_entry_free(pe);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+finish(struct am_cli *cli, const struct passwd_opts *o, bool changed,
+    const char *path)
+{
+	struct am_json j;
+	bool would = o->dry_run || o->check;
+
+	if (cli->json) {
+		cli_json_begin(cli, &j, true);
+		am_json_bool(&j, "changed", changed && !would);
+		if (would)
+			am_json_bool(&j, "would_change", changed);
+		am_json_string(&j, "user", o->user);
+		am_json_array_begin(&j, "files");
+		am_json_object_begin(&j, NULL);
+		am_json_string(&j, "path", path);
+		am_json_bool(&j, "changed", changed && !would);
+		am_json_object_end(&j);
+		am_json_array_end(&j);
+		if (cli_json_end(cli, &j) < 0)
+			return 74;
+	} else if (!would && cli->verbose >= 0) {
+		printf("%s: %s\n", o->user, !changed ? "unchanged" :
+		    strcmp(o->sub, "clear") == 0 ? "password cleared" :
+		    "password changed");
+	}
+	return o->check && changed ? 1 : 0;
+}
+
+static int
+passwd_modify(struct am_cli *cli, struct passwd_opts *o)
+{
+	struct am_acct_db db;
+	struct am_acct_entry pe, se;
+	struct am_error err;
+	struct am_buf pw = AM_BUF_INIT;
+	enum am_pw_scheme scheme = AM_PW_YESCRYPT;
+	unsigned long cost = 0;
+	char hash[AM_PW_HASH_MAX] = "", today[24], *endp;
+	bool clear = strcmp(o->sub, "clear") == 0, match = false, changed;
+	long si;
+	int status;
+
+	memset(&db, 0, sizeof(db));
+	memset(&pe, 0, sizeof(pe));
+	memset(&se, 0, sizeof(se));
+	am_error_clear(&err);
+	if (!clear && (pw_policy(cli, &o->pw, &scheme, &cost, &err) < 0 ||
+	    pw_read(&o->pw, &pw, &err) < 0))
+		goto fail;
+	if (am_acct_db_open(&db, cli->root, AM_ACCT_F_PASSWD |
+	    AM_ACCT_F_SHADOW, !o->dry_run && !o->check, cli->lock_timeout_ms,
+	    &err) < 0)
+		goto fail;
+	if (find_user(&db, o->user, &pe, &si, &err) < 0)
+		goto fail;
+	if (clear && strtoul(pe.field[2], &endp, 10) == 0 && *endp == '\0') {
+		am_error_set(&err, AM_E_INVALID, "refusing to clear the "
+		    "password of \"%s\" (uid 0)", o->user);
+		goto fail;
+	}
+	if (clear && relay_gecos_host(pe.field[4]) != NULL) {
+		am_error_set(&err, AM_E_INVALID, "\"%s\" is a relay account; "
+		    "use \"archmail relay rotate %s\"", o->user,
+		    relay_gecos_host(pe.field[4]));
+		goto fail;
+	}
+	if (clear && nullok_check(cli, o, &err) < 0)
+		goto fail;
+	if (am_acct_entry_get(&db.file[AM_ACCT_SHADOW], (size_t)si, &se,
+	    &err) < 0)
+		goto fail;
+	snprintf(today, sizeof(today), "%ld", am_acct_today());
+	if (!clear) {
+		(void)am_pw_verify(pw.data, se.field[1], &match, &err);
+		if (!(match && am_pw_meets_policy(se.field[1], scheme, cost)) &&
+		    am_pw_hash(pw.data, scheme, cost, hash, sizeof(hash),
+		    &err) < 0)
+			goto fail;
+	}
+	/* Same password (or already empty today): nothing to write. */
+	if (!clear && hash[0] == '\0') {
+		changed = false;
+	} else {
+		if (am_acct_entry_set_field(&se, 1, clear ? "" : hash,
+		    &err) < 0 || am_acct_entry_set_field(&se, 2, today,
+		    &err) < 0 || am_acct_replace(&db.file[AM_ACCT_SHADOW],
+		    (size_t)si, &se, &err) < 0)
+			goto fail;
+		changed = db.file[AM_ACCT_SHADOW].changed;
+	}
+	if (o->dry_run || o->check)
+		account_show(cli, &db.file[AM_ACCT_SHADOW]);
+	else if (am_acct_db_commit(&db, &err) < 0)
+		goto fail;
+	am_acct_unlock(&db.lock);
+	status = finish(cli, o, changed, db.file[AM_ACCT_SHADOW].path);
+	am_acct_db_close(&db);
+	goto out;
+fail:
+	am_acct_db_close(&db);
+	status = cli_fail(cli, &err);
+out:
+	explicit_bzero(hash, sizeof(hash));
+	am_acct_entry_free(&pe);
+	am_acct_entry_free(&se);
+	am_buf_wipe(&pw);
+	return status;
+}
+
+static void
+format_day(const char *field, char *out, size_t size)
+{
+	char *end;
+	long days = strtol(field, &end, 10);
+	time_t t;
+	struct tm tm;
+
+	if (field[0] == '\0' || *end != '\0') {
+		snprintf(out, size, "never");
+	} else if (days == 0) {
+		snprintf(out, size, "must-change");
+	} else {
+		t = (time_t)days * 86400;
+		gmtime_r(&t, &tm);
+		strftime(out, size, "%Y-%m-%d", &tm);
+	}
+}
+
+static int
+passwd_status(struct am_cli *cli, struct passwd_opts *o)
+{
+	struct am_acct_db db;
+	struct am_acct_entry pe, se;
+	struct am_pw_info info;
+	struct am_error err;
+	struct am_json j;
+	char day[32];
+	long si;
+	int status = 0;
+
+	memset(&pe, 0, sizeof(pe));
+	memset(&se, 0, sizeof(se));
+	am_error_clear(&err);
+	if (am_acct_db_open(&db, cli->root, AM_ACCT_F_PASSWD |
+	    AM_ACCT_F_SHADOW, false, 0, &err) < 0)
+		return cli_fail(cli, &err);
+	if (find_user(&db, o->user, &pe, &si, &err) < 0 ||
+	    am_acct_entry_get(&db.file[AM_ACCT_SHADOW], (size_t)si, &se,
+	    &err) < 0) {
+		status = cli_fail(cli, &err);
+		goto out;
+	}
+	am_pw_inspect(se.field[1], &info);
+	format_day(se.field[2], day, sizeof(day));
+	if (cli->json) {
+		cli_json_begin(cli, &j, true);
+		am_json_string(&j, "user", o->user);
+		am_json_string(&j, "state", am_pw_state_name(info.state));
+		am_json_string(&j, "last_change", day);
+		am_json_string(&j, "scheme", info.method[0] ? info.method :
+		    "none");
+		if (info.cost > 0)
+			am_json_int(&j, "cost", (long long)info.cost);
+		am_json_string(&j, "judgement",
+		    am_pw_judgement_name(info.judgement));
+		am_json_bool(&j, "legacy", info.judgement == AM_PW_LEGACY);
+		am_json_bool(&j, "relay", relay_gecos_host(pe.field[4]) !=
+		    NULL);
+		if (cli_json_end(cli, &j) < 0)
+			status = 74;
+	} else {
+		printf("%s %s %s %s", o->user, am_pw_state_name(info.state),
+		    day, info.method[0] ? info.method : "none");
+		if (info.cost > 0)
+			printf(" cost=%lu", info.cost);
+		if (info.state != AM_PW_STATE_EMPTY)
+			printf(" %s", am_pw_judgement_name(info.judgement));
+		putchar('\n');
+	}
+out:
+	am_acct_entry_free(&pe);
+	am_acct_entry_free(&se);
+	am_acct_db_close(&db);
+	return status;
+}
 
 int
 cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 {
-	struct am_error err;
+	static const struct option longopts[] = {
+		{ "allow-nullok", no_argument, NULL, OPT_ALLOW_NULLOK },
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "check", no_argument, NULL, OPT_CHECK },
+		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
+		{ "password-fd", required_argument, NULL, OPT_PASSWORD_FD },
+		{ "scheme", required_argument, NULL, OPT_SCHEME },
+		{ "cost", required_argument, NULL, OPT_COST },
+		{ "rounds", required_argument, NULL, OPT_ROUNDS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct passwd_opts o;
+	bool clear, set, ok;
+	int c, status;
 
 	if (argc > 1 && strcmp(argv[1], "--help") == 0)
 		return cli_help(cli);
-	am_error_clear(&err);
-	am_error_set(&err, AM_E_INTERNAL, "archmail passwd is not implemented yet");
-	return cli_fail(cli, &err);
+	if (argc < 2)
+		return cli_usage_error(cli, "passwd: missing subcommand");
+	memset(&o, 0, sizeof(o));
+	o.sub = argv[1];
+	clear = strcmp(o.sub, "clear") == 0;
+	set = strcmp(o.sub, "set") == 0;
+	if (!clear && !set && strcmp(o.sub, "status") != 0)
+		return cli_usage_error(cli, "passwd: unknown subcommand "
+		    "\"%s\"", o.sub);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc - 1, argv + 1, ":h", longopts,
+	    NULL)) != -1) {
+		if (c == 'h')
+			return cli_help(cli);
+		ok = (clear && (c == OPT_ALLOW_NULLOK || c == OPT_DRY_RUN ||
+		    c == OPT_CHECK)) || (set && (c == OPT_PASSWORD_STDIN ||
+		    c == OPT_PASSWORD_FD || c == OPT_SCHEME || c == OPT_COST ||
+		    c == OPT_ROUNDS));
+		if (!ok)
+			return cli_usage_error(cli, "passwd %s: %s option "
+			    "\"%s\"", o.sub, c == ':' ? "missing argument of" :
+			    "bad", argv[optind]);
+		if (c == OPT_ALLOW_NULLOK)
+			o.allow_nullok = true;
+		else if (c == OPT_DRY_RUN)
+			o.dry_run = true;
+		else if (c == OPT_CHECK)
+			o.check = true;
+		else if ((status = pw_opts_set(cli, &o.pw, c, optarg)) != 0)
+			return status;
+	}
+	if (argc - 1 - optind != 1)
+		return cli_usage_error(cli, "passwd %s: expected one USER",
+		    o.sub);
+	o.user = argv[1 + optind];
+	if (o.dry_run && o.check)
+		return cli_usage_error(cli, "--dry-run and --check exclude "
+		    "each other");
+	if (set && (o.pw.source == PW_NONE || o.pw.source == PW_GENERATE))
+		return cli_usage_error(cli, "passwd set needs "
+		    "--password-stdin or --password-fd N");
+	if (clear || set)
+		return passwd_modify(cli, &o);
+	return passwd_status(cli, &o);
 }

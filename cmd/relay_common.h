@@ -1,0 +1,127 @@
+/*
+ * Shared by archmail relay, passwd and postfwd: password input, the
+ * hashing policy from archmail.conf and options, the list of relay hosts
+ * for postfwd, and "planned" file writes that are validated first, shown
+ * as a diff by --dry-run, and written atomically afterwards.
+ */
+#ifndef RELAY_COMMON_H
+#define RELAY_COMMON_H
+
+#include <stdbool.h>
+#include <sys/stat.h>
+
+#include "archmail.h"
+#include "am_account.h"
+#include "am_buf.h"
+#include "am_password.h"
+
+#define RELAY_GECOS_PREFIX "SMTP Relay Account for "
+#define RELAY_RELOAD_COMMAND "postfwd --reload --keep_rates"
+
+/* Long options shared by the subcommands. */
+enum {
+	OPT_PASSWORD_STDIN = 256,
+	OPT_PASSWORD_FD,
+	OPT_GENERATE,
+	OPT_SCHEME,
+	OPT_COST,
+	OPT_ROUNDS,
+	OPT_CLIENT_FILE,
+	OPT_NO_POSTFWD,
+	OPT_NO_SENDER_MAP,
+	OPT_DRY_RUN,
+	OPT_CHECK,
+	OPT_DELETE,
+	OPT_ALLOW_NULLOK,
+	OPT_INIT,
+};
+
+enum pw_source { PW_NONE, PW_STDIN, PW_FD, PW_GENERATE };
+
+struct pw_opts {
+	enum pw_source source;
+	int fd;
+	const char *scheme;	/* NULL: archmail.conf */
+	const char *cost;
+	const char *rounds;
+};
+
+/* A file write decided before anything is written. */
+struct planned_file {
+	char *path;
+	bool exists;
+	struct stat st;
+	struct am_buf old;
+	struct am_buf new;
+	bool changed;
+	bool secret;		/* never shown in a diff */
+	mode_t new_mode;	/* for a file that does not exist yet */
+};
+
+/* Files reported in the result ("files": [{path, changed}]). */
+struct file_report {
+	char *path[8];
+	bool changed[8];
+	size_t n;
+};
+
+/* Option parsing helpers: 0, or an exit status already reported. */
+int pw_opts_set(struct am_cli *cli, struct pw_opts *o, int opt,
+    const char *arg);
+int pw_policy(struct am_cli *cli, const struct pw_opts *o,
+    enum am_pw_scheme *scheme, unsigned long *cost, struct am_error *err);
+int pw_read(const struct pw_opts *o, struct am_buf *pw,
+    struct am_error *err);
+
+/* "foobar.archlinux.org" -> user "foobar"; AM_E_INVALID otherwise. */
+int relay_host_user(const char *host, char *user, size_t size,
+    struct am_error *err);
+/* The host of a relay account's GECOS, or NULL for other accounts. */
+const char *relay_gecos_host(const char *gecos);
+
+/*
+ * Sorted logins for the postfwd block: every relay account whose password
+ * is not locked, plus postfwd_extra_users; add (if not NULL) counted in,
+ * drop (if not NULL) left out.
+ */
+int relay_postfwd_names(struct am_cli *cli, const struct am_acct_db *db,
+    const char *add, const char *drop, char ***names, size_t *n,
+    struct am_error *err);
+void relay_free_names(char **names, size_t n);
+
+void planned_init(struct planned_file *pf);
+void planned_free(struct planned_file *pf);
+/* Read path into pf->old (missing: exists false, unless required). */
+int planned_load(struct planned_file *pf, const char *path, bool required,
+    struct am_error *err);
+/* The postfwd.cf plan for names, checked with postfwd -C if changed. */
+int plan_postfwd(struct am_cli *cli, struct planned_file *pf,
+    char **names, size_t n, bool init, struct am_error *err);
+/*
+ * The sender map plan: add "KEY VALUE" (AM_E_EXISTS_DIFFERENT if KEY is
+ * there with another value) or remove KEY if its value is VALUE.
+ */
+int plan_sender_map(struct am_cli *cli, struct planned_file *pf,
+    const char *key, const char *value, bool add, struct am_error *err);
+/* Write pf atomically if changed (owner and mode kept). */
+int planned_commit(struct am_cli *cli, struct planned_file *pf,
+    struct am_error *err);
+/* Print the diff of pf (dry run). */
+void planned_show(struct am_cli *cli, const struct planned_file *pf);
+/* Diff of an account file, hashes hidden. */
+void account_show(struct am_cli *cli, const struct am_acct_file *f);
+/* Compile the sender map like postmap (if the table is not current). */
+int compile_sender_map(struct am_cli *cli, const char *path, bool force,
+    bool *compiled, struct am_error *err);
+/* Is KEY in the sender map source (with value)? */
+bool sender_map_has(struct am_cli *cli, const char *path, const char *key,
+    const char *value);
+
+void report_file(struct file_report *r, const char *path, bool changed);
+void report_free(struct file_report *r);
+void report_json_files(struct am_json *j, const struct file_report *r);
+
+/* ROOT-prefixed path of a setting (caller frees); NULL on ENOMEM. */
+char *conf_root_path(struct am_cli *cli, enum am_conf_key key);
+
+#endif

@@ -1,0 +1,520 @@
+/*
+ * Planned file writes for relay, passwd and postfwd (relay_common.h):
+ * postfwd.cf and the sender map are computed in memory, shown as a diff by
+ * --dry-run, checked (postfwd -C) and written atomically afterwards.
+ */
+#include "relay_common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "am_atomic.h"
+#include "am_mapedit.h"
+#include "am_mapfile.h"
+#include "am_postfwd.h"
+
+static int postfwd_check_text(struct am_cli *cli,
+    const struct planned_file *pf, struct am_error *err);
+
+void
+planned_init(struct planned_file *pf)
+{
+	memset(pf, 0, sizeof(*pf));
+	pf->new_mode = 0600;
+}
+
+void
+planned_free(struct planned_file *pf)
+{
+	if (pf == NULL)
+		return;
+	free(pf->path);
+	am_buf_wipe(&pf->old);
+	am_buf_wipe(&pf->new);
+	planned_init(pf);
+}
+
+/* The file's directory must take a new file: checked before any write. */
+static int
+dir_writable(const char *path, struct am_error *err)
+{
+	char *copy, *slash;
+	struct stat st;
+	int rc = 0;
+
+	if ((copy = strdup(path)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if ((slash = strrchr(copy, '/')) == NULL)
+		snprintf(copy, strlen(copy) + 1, ".");
+	else if (slash == copy)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(copy, &st) < 0 || !S_ISDIR(st.st_mode))
+		rc = am_error_set_errno(err, AM_E_CANTCREAT, errno,
+		    "directory %s of %s", copy, path);
+	else if (access(copy, W_OK) < 0)
+		rc = am_error_set_errno(err, AM_E_PERM, errno,
+		    "cannot write in %s", copy);
+	free(copy);
+	return rc;
+}
+
+int
+planned_load(struct planned_file *pf, const char *path, bool required,
+    struct am_error *err)
+{
+	char chunk[65536];
+	ssize_t n;
+	int fd;
+
+	if ((pf->path = strdup(path)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (dir_writable(path, err) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT && !required)
+			return 0;
+		return am_error_set_errno(err, errno == ELOOP ? AM_E_PERM :
+		    am_error_code_from_errno(errno), errno, "open %s", path);
+	}
+	if (fstat(fd, &pf->st) < 0 || !S_ISREG(pf->st.st_mode)) {
+		close(fd);
+		return am_error_set(err, AM_E_IO, "%s is not a regular file",
+		    path);
+	}
+	pf->exists = true;
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || am_buf_add(&pf->old, chunk, (size_t)n) < 0) {
+			am_error_set_errno(err, AM_E_IO, errno, "read %s",
+			    path);
+			close(fd);
+			explicit_bzero(chunk, sizeof(chunk));
+			return -1;
+		}
+	}
+	close(fd);
+	explicit_bzero(chunk, sizeof(chunk));
+	if (pf->old.data == NULL && am_buf_reserve(&pf->old, 1) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	return 0;
+}
+
+static void
+planned_decide(struct planned_file *pf)
+{
+	pf->changed = !pf->exists || pf->old.len != pf->new.len ||
+	    memcmp(pf->old.data, pf->new.data ? pf->new.data : "",
+	    pf->old.len) != 0;
+}
+
+int
+plan_postfwd(struct am_cli *cli, struct planned_file *pf, char **names,
+    size_t n, bool init, struct am_error *err)
+{
+	char *path;
+	int rc;
+
+	if ((path = conf_root_path(cli, AM_CONF_POSTFWD_CONFIG)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = planned_load(pf, path, true, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	if (am_postfwd_update(pf->old.data, pf->old.len, pf->path,
+	    am_conf_get(&cli->conf, AM_CONF_POSTFWD_MACRO),
+	    (const char *const *)names, n, init, &pf->new, err) < 0)
+		return -1;
+	if (pf->new.data == NULL && am_buf_reserve(&pf->new, 1) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	planned_decide(pf);
+	/* Checked now, before any file of the command is written. */
+	if (pf->changed && postfwd_check_text(cli, pf, err) < 0)
+		return -1;
+	return 0;
+}
+
+static bool
+main_cf_utf8(struct am_cli *cli)
+{
+	struct am_postconf pc;
+	struct am_error ignored;
+	char *dir;
+	bool utf8 = true;
+
+	am_error_clear(&ignored);
+	if ((dir = cli_postfix_config_dir(cli, NULL)) == NULL)
+		return true;
+	if (am_postconf_load(&pc, dir, "localhost", &ignored) == 0) {
+		utf8 = am_postconf_bool(&pc, "smtputf8_enable", true);
+		am_postconf_free(&pc);
+	}
+	free(dir);
+	return utf8;
+}
+
+int
+plan_sender_map(struct am_cli *cli, struct planned_file *pf,
+    const char *key, const char *value, bool add, struct am_error *err)
+{
+	struct am_mapedit ed;
+	struct am_mapedit_change ch;
+	char *path;
+	long i;
+	int rc = -1;
+
+	memset(&ch, 0, sizeof(ch));
+	if ((path = conf_root_path(cli, AM_CONF_SENDER_MAP)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = planned_load(pf, path, false, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = -1;
+	pf->new_mode = 0644;
+	/*
+	 * An empty map has nothing to keep or find (and am_mapedit reads
+	 * past an empty text: line_at() gets a NULL pointer).
+	 */
+	if (pf->old.len == 0) {
+		if (add && am_buf_printf(&pf->new, "%s %s\n", key, value) < 0)
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		if (pf->new.data == NULL && am_buf_reserve(&pf->new, 1) < 0)
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		pf->changed = add;
+		return 0;
+	}
+	if (am_mapedit_from_text(&ed, pf->path, pf->exists ? pf->old.data :
+	    "", pf->old.len, AM_MAP_POSTMAP, main_cf_utf8(cli), cli_warn_cb,
+	    cli, err) < 0)
+		return -1;
+	if (add) {
+		/* Appended here: the entry has no category or note. */
+		if ((i = am_mapedit_find(&ed, key, err)) == -2)
+			goto out;
+		if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
+			am_error_set_at(err, AM_E_EXISTS_DIFFERENT, pf->path,
+			    ed.entries[i].line, "\"%s\" maps to \"%s\", not "
+			    "to \"%s\"", key, ed.entries[i].value, value);
+			goto out;
+		}
+		ch.result = i >= 0 ? AM_MAPEDIT_UNCHANGED : AM_MAPEDIT_ADDED;
+		if (i < 0 && (am_buf_add(&ch.text, pf->old.data,
+		    pf->old.len) < 0 || (pf->old.data[pf->old.len - 1] !=
+		    '\n' && am_buf_adds(&ch.text, ed.eol) < 0) ||
+		    am_buf_printf(&ch.text, "%s %s%s", key, value,
+		    ed.eol) < 0))
+			goto nomem;
+	} else {
+		if ((i = am_mapedit_find(&ed, key, err)) == -2)
+			goto out;
+		if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
+			cli_warnf(cli, "%s: \"%s\" maps to \"%s\", not to "
+			    "\"%s\"; left as it is", pf->path, key,
+			    ed.entries[i].value, value);
+			ch.result = AM_MAPEDIT_UNCHANGED;
+		} else if (am_mapedit_remove(&ed, key, &ch, err) < 0) {
+			goto out;
+		}
+	}
+	if (ch.result == AM_MAPEDIT_UNCHANGED) {
+		if (am_buf_add(&pf->new, pf->old.data ? pf->old.data : "",
+		    pf->old.len) < 0)
+			goto nomem;
+	} else if (am_buf_add(&pf->new, ch.text.data ? ch.text.data : "",
+	    ch.text.len) < 0) {
+		goto nomem;
+	}
+	if (pf->new.data == NULL && am_buf_reserve(&pf->new, 1) < 0)
+		goto nomem;
+	/* A missing map that stays empty is not created. */
+	if (!pf->exists && ch.result == AM_MAPEDIT_UNCHANGED)
+		pf->changed = false;
+	else
+		planned_decide(pf);
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_mapedit_change_free(&ch);
+	am_mapedit_free(&ed);
+	return rc;
+}
+
+/*
+ * postfwd -C prints the rules it understood, and "[LOG warning]" lines
+ * for what it ignored (on stdout); Debian's postfwd 1.35 exits 1 even for a good
+ * file, so the warnings decide.
+ */
+static int
+postfwd_check(const char *path, const char *name, struct am_error *err)
+{
+	char buf[4096], first[512] = "";
+	struct am_buf out = AM_BUF_INIT;
+	int pfd[2], status, devnull;
+	bool bad = false;
+	ssize_t n;
+	pid_t pid;
+	char *line, *save = NULL;
+
+	if (pipe(pfd) < 0)
+		return am_error_set_errno(err, AM_E_IO, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return am_error_set_errno(err, AM_E_IO, errno, "fork");
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		/* Its warnings go to stdout, Perl's to stderr. */
+		dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execlp("postfwd", "postfwd", "-C", "-f", path, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || am_buf_add(&out, buf, (size_t)n) < 0)
+			break;
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		am_buf_free(&out);
+		return 0;	/* not installed */
+	}
+	for (line = out.data ? strtok_r(out.data, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "[LOG warning]") != NULL ||
+		    strstr(line, "[LOG crit]") != NULL) {
+			if (!bad)
+				snprintf(first, sizeof(first), "%s", line);
+			bad = true;
+		}
+	}
+	am_buf_free(&out);
+	if (bad)
+		return am_error_set(err, AM_E_CONFIG, "postfwd -C rejects the "
+		    "new %s: %s", name, first);
+	return 0;
+}
+
+/* postfwd -C on the new text, in a temporary file next to the target. */
+static int
+postfwd_check_text(struct am_cli *cli, const struct planned_file *pf,
+    struct am_error *err)
+{
+	struct am_atomic af;
+	int rc = -1;
+
+	if (am_atomic_begin(&af, pf->path, err) < 0)
+		return -1;
+	cli_set_cleanup(cli, af.tmp_path);
+	if (am_atomic_write(&af, pf->new.data, pf->new.len, err) == 0 &&
+	    postfwd_check(af.tmp_path, pf->path, err) == 0)
+		rc = 0;
+	am_atomic_abort(&af);
+	cli_clear_cleanup(cli);
+	return rc;
+}
+
+int
+planned_commit(struct am_cli *cli, struct planned_file *pf,
+    struct am_error *err)
+{
+	struct am_atomic af;
+
+	if (!pf->changed)
+		return 0;
+	if (am_atomic_begin(&af, pf->path, err) < 0)
+		return -1;
+	cli_set_cleanup(cli, af.tmp_path);
+	af.mode = pf->exists ? pf->st.st_mode & 07777 : pf->new_mode;
+	if (pf->exists && geteuid() == 0) {
+		af.set_owner = true;
+		af.uid = pf->st.st_uid;
+		af.gid = pf->st.st_gid;
+	}
+	if (am_atomic_write(&af, pf->new.data, pf->new.len, err) < 0)
+		goto bad;
+	if (am_atomic_commit(&af, err) < 0) {
+		cli_clear_cleanup(cli);
+		return -1;
+	}
+	cli_clear_cleanup(cli);
+	return 0;
+bad:
+	am_atomic_abort(&af);
+	cli_clear_cleanup(cli);
+	return -1;
+}
+
+static void
+show_diff(struct am_cli *cli, const char *path, const char *old,
+    size_t old_len, const char *new, size_t new_len)
+{
+	struct am_buf diff = AM_BUF_INIT;
+	struct am_error err;
+
+	am_error_clear(&err);
+	if (cli->json)
+		return;
+	if (am_text_diff(old, old_len, new, new_len, path, &diff, &err) == 0 &&
+	    diff.len > 0)
+		fwrite(diff.data, 1, diff.len, stdout);
+	am_buf_free(&diff);
+}
+
+void
+planned_show(struct am_cli *cli, const struct planned_file *pf)
+{
+	if (!pf->changed)
+		return;
+	if (pf->secret) {
+		if (!cli->json)
+			printf("would write %s (contents not shown)\n",
+			    pf->path);
+		return;
+	}
+	show_diff(cli, pf->path, pf->old.data ? pf->old.data : "",
+	    pf->old.len, pf->new.data ? pf->new.data : "", pf->new.len);
+}
+
+/* The text with every password field of a shadow file replaced. */
+static int
+redact(const char *text, size_t len, struct am_buf *out)
+{
+	const char *p = text, *end = text + len, *nl, *c1, *c2;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl != NULL ? nl + 1 : end;
+		c1 = memchr(p, ':', (size_t)(nl - p));
+		c2 = c1 != NULL ? memchr(c1 + 1, ':', (size_t)(nl - c1 - 1)) :
+		    NULL;
+		if (c2 != NULL && c2 - c1 > 3 && p[0] != '#') {
+			if (am_buf_add(out, p, (size_t)(c1 - p + 1)) < 0 ||
+			    am_buf_adds(out, c1[1] == '!' ? "!<hash>" :
+			    "<hash>") < 0 ||
+			    am_buf_add(out, c2, (size_t)(nl - c2)) < 0)
+				return -1;
+		} else if (am_buf_add(out, p, (size_t)(nl - p)) < 0) {
+			return -1;
+		}
+		p = nl;
+	}
+	return 0;
+}
+
+void
+account_show(struct am_cli *cli, const struct am_acct_file *f)
+{
+	struct am_buf now = AM_BUF_INIT, a = AM_BUF_INIT, b = AM_BUF_INIT;
+	bool secret = f->kind == AM_ACCT_SHADOW || f->kind == AM_ACCT_GSHADOW;
+
+	if (!f->changed || am_acct_file_render(f, &now) < 0)
+		goto out;
+	if (!secret) {
+		show_diff(cli, f->path, f->orig, f->orig_len, now.data ?
+		    now.data : "", now.len);
+		goto out;
+	}
+	if (redact(f->orig, f->orig_len, &a) < 0 ||
+	    redact(now.data ? now.data : "", now.len, &b) < 0)
+		goto out;
+	/* Only a hash changed: say so, since the diff cannot show it. */
+	if (a.len == b.len && memcmp(a.data, b.data, a.len) == 0) {
+		if (!cli->json)
+			printf("would change a password hash in %s\n",
+			    f->path);
+	} else {
+		show_diff(cli, f->path, a.data ? a.data : "", a.len,
+		    b.data ? b.data : "", b.len);
+	}
+out:
+	am_buf_wipe(&now);
+	am_buf_wipe(&a);
+	am_buf_wipe(&b);
+}
+
+static void
+temp_created(const char *path, void *arg)
+{
+	cli_set_cleanup(arg, path);
+}
+
+int
+compile_sender_map(struct am_cli *cli, const char *path, bool force,
+    bool *compiled, struct am_error *err)
+{
+	struct am_map_build_opts bo;
+	struct am_map_spec spec;
+	struct stat src, db;
+	size_t records = 0;
+	int rc;
+
+	*compiled = false;
+	if (am_map_spec_parse(&spec, path, "lmdb", err) < 0)
+		return -1;
+	if (!force && stat(path, &src) == 0 && stat(spec.db_path, &db) == 0 &&
+	    (db.st_mtim.tv_sec > src.st_mtim.tv_sec ||
+	    (db.st_mtim.tv_sec == src.st_mtim.tv_sec &&
+	    db.st_mtim.tv_nsec >= src.st_mtim.tv_nsec))) {
+		am_map_spec_free(&spec);
+		return 0;
+	}
+	memset(&bo, 0, sizeof(bo));
+	bo.compile.kind = AM_MAP_POSTMAP;
+	bo.compile.fold = true;
+	bo.compile.utf8 = main_cf_utf8(cli);
+	bo.compile.nul = true;
+	bo.compile.dup = AM_DUP_WARN;
+	bo.compile.now = time(NULL);
+	bo.compile.warn = cli_warn_cb;
+	bo.compile.warn_ctx = cli;
+	bo.as_source_owner = true;
+	bo.lock_timeout_ms = cli->lock_timeout_ms;
+	bo.temp_created = temp_created;
+	bo.temp_arg = cli;
+	rc = am_map_build(&spec, &bo, &records, err);
+	cli_clear_cleanup(cli);
+	am_map_spec_free(&spec);
+	if (rc == 0)
+		*compiled = true;
+	return rc;
+}
+
+bool
+sender_map_has(struct am_cli *cli, const char *path, const char *key,
+    const char *value)
+{
+	struct am_mapedit ed;
+	struct am_error err;
+	long i;
+	bool has;
+
+	am_error_clear(&err);
+	if (access(path, F_OK) < 0 || am_mapedit_open(&ed, path,
+	    AM_MAP_POSTMAP, main_cf_utf8(cli), NULL, NULL, &err) < 0)
+		return false;
+	i = am_mapedit_find(&ed, key, &err);
+	has = i >= 0 && strcmp(ed.entries[i].value, value) == 0;
+	am_mapedit_free(&ed);
+	return has;
+}
+
