@@ -1,0 +1,272 @@
+/*
+ * The edit cycle of archmail users and archmail alias: lock, read, change,
+ * show (--dry-run, --check) or write, rebuild the table, report.
+ */
+#include "users_edit.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "am_atomic.h"
+#include "am_mapfile.h"
+#include "postmap.h"
+
+int
+edit_init(struct edit_ctx *ec, struct am_cli *cli, enum am_map_kind kind)
+{
+	struct postmap_opts po;
+	struct am_error err;
+	int status;
+
+	memset(ec, 0, sizeof(*ec));
+	ec->cli = cli;
+	ec->kind = kind;
+	ec->path = cli_root_path(cli, am_conf_get(&cli->conf,
+	    kind == AM_MAP_ALIASES ? AM_CONF_ALIASES_MAP : AM_CONF_USERS_MAP));
+	if (ec->path == NULL) {
+		am_error_clear(&err);
+		am_error_set(&err, AM_E_NOMEM, "out of memory");
+		return cli_fail(cli, &err);
+	}
+	memset(&po, 0, sizeof(po));
+	/* It reports its own failure. */
+	if ((status = postmap_load_postconf(cli, &po)) != 0) {
+		postmap_opts_free(&po);
+		return status;
+	}
+	ec->utf8 = po.utf8;
+	ec->myhostname = po.myhostname;
+	po.myhostname = NULL;
+	postmap_opts_free(&po);
+	return 0;
+}
+
+void
+edit_free(struct edit_ctx *ec)
+{
+	free(ec->path);
+	free(ec->myhostname);
+	memset(ec, 0, sizeof(*ec));
+}
+
+int
+edit_open(struct edit_ctx *ec, struct am_mapedit *ed, struct am_error *err)
+{
+	return am_mapedit_open(ed, ec->path, ec->kind, ec->utf8, NULL, NULL,
+	    err);
+}
+
+void
+edit_json_entry(struct am_json *j, const struct am_mapedit *ed, const char *key,
+    const char *value, const char *category, long line, bool comments,
+    const struct am_mapedit_entry *e)
+{
+	char **items = NULL;
+	size_t n, i, pos, end;
+
+	am_json_object_begin(j, key ? "entry" : NULL);
+	am_json_string(j, "key", e ? e->key : key);
+	am_json_array_begin(j, "destinations");
+	n = am_mapedit_split_value(e ? e->value : value, &items);
+	for (i = 0; i < n && n != (size_t)-1; i++)
+		am_json_string(j, NULL, items[i]);
+	am_mapedit_free_split(items, n);
+	am_json_array_end(j);
+	am_json_string(j, "category", category);
+	am_json_int(j, "line", line);
+	if (comments && e != NULL) {
+		am_json_array_begin(j, "comments");
+		for (pos = e->above; pos < e->start; pos = end) {
+			const char *nl = memchr(ed->text + pos, '\n',
+			    e->start - pos);
+
+			end = nl ? (size_t)(nl - ed->text) + 1 : e->start;
+			n = end - pos;
+			while (n > 0 && (ed->text[pos + n - 1] == '\n' ||
+			    ed->text[pos + n - 1] == '\r'))
+				n--;
+			am_json_string_len(j, NULL, ed->text + pos, n);
+		}
+		am_json_array_end(j);
+	}
+	am_json_object_end(j);
+}
+
+static void
+temp_created(const char *path, void *arg)
+{
+	cli_set_cleanup(arg, path);
+}
+
+static int
+rebuild(struct edit_ctx *ec, size_t *records, struct am_error *err)
+{
+	struct am_map_build_opts bo;
+	struct am_map_spec spec;
+	int rc;
+
+	memset(&bo, 0, sizeof(bo));
+	bo.compile.kind = ec->kind;
+	bo.compile.fold = true;
+	bo.compile.utf8 = ec->utf8;
+	bo.compile.nul = true;
+	bo.compile.dup = AM_DUP_WARN;
+	bo.compile.alias_extras = ec->kind == AM_MAP_ALIASES;
+	bo.compile.myhostname = ec->myhostname;
+	bo.compile.now = time(NULL);
+	bo.compile.warn = cli_warn_cb;
+	bo.compile.warn_ctx = ec->cli;
+	bo.as_source_owner = true;
+	bo.lock_timeout_ms = ec->cli->lock_timeout_ms;
+	bo.temp_created = temp_created;
+	bo.temp_arg = ec->cli;
+	if (am_map_spec_parse(&spec, ec->path, "lmdb", err) < 0)
+		return -1;
+	rc = am_map_build(&spec, &bo, records, err);
+	cli_clear_cleanup(ec->cli);
+	am_map_spec_free(&spec);
+	return rc;
+}
+
+static const char *
+verb(enum am_mapedit_result r)
+{
+	switch (r) {
+	case AM_MAPEDIT_ADDED: return "added";
+	case AM_MAPEDIT_REPLACED: return "replaced";
+	case AM_MAPEDIT_REMOVED: return "removed";
+	default: return "unchanged";
+	}
+}
+
+static int
+report(struct edit_ctx *ec, const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, const struct am_buf *diff,
+    bool table_written)
+{
+	struct am_cli *cli = ec->cli;
+	const struct am_mapedit_entry *e = NULL;
+	bool changed = ch->result != AM_MAPEDIT_UNCHANGED;
+	bool show = ec->dry_run || ec->check;
+	char *db = NULL;
+	struct am_json j;
+
+	if (ch->index >= 0)
+		e = &ed->entries[ch->index];
+	if (asprintf(&db, "%s.lmdb", ec->path) < 0)
+		db = NULL;
+	if (cli->json) {
+		cli_json_begin(cli, &j, true);
+		am_json_bool(&j, "changed", changed);
+		am_json_string(&j, "action", ec->action);
+		am_json_string(&j, "result", verb(ch->result));
+		if (show) {
+			am_json_bool(&j, ec->check ? "check" : "dry_run", true);
+			am_json_string_len(&j, "diff", diff->data ? diff->data :
+			    "", diff->len);
+		}
+		if (ch->result == AM_MAPEDIT_REMOVED ||
+		    (e != NULL && ch->result == AM_MAPEDIT_UNCHANGED))
+			edit_json_entry(&j, ed, ec->key, NULL, ch->category_name,
+			    ch->result == AM_MAPEDIT_REMOVED ? ch->line :
+			    e->line, false, e);
+		else if (ch->result != AM_MAPEDIT_UNCHANGED)
+			edit_json_entry(&j, ed, ec->key, ec->value,
+			    ch->category_name, ch->line, false, NULL);
+		am_json_array_begin(&j, "files");
+		am_json_object_begin(&j, NULL);
+		am_json_string(&j, "path", ec->path);
+		am_json_bool(&j, "changed", changed && !show);
+		am_json_object_end(&j);
+		if (table_written && db != NULL) {
+			am_json_object_begin(&j, NULL);
+			am_json_string(&j, "path", db);
+			am_json_bool(&j, "changed", true);
+			am_json_object_end(&j);
+		}
+		am_json_array_end(&j);
+		free(db);
+		return cli_json_end(cli, &j) < 0 ? 74 : 0;
+	}
+	if (show)
+		fwrite(diff->data ? diff->data : "", 1, diff->len, stdout);
+	else if (!changed)
+		printf("%s: %s: unchanged\n", ec->path, ec->key);
+	else if (cli->verbose >= 0)
+		printf("%s: %s: %s%s%s\n", ec->path, ec->key, verb(ch->result),
+		    table_written ? ", table rebuilt: " : "",
+		    table_written && db ? db : "");
+	free(db);
+	return 0;
+}
+
+/* The "{{ ansible_managed }}" banner, expanded or not, near the top. */
+static bool
+ansible_managed(const struct am_mapedit *ed)
+{
+	size_t n = ed->len < 4096 ? ed->len : 4096;
+
+	return memmem(ed->text, n, "ansible_managed", 15) != NULL ||
+	    memmem(ed->text, n, "Ansible managed", 15) != NULL ||
+	    memmem(ed->text, n, "ansible managed", 15) != NULL;
+}
+
+int
+edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg)
+{
+	struct am_mapedit ed;
+	struct am_mapedit_change ch;
+	struct am_buf diff = AM_BUF_INIT;
+	struct am_error err;
+	bool show = ec->dry_run || ec->check, built = false;
+	int lockfd = -1, status = 0;
+	size_t records = 0;
+
+	am_error_clear(&err);
+	memset(&ed, 0, sizeof(ed));
+	memset(&ch, 0, sizeof(ch));
+	if (!show && am_lock_path(ec->path, ec->cli->lock_timeout_ms,
+	    &lockfd, &err) < 0)
+		goto fail;
+	/* Only the one key: a 1M-line file is indexed in a fraction. */
+	if (am_mapedit_open_key(&ed, ec->path, ec->kind, ec->utf8, ec->key,
+	    NULL, NULL, &err) < 0)
+		goto fail;
+	ed.no_text = !show;
+	if (ec->kind == AM_MAP_ALIASES && ansible_managed(&ed))
+		cli_warnf(ec->cli, "%s is managed by Ansible: the next run "
+		    "overwrites this change; edit the template too", ec->path);
+	if (fn(ec, &ed, &ch, arg, &err) < 0)
+		goto fail;
+	if (show && am_mapedit_diff(&ed, &ch, ec->path, &diff, &err) < 0)
+		goto fail;
+	if (!show && ch.result != AM_MAPEDIT_UNCHANGED) {
+		if (am_mapedit_write(&ed, &ch, &err) < 0)
+			goto fail;
+		if (!ec->no_compile) {
+			if (rebuild(ec, &records, &err) < 0) {
+				cli_warnf(ec->cli, "%s was changed, but its "
+				    "table was not rebuilt", ec->path);
+				goto fail;
+			}
+			built = true;
+		}
+	}
+	status = report(ec, &ed, &ch, &diff, built);
+	if (status == 0 && ec->check && ch.result != AM_MAPEDIT_UNCHANGED)
+		status = 1;
+	goto out;
+fail:
+	status = cli_fail(ec->cli, &err);
+out:
+	if (lockfd >= 0)
+		am_unlock_path(lockfd);
+	am_buf_free(&diff);
+	am_mapedit_change_free(&ch);
+	am_mapedit_free(&ed);
+	return status;
+}

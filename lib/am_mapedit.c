@@ -1,0 +1,1232 @@
+/*
+ * am_mapedit - text editor of map and alias sources (see am_mapedit.h).
+ *
+ * The index is built from am_source_next()'s logical lines; only the gaps
+ * between them (comments, blank lines) are classified here, to find
+ * category headers and the comments attached to an entry.
+ */
+#include "am_mapedit.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "am_atomic.h"
+
+#define BLOCK_SIZE (1024 * 1024)
+#define NO_OFFSET ((size_t)-1)
+#define DIFF_CONTEXT 3
+
+struct am_mapedit_block {
+	struct am_mapedit_block *next;
+	size_t used, size;
+	char data[];
+};
+
+enum gap_kind { GAP_BLANK, GAP_COMMENT, GAP_OTHER };
+
+struct gap_line {
+	enum gap_kind kind;
+	size_t start;
+	long line;
+};
+
+struct gap {
+	struct gap_line *lines;
+	size_t n, cap;
+};
+
+static const char *
+arena_copy(struct am_mapedit *ed, const char *s, size_t len)
+{
+	struct am_mapedit_block *b = ed->arena;
+	size_t size;
+	char *p;
+
+	if (b == NULL || b->size - b->used < len + 1) {
+		size = len + 1 > BLOCK_SIZE ? len + 1 : BLOCK_SIZE;
+		if ((b = malloc(sizeof(*b) + size)) == NULL)
+			return NULL;
+		b->size = size;
+		b->used = 0;
+		b->next = ed->arena;
+		ed->arena = b;
+	}
+	p = b->data + b->used;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	b->used += len + 1;
+	return p;
+}
+
+static void
+no_warn(void *ctx, const struct am_error *w)
+{
+}
+
+static size_t
+line_end(const char *text, size_t len, size_t pos)
+{
+	const char *nl = memchr(text + pos, '\n', len - pos);
+
+	return nl == NULL ? len : (size_t)(nl - text) + 1;
+}
+
+/* The header name of a comment line: '#'s and blanks removed. */
+static size_t
+comment_name(const char *text, size_t start, size_t end, const char **name)
+{
+	const char *p = text + start, *e = text + end;
+
+	while (p < e && am_isspace((unsigned char)*p))
+		p++;
+	while (p < e && *p == '#')
+		p++;
+	while (p < e && am_isspace((unsigned char)*p))
+		p++;
+	while (e > p && am_isspace((unsigned char)e[-1]))
+		e--;
+	*name = p;
+	return (size_t)(e - p);
+}
+
+static bool
+starts_with_date(const char *s, size_t len)
+{
+	static const char pat[] = "dddd-dd-dd";
+	size_t i;
+
+	if (len < sizeof(pat) - 1)
+		return false;
+	for (i = 0; i < sizeof(pat) - 1; i++)
+		if (pat[i] == 'd' ? !isdigit((unsigned char)s[i]) :
+		    s[i] != pat[i])
+			return false;
+	return true;
+}
+
+static bool
+is_double_hash(const char *text, size_t start, size_t end)
+{
+	const char *p = text + start;
+
+	while (p < text + end && am_isspace((unsigned char)*p))
+		p++;
+	return p + 1 < text + end && p[0] == '#' && p[1] == '#';
+}
+
+static int
+gap_scan(struct am_mapedit *ed, struct gap *g, size_t from, size_t to,
+    long line)
+{
+	size_t pos = from, e;
+	const char *p;
+	struct gap_line *nl;
+
+	g->n = 0;
+	while (pos < to) {
+		e = line_end(ed->text, ed->len, pos);
+		if (g->n == g->cap) {
+			g->cap = g->cap ? g->cap * 2 : 16;
+			if ((nl = realloc(g->lines, g->cap * sizeof(*nl))) ==
+			    NULL)
+				return -1;
+			g->lines = nl;
+		}
+		for (p = ed->text + pos; p < ed->text + e &&
+		    am_isspace((unsigned char)*p); p++)
+			;
+		g->lines[g->n].kind = p == ed->text + e ? GAP_BLANK :
+		    *p == '#' ? GAP_COMMENT : GAP_OTHER;
+		g->lines[g->n].start = pos;
+		g->lines[g->n].line = line++;
+		g->n++;
+		pos = e;
+	}
+	return 0;
+}
+
+static int
+add_category(struct am_mapedit *ed, const struct gap_line *gl)
+{
+	struct am_mapedit_category *c;
+	const char *name;
+	size_t n;
+
+	if (ed->ncategories == ed->categories_cap) {
+		ed->categories_cap = ed->categories_cap ?
+		    ed->categories_cap * 2 : 16;
+		c = realloc(ed->categories, ed->categories_cap * sizeof(*c));
+		if (c == NULL)
+			return -1;
+		ed->categories = c;
+	}
+	n = comment_name(ed->text, gl->start,
+	    line_end(ed->text, ed->len, gl->start), &name);
+	c = &ed->categories[ed->ncategories];
+	memset(c, 0, sizeof(*c));
+	if ((c->name = arena_copy(ed, name, n)) == NULL)
+		return -1;
+	c->line = gl->line;
+	c->header_end = line_end(ed->text, ed->len, gl->start);
+	c->last_end = c->header_end;
+	c->key_above = NO_OFFSET;
+	c->first = ed->nentries;
+	ed->ncategories++;
+	return 0;
+}
+
+static bool
+header_candidate(const struct am_mapedit *ed, const struct gap_line *gl)
+{
+	const char *name;
+	size_t n;
+
+	n = comment_name(ed->text, gl->start,
+	    line_end(ed->text, ed->len, gl->start), &name);
+	return n > 0 && !starts_with_date(name, n);
+}
+
+/* A lone comment line between blank lines: a category still empty. */
+static int
+empty_categories(struct am_mapedit *ed, const struct gap *g, size_t upto,
+    bool final)
+{
+	size_t i;
+
+	for (i = 1; i < upto; i++) {
+		if (g->lines[i].kind != GAP_COMMENT ||
+		    g->lines[i - 1].kind != GAP_BLANK ||
+		    !(i + 1 < g->n ? g->lines[i + 1].kind == GAP_BLANK :
+		    final) || !header_candidate(ed, &g->lines[i]))
+			continue;
+		if (add_category(ed, &g->lines[i]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * The gap before entry e (not yet counted in nentries), or after the last
+ * entry (e NULL): find headers, and the comments attached to e.
+ */
+static int
+gap_classify(struct am_mapedit *ed, const struct gap *g, bool file_start,
+    struct am_mapedit_entry *e)
+{
+	long k, b, i, h = -1;
+	bool after_blank;
+
+	if (e == NULL)
+		return empty_categories(ed, g, g->n, true);
+	e->above = e->start;
+	for (k = (long)g->n - 1; k >= 0 && g->lines[k].kind == GAP_BLANK; k--)
+		;
+	if (k < 0 || g->lines[k].kind != GAP_COMMENT)
+		return empty_categories(ed, g, g->n, false);
+	for (b = k; b > 0 && g->lines[b - 1].kind == GAP_COMMENT; b--)
+		;
+	if (empty_categories(ed, g, (size_t)b, false) < 0)
+		return -1;
+	after_blank = b > 0 ? g->lines[b - 1].kind != GAP_COMMENT :
+	    file_start;
+	for (i = k; i >= b && h < 0; i--)
+		if (is_double_hash(ed->text, g->lines[i].start,
+		    line_end(ed->text, ed->len, g->lines[i].start)) &&
+		    header_candidate(ed, &g->lines[i]))
+			h = i;
+	for (i = k; i >= b && h < 0 && after_blank; i--)
+		if (header_candidate(ed, &g->lines[i]))
+			h = i;
+	if (h >= 0 && add_category(ed, &g->lines[h]) < 0)
+		return -1;
+	if (k == (long)g->n - 1 && k > h)
+		e->above = g->lines[h + 1 > b ? h + 1 : b].start;
+	return 0;
+}
+
+size_t
+am_mapedit_note(const struct am_mapedit *ed, const struct am_mapedit_entry *e)
+{
+	size_t p;
+
+	if (e->above >= e->start)
+		return e->start;
+	/* The start of the line that ends just before the entry. */
+	for (p = e->start - 1; p > e->above && ed->text[p - 1] != '\n'; p--)
+		;
+	return p;
+}
+
+/* Nothing to fold: ASCII without capitals (almost every key). */
+static bool
+is_folded(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80 || (*s >= 'A' && *s <= 'Z'))
+			return false;
+	return true;
+}
+
+static int
+fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
+{
+	struct am_buf scratch = AM_BUF_INIT;
+	const char *res;
+	size_t res_len;
+	int rc = -1;
+
+	am_buf_reset(out);
+	if (am_buf_add(out, key, strlen(key)) < 0)
+		goto out;
+	if (am_fold_key(&ed->folder, out->data, out->len, ed->utf8, &scratch,
+	    &res, &res_len) < 0)
+		goto out;
+	if (res != out->data) {
+		am_buf_reset(out);
+		if (am_buf_add(out, res, res_len) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	am_buf_free(&scratch);
+	return rc;
+}
+
+static int
+index_entry(struct am_mapedit *ed, struct am_logical_line *ll,
+    struct am_mapedit_entry *e, am_warn_fn *warn, void *ctx,
+    struct am_buf *kb, struct am_buf *vb, struct am_buf *fb,
+    struct am_error *err)
+{
+	struct am_entry pe;
+	bool in_place;
+	int rc;
+
+	in_place = ll->text >= ed->src.data &&
+	    ll->text < ed->src.data + ed->src.len;
+	if (ed->kind == AM_MAP_ALIASES) {
+		am_buf_reset(kb);
+		am_buf_reset(vb);
+		rc = am_parse_alias_entry(&ed->src, ll, kb, vb, warn, ctx,
+		    err);
+		if (rc <= 0)
+			return rc;
+		e->key = arena_copy(ed, kb->data, kb->len);
+		e->value = arena_copy(ed, vb->data, vb->len);
+	} else {
+		rc = am_parse_postmap_entry(&ed->src, ll, &pe, warn, ctx);
+		if (rc <= 0)
+			return rc;
+		e->key = in_place ? pe.key : arena_copy(ed, pe.key,
+		    pe.key_len);
+		e->value = in_place ? pe.value : arena_copy(ed, pe.value,
+		    pe.value_len);
+	}
+	if (e->key == NULL || e->value == NULL)
+		goto nomem;
+	if (is_folded(e->key)) {
+		e->fkey = e->key;
+		return 1;
+	}
+	if (fold(ed, e->key, fb) < 0)
+		return am_error_set(err, AM_E_INVALID, "%s, line %ld: cannot "
+		    "case-fold \"%s\"", ed->path, ll->first_line, e->key);
+	if (fb->len == strlen(e->key) && memcmp(fb->data, e->key,
+	    fb->len) == 0)
+		e->fkey = e->key;
+	else if ((e->fkey = arena_copy(ed, fb->data, fb->len)) == NULL)
+		goto nomem;
+	return 1;
+nomem:
+	return am_error_set(err, AM_E_NOMEM, "out of memory");
+}
+
+/* Order, extent and (sparse index) the sorted place of the key. */
+static void
+count_in_category(struct am_mapedit *ed, struct am_mapedit_category *c,
+    const struct am_mapedit_entry *e)
+{
+	if (c->count > 0 && strcmp(c->prev_fkey, e->fkey) > 0)
+		c->unsorted = true;
+	if (ed->only_fkey != NULL && c->key_above == NO_OFFSET &&
+	    strcmp(e->fkey, ed->only_fkey) > 0)
+		c->key_above = e->above;
+	c->prev_fkey = e->fkey;
+	c->last_end = e->end;
+	c->count++;
+}
+
+/* At most one entry a line: one allocation instead of many copies. */
+static int
+reserve_entries(struct am_mapedit *ed)
+{
+	const char *p = ed->text, *e = ed->text + ed->len;
+	size_t lines = 1;
+
+	while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		lines++;
+		p++;
+	}
+	ed->entries = malloc(lines * sizeof(*ed->entries));
+	if (ed->entries == NULL)
+		return -1;
+	ed->entries_cap = lines;
+	return 0;
+}
+
+static int
+build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
+    struct am_error *err)
+{
+	struct am_logical_line ll;
+	struct am_mapedit_entry e, *ne;
+	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT;
+	struct gap g = { NULL, 0, 0 };
+	size_t prev_end = 0;
+	long prev_line = 0;
+	int rc = -1, got;
+	struct am_mapedit_category *c;
+
+	if (warn == NULL)
+		warn = no_warn;
+	if (ed->only_fkey == NULL && reserve_entries(ed) < 0)
+		goto nomem;
+	ed->eol = "\n";
+	if (ed->len > 0) {
+		const char *nl = memchr(ed->text, '\n', ed->len);
+
+		if (nl != NULL && nl > ed->text && nl[-1] == '\r')
+			ed->eol = "\r\n";
+	}
+	while ((got = am_source_next(&ed->src, &ll, warn, ctx)) > 0) {
+		memset(&e, 0, sizeof(e));
+		e.line = ll.first_line;
+		e.start = ll.start;
+		e.end = ll.end;
+		e.category = -1;
+		if (gap_scan(ed, &g, prev_end, ll.start, prev_line + 1) < 0 ||
+		    gap_classify(ed, &g, prev_end == 0, &e) < 0)
+			goto nomem;
+		prev_end = ll.end;
+		prev_line = ll.last_line;
+		if ((got = index_entry(ed, &ll, &e, warn, ctx, &kb, &vb, &fb,
+		    err)) < 0)
+			goto out;
+		if (got == 0)
+			continue;
+		e.category = (int)ed->ncategories - 1;
+		if (ed->ncategories > 0)
+			count_in_category(ed, &ed->categories[e.category], &e);
+		if (ed->only_fkey != NULL && strcmp(e.fkey, ed->only_fkey) != 0)
+			continue;
+		if (ed->nentries == ed->entries_cap) {
+			ed->entries_cap = ed->entries_cap ?
+			    ed->entries_cap * 2 : 256;
+			ne = realloc(ed->entries, ed->entries_cap *
+			    sizeof(*ne));
+			if (ne == NULL)
+				goto nomem;
+			ed->entries = ne;
+		}
+		ed->entries[ed->nentries++] = e;
+	}
+	if (got < 0)
+		goto nomem;
+	if (gap_scan(ed, &g, prev_end, ed->len, prev_line + 1) < 0 ||
+	    gap_classify(ed, &g, prev_end == 0, NULL) < 0)
+		goto nomem;
+	for (c = ed->categories; c < ed->categories + ed->ncategories; c++)
+		c->sorted = c->count >= 2 && !c->unsorted;
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	free(g.lines);
+	am_buf_free(&kb);
+	am_buf_free(&vb);
+	am_buf_free(&fb);
+	return rc;
+}
+
+static int
+finish_open(struct am_mapedit *ed, enum am_map_kind kind, bool utf8,
+    am_warn_fn *warn, void *ctx, struct am_error *err)
+{
+	ed->kind = kind;
+	ed->utf8 = utf8;
+	ed->len = ed->src.len;
+	if ((ed->path = strdup(ed->src.path)) == NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		return -1;
+	}
+	if (ed->mapped_len == 0) {
+		/* The parser writes into its copy: keep the bytes apart. */
+		if ((ed->text = malloc(ed->len + 1)) == NULL) {
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			return -1;
+		}
+		memcpy(ed->text, ed->src.data, ed->len);
+		ed->text[ed->len] = '\0';
+	}
+	return build_index(ed, warn, ctx, err);
+}
+
+/*
+ * The file mapped (the original bytes, no copy of a big file) and parsed
+ * from a copy of that mapping, so both views are of the same version.
+ */
+static int
+open_mapped(struct am_mapedit *ed, const char *path, struct am_error *err)
+{
+	struct stat st;
+	void *p;
+	int fd, rc = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return am_error_set_errno(err, am_error_code_from_errno(errno),
+		    errno, "open %s", path);
+	if (fstat(fd, &st) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "stat %s", path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		am_error_set(err, AM_E_NOINPUT, "open %s: not a regular file",
+		    path);
+		goto out;
+	}
+	if (st.st_size > 0) {
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ,
+		    MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (p == MAP_FAILED) {
+			am_error_set_errno(err, AM_E_IO, errno, "read %s",
+			    path);
+			goto out;
+		}
+		ed->text = p;
+		ed->mapped_len = (size_t)st.st_size;
+	}
+	ed->is_file = true;
+	ed->mode = st.st_mode;
+	ed->uid = st.st_uid;
+	ed->gid = st.st_gid;
+	rc = am_source_from_text(&ed->src, path, ed->text ? ed->text : "",
+	    ed->mapped_len, err);
+out:
+	close(fd);
+	return rc;
+}
+
+int
+am_mapedit_open(struct am_mapedit *ed, const char *path,
+    enum am_map_kind kind, bool utf8, am_warn_fn *warn, void *ctx,
+    struct am_error *err)
+{
+	memset(ed, 0, sizeof(*ed));
+	if (open_mapped(ed, path, err) < 0 ||
+	    finish_open(ed, kind, utf8, warn, ctx, err) < 0) {
+		am_mapedit_free(ed);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+start_sparse(struct am_mapedit *ed, bool utf8, const char *key,
+    struct am_error *err)
+{
+	struct am_buf fb = AM_BUF_INIT;
+	int rc = 0;
+
+	memset(ed, 0, sizeof(*ed));
+	ed->utf8 = utf8;
+	if (fold(ed, key, &fb) < 0 || (ed->only_fkey = strdup(fb.data)) ==
+	    NULL) {
+		am_folder_free(&ed->folder);
+		rc = am_error_set(err, AM_E_INVALID, "cannot case-fold "
+		    "\"%s\"", key);
+	}
+	am_buf_free(&fb);
+	return rc;
+}
+
+int
+am_mapedit_open_key(struct am_mapedit *ed, const char *path,
+    enum am_map_kind kind, bool utf8, const char *key, am_warn_fn *warn,
+    void *ctx, struct am_error *err)
+{
+	if (start_sparse(ed, utf8, key, err) < 0)
+		return -1;
+	if (open_mapped(ed, path, err) < 0 ||
+	    finish_open(ed, kind, utf8, warn, ctx, err) < 0) {
+		am_mapedit_free(ed);
+		return -1;
+	}
+	return 0;
+}
+
+int
+am_mapedit_from_text_key(struct am_mapedit *ed, const char *name,
+    const char *text, size_t len, enum am_map_kind kind, bool utf8,
+    const char *key, am_warn_fn *warn, void *ctx, struct am_error *err)
+{
+	if (start_sparse(ed, utf8, key, err) < 0)
+		return -1;
+	if (am_source_from_text(&ed->src, name, text, len, err) < 0 ||
+	    finish_open(ed, kind, utf8, warn, ctx, err) < 0) {
+		am_mapedit_free(ed);
+		return -1;
+	}
+	return 0;
+}
+
+int
+am_mapedit_from_text(struct am_mapedit *ed, const char *name,
+    const char *text, size_t len, enum am_map_kind kind, bool utf8,
+    am_warn_fn *warn, void *ctx, struct am_error *err)
+{
+	memset(ed, 0, sizeof(*ed));
+	if (am_source_from_text(&ed->src, name, text, len, err) < 0)
+		return -1;
+	if (finish_open(ed, kind, utf8, warn, ctx, err) < 0) {
+		am_mapedit_free(ed);
+		return -1;
+	}
+	return 0;
+}
+
+void
+am_mapedit_free(struct am_mapedit *ed)
+{
+	struct am_mapedit_block *b, *next;
+
+	if (ed == NULL)
+		return;
+	for (b = ed->arena; b != NULL; b = next) {
+		next = b->next;
+		free(b);
+	}
+	free(ed->entries);
+	free(ed->categories);
+	free(ed->path);
+	if (ed->mapped_len > 0)
+		munmap(ed->text, ed->mapped_len);
+	else
+		free(ed->text);
+	free(ed->only_fkey);
+	am_source_close(&ed->src);
+	am_folder_free(&ed->folder);
+	memset(ed, 0, sizeof(*ed));
+}
+
+long
+am_mapedit_find(struct am_mapedit *ed, const char *key, struct am_error *err)
+{
+	struct am_buf fb = AM_BUF_INIT;
+	long found = -1;
+	size_t i;
+
+	if (fold(ed, key, &fb) < 0) {
+		am_buf_free(&fb);
+		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\"", key);
+		return -2;
+	}
+	for (i = 0; i < ed->nentries; i++) {
+		if (strcmp(ed->entries[i].fkey, fb.data) == 0) {
+			found = (long)i;
+			break;
+		}
+	}
+	am_buf_free(&fb);
+	return found;
+}
+
+int
+am_mapedit_find_category(const struct am_mapedit *ed, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ed->ncategories; i++)
+		if (strcasecmp(ed->categories[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+am_mapedit_category_list(const struct am_mapedit *ed, struct am_buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < ed->ncategories; i++)
+		if (am_buf_printf(out, "%s\"%s\"", i ? ", " : "",
+		    ed->categories[i].name) < 0)
+			return -1;
+	return 0;
+}
+
+size_t
+am_mapedit_split_value(const char *value, char ***items)
+{
+	const char *p = value;
+	char **v = NULL, **nv;
+	size_t n = 0, len;
+
+	*items = NULL;
+	while (*p != '\0') {
+		p += strspn(p, ", \t\r\n");
+		if ((len = strcspn(p, ", \t\r\n")) == 0)
+			break;
+		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL ||
+		    (nv[n] = strndup(p, len)) == NULL) {
+			if (nv != NULL)
+				v = nv;
+			am_mapedit_free_split(v, n);
+			return (size_t)-1;
+		}
+		v = nv;
+		n++;
+		p += len;
+	}
+	*items = v;
+	return n;
+}
+
+void
+am_mapedit_free_split(char **items, size_t n)
+{
+	size_t i;
+
+	if (items == NULL)
+		return;
+	for (i = 0; i < n && n != (size_t)-1; i++)
+		free(items[i]);
+	free(items);
+}
+
+/* Same destinations in the same order, whatever the separators. */
+static int
+same_value(const char *a, const char *b)
+{
+	char **va = NULL, **vb = NULL;
+	size_t na, nb, i;
+	int same;
+
+	na = am_mapedit_split_value(a, &va);
+	nb = am_mapedit_split_value(b, &vb);
+	if (na == (size_t)-1 || nb == (size_t)-1) {
+		same = -1;
+		goto out;
+	}
+	same = na == nb;
+	for (i = 0; same && i < na; i++)
+		same = strcmp(va[i], vb[i]) == 0;
+out:
+	am_mapedit_free_split(va, na);
+	am_mapedit_free_split(vb, nb);
+	return same;
+}
+
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/*
+ * The line for key and value, refused unless Postfix reads back exactly
+ * that key and those destinations from it.
+ */
+static int
+make_line(struct am_mapedit *ed, const char *key, const char *value,
+    struct am_buf *line, struct am_error *err)
+{
+	struct am_source src;
+	struct am_logical_line ll;
+	struct am_entry pe;
+	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT;
+	const char *pkey = NULL, *pval = NULL;
+	size_t vlen = strlen(value);
+	int rc = -1, n = 0, got;
+
+	memset(&src, 0, sizeof(src));
+	if (*key == '\0' || has_control(key) || has_control(value) ||
+	    strpbrk(key, " \t\"\\") != NULL || key[0] == '#' ||
+	    (ed->kind == AM_MAP_ALIASES && strchr(key, ':') != NULL))
+		return am_error_set(err, AM_E_INVALID, "invalid key \"%s\": "
+		    "whitespace, control characters, quotes, a leading '#'%s "
+		    "are not allowed", key, ed->kind == AM_MAP_ALIASES ?
+		    " or ':'" : "");
+	if (vlen == 0 || am_isspace((unsigned char)value[0]) ||
+	    am_isspace((unsigned char)value[vlen - 1]))
+		return am_error_set(err, AM_E_INVALID, "invalid value \"%s\" "
+		    "for \"%s\": empty, control characters or surrounding "
+		    "whitespace", value, key);
+	am_buf_reset(line);
+	if (am_buf_printf(line, "%s%s%s", key,
+	    ed->kind == AM_MAP_ALIASES ? ": " : " ", value) < 0)
+		goto nomem;
+	if (am_source_from_text(&src, "new entry", line->data, line->len,
+	    err) < 0)
+		goto out;
+	while ((got = am_source_next(&src, &ll, no_warn, NULL)) > 0) {
+		n++;
+		if (ed->kind == AM_MAP_ALIASES) {
+			if (am_parse_alias_entry(&src, &ll, &kb, &vb, no_warn,
+			    NULL, err) <= 0)
+				continue;
+			pkey = kb.data;
+			pval = vb.data;
+		} else if (am_parse_postmap_entry(&src, &ll, &pe, no_warn,
+		    NULL) > 0) {
+			pkey = pe.key;
+			pval = pe.value;
+		}
+	}
+	if (got < 0)
+		goto nomem;
+	if (n != 1 || pkey == NULL || strcmp(pkey, key) != 0 ||
+	    same_value(pval, value) != 1) {
+		am_error_set(err, AM_E_INVALID, "\"%s\" would not be read "
+		    "back as key \"%s\" with value \"%s\"", line->data, key,
+		    value);
+		goto out;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_source_close(&src);
+	am_buf_free(&kb);
+	am_buf_free(&vb);
+	return rc;
+}
+
+/*
+ * New text: old[0, from) + ins + old[to, len).  With ed->no_text only the
+ * pieces are kept (am_mapedit_write writes them), sparing a copy of a big
+ * file.
+ */
+static int
+replace_range(const struct am_mapedit *ed, size_t from, size_t to,
+    const struct am_buf *ins, struct am_mapedit_change *ch)
+{
+	ch->from = from;
+	ch->to = to;
+	am_buf_reset(&ch->ins);
+	if (am_buf_add(&ch->ins, ins->data ? ins->data : "", ins->len) < 0)
+		return -1;
+	ch->pieces = true;
+	am_buf_reset(&ch->text);
+	if (ed->no_text)
+		return 0;
+	if (am_buf_reserve(&ch->text, ed->len - (to - from) + ins->len) < 0 ||
+	    am_buf_add(&ch->text, ed->text, from) < 0 ||
+	    am_buf_add(&ch->text, ins->data ? ins->data : "", ins->len) < 0 ||
+	    am_buf_add(&ch->text, ed->text + to, ed->len - to) < 0)
+		return -1;
+	return 0;
+}
+
+static long
+line_at(const char *text, size_t off)
+{
+	long n = 1;
+	const char *p = text, *e = text + off;
+
+	if (off == 0)
+		return 1;
+	while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
+static int
+category_for_add(const struct am_mapedit *ed,
+    const struct am_mapedit_add *add, int *cat, struct am_error *err)
+{
+	struct am_buf list = AM_BUF_INIT;
+	const char *want = add->category;
+
+	*cat = -1;
+	if (add->no_categories)
+		return 0;
+	if (add->new_category != NULL) {
+		if (*add->new_category == '\0' ||
+		    has_control(add->new_category))
+			return am_error_set(err, AM_E_INVALID, "invalid "
+			    "category name \"%s\"", add->new_category);
+		*cat = am_mapedit_find_category(ed, add->new_category);
+		return 0;
+	}
+	if (want == NULL && ed->ncategories == 0)
+		return 0;
+	if (want != NULL && (*cat = am_mapedit_find_category(ed, want)) >= 0)
+		return 0;
+	if (am_mapedit_category_list(ed, &list) < 0) {
+		am_buf_free(&list);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	if (want == NULL)
+		am_error_set(err, AM_E_USAGE, "%s has categories; name one "
+		    "with --category (or --new-category): %s", ed->path,
+		    list.data);
+	else
+		am_error_set(err, AM_E_USAGE, "%s: no category \"%s\"; "
+		    "categories: %s", ed->path, want,
+		    ed->ncategories ? list.data : "(none)");
+	am_buf_free(&list);
+	return -1;
+}
+
+static const char *
+category_name(const struct am_mapedit *ed, int cat)
+{
+	return cat >= 0 && (size_t)cat < ed->ncategories ?
+	    ed->categories[cat].name : NULL;
+}
+
+/* Where a new entry of category cat goes. */
+static size_t
+insert_offset(const struct am_mapedit *ed, int cat, const char *fkey)
+{
+	const struct am_mapedit_category *c;
+	size_t i;
+
+	if (cat < 0)
+		return ed->len;
+	c = &ed->categories[cat];
+	if (c->sorted && ed->only_fkey != NULL &&
+	    strcmp(ed->only_fkey, fkey) == 0 && c->key_above != NO_OFFSET)
+		return c->key_above;
+	if (c->sorted && ed->only_fkey == NULL)
+		for (i = c->first; i < c->first + c->count; i++)
+			if (strcmp(ed->entries[i].fkey, fkey) > 0)
+				return ed->entries[i].above;
+	return c->last_end;
+}
+
+static int
+add_replace(struct am_mapedit *ed, const struct am_mapedit_add *add,
+    long idx, const struct am_buf *line, struct am_mapedit_change *ch,
+    struct am_error *err)
+{
+	const struct am_mapedit_entry *e = &ed->entries[idx];
+	struct am_buf ins = AM_BUF_INIT;
+	size_t from = e->start;
+	int rc = -1;
+
+	ch->index = idx;
+	ch->category = e->category;
+	ch->category_name = category_name(ed, e->category);
+	if (same_value(e->value, add->value) == 1)
+		return 0;
+	if (!add->replace)
+		return am_error_set_at(err, AM_E_EXISTS_DIFFERENT, ed->path,
+		    e->line, "\"%s\" exists with a different value \"%s\" "
+		    "(use --replace to change it)", e->key, e->value);
+	if (add->note != NULL) {
+		from = am_mapedit_note(ed, e);
+		if (am_buf_printf(&ins, "# %s%s", add->note, ed->eol) < 0)
+			goto nomem;
+	}
+	if (am_buf_add(&ins, line->data, line->len) < 0 ||
+	    (ed->text[e->end - 1] == '\n' && am_buf_adds(&ins, ed->eol) < 0))
+		goto nomem;
+	if (replace_range(ed, from, e->end, &ins, ch) < 0)
+		goto nomem;
+	ch->result = AM_MAPEDIT_REPLACED;
+	ch->line = line_at(ed->text, from) + (add->note != NULL);
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_buf_free(&ins);
+	return rc;
+}
+
+int
+am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
+    struct am_mapedit_change *ch, struct am_error *err)
+{
+	struct am_buf line = AM_BUF_INIT, ins = AM_BUF_INIT,
+	    fb = AM_BUF_INIT;
+	bool at_eof, no_final_nl, new_section;
+	size_t pos;
+	long idx;
+	int cat, rc = -1;
+	long lines_before;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->index = -1;
+	ch->category = -1;
+	if (add->note != NULL && has_control(add->note)) {
+		am_error_set(err, AM_E_INVALID, "invalid note: control "
+		    "characters (newline) are not allowed");
+		goto out;
+	}
+	if (make_line(ed, add->key, add->value, &line, err) < 0)
+		goto out;
+	if ((idx = am_mapedit_find(ed, add->key, err)) < -1)
+		goto out;
+	if (idx >= 0) {
+		rc = add_replace(ed, add, idx, &line, ch, err);
+		goto out;
+	}
+	if (category_for_add(ed, add, &cat, err) < 0)
+		goto out;
+	if (fold(ed, add->key, &fb) < 0)
+		goto nomem;
+	new_section = add->new_category != NULL && cat < 0;
+	pos = new_section ? ed->len : insert_offset(ed, cat, fb.data);
+	at_eof = pos == ed->len;
+	no_final_nl = ed->len > 0 && ed->text[ed->len - 1] != '\n';
+	if (at_eof && no_final_nl && am_buf_adds(&ins, ed->eol) < 0)
+		goto nomem;
+	if (new_section) {
+		/* A blank line before the header, unless there is one. */
+		if (ed->len > 0 && !(ed->len >= 2 && ed->text[ed->len - 1] ==
+		    '\n' && (ed->text[ed->len - 2] == '\n' ||
+		    (ed->len >= 3 && ed->text[ed->len - 2] == '\r' &&
+		    ed->text[ed->len - 3] == '\n'))) &&
+		    am_buf_adds(&ins, ed->eol) < 0)
+			goto nomem;
+		if (am_buf_printf(&ins, "# %s%s", add->new_category,
+		    ed->eol) < 0)
+			goto nomem;
+	}
+	if (add->note != NULL &&
+	    am_buf_printf(&ins, "# %s%s", add->note, ed->eol) < 0)
+		goto nomem;
+	lines_before = line_at(ins.data, ins.len) - 1;
+	if (am_buf_add(&ins, line.data, line.len) < 0 ||
+	    (!(at_eof && no_final_nl) && am_buf_adds(&ins, ed->eol) < 0))
+		goto nomem;
+	if (replace_range(ed, pos, pos, &ins, ch) < 0)
+		goto nomem;
+	ch->result = AM_MAPEDIT_ADDED;
+	ch->category = new_section ? -1 : cat;
+	ch->category_name = new_section ? add->new_category :
+	    category_name(ed, cat);
+	ch->line = line_at(ed->text, pos) + lines_before;
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_buf_free(&line);
+	am_buf_free(&ins);
+	am_buf_free(&fb);
+	return rc;
+}
+
+int
+am_mapedit_remove(struct am_mapedit *ed, const char *key,
+    struct am_mapedit_change *ch, struct am_error *err)
+{
+	struct am_buf none = AM_BUF_INIT;
+	const struct am_mapedit_entry *e;
+	size_t from;
+	long idx;
+
+	memset(ch, 0, sizeof(*ch));
+	ch->index = -1;
+	ch->category = -1;
+	if ((idx = am_mapedit_find(ed, key, err)) < -1)
+		return -1;
+	if (idx < 0)
+		return 0;
+	e = &ed->entries[idx];
+	from = am_mapedit_note(ed, e);
+	/* The last line had no newline: the one before loses its own. */
+	if (e->end == ed->len && ed->text[ed->len - 1] != '\n' && from > 0) {
+		from--;
+		if (from > 0 && ed->text[from - 1] == '\r')
+			from--;
+	}
+	if (replace_range(ed, from, e->end, &none, ch) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	ch->result = AM_MAPEDIT_REMOVED;
+	ch->index = idx;
+	ch->category = e->category;
+	ch->category_name = category_name(ed, e->category);
+	ch->line = e->line;
+	return 0;
+}
+
+void
+am_mapedit_change_free(struct am_mapedit_change *ch)
+{
+	if (ch == NULL)
+		return;
+	am_buf_free(&ch->text);
+	am_buf_free(&ch->ins);
+	memset(ch, 0, sizeof(*ch));
+}
+
+struct lines {
+	const char *text;
+	size_t len;
+	size_t *start;		/* start of each line, plus one past the end */
+	size_t n;
+};
+
+static int
+split_lines(struct lines *l, const char *text, size_t len)
+{
+	size_t pos = 0, cap = 1024;
+	size_t *ns;
+
+	l->text = text;
+	l->len = len;
+	l->n = 0;
+	if ((l->start = malloc(cap * sizeof(size_t))) == NULL)
+		return -1;
+	while (pos < len) {
+		if (l->n + 2 > cap) {
+			cap *= 2;
+			if ((ns = realloc(l->start, cap * sizeof(size_t))) ==
+			    NULL)
+				return -1;
+			l->start = ns;
+		}
+		l->start[l->n++] = pos;
+		pos = line_end(text, len, pos);
+	}
+	l->start[l->n] = len;
+	return 0;
+}
+
+static bool
+line_eq(const struct lines *a, size_t i, const struct lines *b, size_t j)
+{
+	size_t la = a->start[i + 1] - a->start[i];
+
+	return la == b->start[j + 1] - b->start[j] &&
+	    memcmp(a->text + a->start[i], b->text + b->start[j], la) == 0;
+}
+
+static int
+diff_line(struct am_buf *out, char mark, const struct lines *l, size_t i)
+{
+	size_t s = l->start[i], e = l->start[i + 1];
+
+	if (am_buf_addc(out, mark) < 0 ||
+	    am_buf_add(out, l->text + s, e - s) < 0)
+		return -1;
+	if (e == s || l->text[e - 1] != '\n')
+		return am_buf_adds(out, "\n\\ No newline at end of file\n");
+	return 0;
+}
+
+int
+am_mapedit_diff(const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, const char *label, struct am_buf *out,
+    struct am_error *err)
+{
+	if (ch->result == AM_MAPEDIT_UNCHANGED)
+		return 0;
+	if (ed->no_text)
+		return am_error_set(err, AM_E_INTERNAL, "no text to diff");
+	return am_text_diff(ed->text, ed->len, ch->text.data, ch->text.len,
+	    label, out, err);
+}
+
+int
+am_text_diff(const char *old, size_t old_len, const char *new,
+    size_t new_len, const char *label, struct am_buf *out,
+    struct am_error *err)
+{
+	struct lines a = { 0 }, b = { 0 };
+	size_t p = 0, s = 0, c0, ae, be, i;
+	int rc = -1;
+
+	if (old_len == new_len && memcmp(old, new, old_len) == 0)
+		return 0;
+	if (split_lines(&a, old, old_len) < 0 ||
+	    split_lines(&b, new, new_len) < 0)
+		goto nomem;
+	while (p < a.n && p < b.n && line_eq(&a, p, &b, p))
+		p++;
+	while (s < a.n - p && s < b.n - p &&
+	    line_eq(&a, a.n - 1 - s, &b, b.n - 1 - s))
+		s++;
+	c0 = p > DIFF_CONTEXT ? p - DIFF_CONTEXT : 0;
+	ae = a.n - s + (s > DIFF_CONTEXT ? DIFF_CONTEXT : s);
+	be = b.n - s + (s > DIFF_CONTEXT ? DIFF_CONTEXT : s);
+	if (am_buf_printf(out, "--- %s\n+++ %s\n@@ -%zu,%zu +%zu,%zu @@\n",
+	    label, label, ae > c0 ? c0 + 1 : c0, ae - c0,
+	    be > c0 ? c0 + 1 : c0, be - c0) < 0)
+		goto nomem;
+	for (i = c0; i < p; i++)
+		if (diff_line(out, ' ', &a, i) < 0)
+			goto nomem;
+	for (i = p; i < a.n - s; i++)
+		if (diff_line(out, '-', &a, i) < 0)
+			goto nomem;
+	for (i = p; i < b.n - s; i++)
+		if (diff_line(out, '+', &b, i) < 0)
+			goto nomem;
+	for (i = a.n - s; i < ae; i++)
+		if (diff_line(out, ' ', &a, i) < 0)
+			goto nomem;
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	free(a.start);
+	free(b.start);
+	return rc;
+}
+
+static int
+write_piece(struct am_atomic *af, const char *p, size_t len,
+    struct am_error *err)
+{
+	return len == 0 ? 0 : am_atomic_write(af, p, len, err);
+}
+
+int
+am_mapedit_write(const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, struct am_error *err)
+{
+	struct am_atomic af;
+	int rc;
+
+	if (ch->result == AM_MAPEDIT_UNCHANGED)
+		return 0;
+	if (am_atomic_begin(&af, ed->path, err) < 0)
+		return -1;
+	af.mode = ed->mode & 07777;
+	if (geteuid() == 0) {
+		af.set_owner = true;
+		af.uid = ed->uid;
+		af.gid = ed->gid;
+	}
+	if (ch->pieces)
+		rc = write_piece(&af, ed->text, ch->from, err) < 0 ||
+		    write_piece(&af, ch->ins.data, ch->ins.len, err) < 0 ||
+		    write_piece(&af, ed->text + ch->to, ed->len - ch->to,
+		    err) < 0 ? -1 : 0;
+	else
+		rc = write_piece(&af, ch->text.data, ch->text.len, err);
+	if (rc < 0 || am_atomic_commit(&af, err) < 0) {
+		am_atomic_abort(&af);
+		return -1;
+	}
+	return 0;
+}

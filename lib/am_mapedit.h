@@ -1,0 +1,182 @@
+/*
+ * am_mapedit - edit a Postfix map or alias source as text, the way a
+ * careful admin would by hand.
+ *
+ * am_mapedit_open() reads the file and indexes it with am_mapsrc, the one
+ * parser of these formats: every entry with its folded key, value, byte
+ * range (continuation lines included), the comment lines directly above
+ * it, and its category.  A change (am_mapedit_add(), am_mapedit_remove())
+ * is computed as a new text in which every byte outside the entry is the
+ * old one; am_mapedit_diff() renders it as a unified diff and
+ * am_mapedit_write() replaces the file atomically with its mode and owner.
+ *
+ * Categories (users file): a comment header line ("# Developers",
+ * "## Support staff") above a run of entries.  A header is the last
+ * comment of a comment block that follows a blank line or the start of
+ * the file, or any "##" line; a comment that starts with a date
+ * (YYYY-MM-DD) is a note, never a header.  A lone comment line between
+ * blank lines (or at the end of the file) is the header of a category
+ * that has no entries yet.  Comment lines between the
+ * header (or an entry) and the next entry belong to that entry; the one
+ * directly above it is its note, removed with it.
+ *
+ *	am_mapedit_open(&ed, "/etc/postfix/users", AM_MAP_POSTMAP, utf8,
+ *	    warn, ctx, &err);
+ *	am_mapedit_add(&ed, &add, &change, &err);
+ *	if (change.result != AM_MAPEDIT_UNCHANGED)
+ *		am_mapedit_write(&ed, &change, &err);
+ *	am_mapedit_change_free(&change);
+ *	am_mapedit_free(&ed);
+ */
+#ifndef AM_MAPEDIT_H
+#define AM_MAPEDIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "am_buf.h"
+#include "am_compile.h"
+#include "am_error.h"
+#include "am_mapsrc.h"
+#include "am_utf8.h"
+
+struct am_mapedit_entry {
+	const char *key;	/* as parsed (aliases: unquoted form) */
+	const char *fkey;	/* folded like the table's keys */
+	const char *value;	/* as parsed */
+	long line;		/* first physical line */
+	size_t start, end;	/* the entry with its continuation lines */
+	size_t above;		/* first comment line directly above, or start */
+	int category;		/* index in categories, -1 for none */
+};
+
+struct am_mapedit_category {
+	const char *name;	/* without '#'s and surrounding blanks */
+	long line;
+	size_t header_end;	/* offset past the header line */
+	size_t first, count;	/* its entries (first: full index only) */
+	size_t last_end;	/* offset past its last entry */
+	size_t key_above;	/* sparse index: where the key would sort */
+	bool sorted;		/* keys in ascending order (two or more) */
+	bool unsorted;		/* seen while indexing */
+	const char *prev_fkey;	/* seen while indexing */
+};
+
+struct am_mapedit_block;
+
+struct am_mapedit {
+	enum am_map_kind kind;
+	char *path;
+	char *text;		/* the file as read */
+	size_t len;
+	const char *eol;	/* "\n" or "\r\n", from the first line */
+	bool is_file;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	struct am_mapedit_entry *entries;
+	size_t nentries, entries_cap;
+	struct am_mapedit_category *categories;
+	size_t ncategories, categories_cap;
+	bool utf8;
+	char *only_fkey;	/* sparse index: only entries with this key */
+	size_t mapped_len;	/* text is the file mapped, not a copy */
+	bool no_text;		/* changes keep pieces only, not the text */
+	struct am_folder folder;
+	struct am_source src;	/* parsed copy; entries point into it */
+	struct am_mapedit_block *arena;
+};
+
+int am_mapedit_open(struct am_mapedit *ed, const char *path,
+    enum am_map_kind kind, bool utf8, am_warn_fn *warn, void *ctx,
+    struct am_error *err);
+int am_mapedit_from_text(struct am_mapedit *ed, const char *name,
+    const char *text, size_t len, enum am_map_kind kind, bool utf8,
+    am_warn_fn *warn, void *ctx, struct am_error *err);
+void am_mapedit_free(struct am_mapedit *ed);
+/*
+ * A sparse index for one key (add or remove of that key on a big file):
+ * categories are complete, entries holds only the entries with that key,
+ * and am_mapedit_find() answers only for it.
+ */
+int am_mapedit_open_key(struct am_mapedit *ed, const char *path,
+    enum am_map_kind kind, bool utf8, const char *key, am_warn_fn *warn,
+    void *ctx, struct am_error *err);
+int am_mapedit_from_text_key(struct am_mapedit *ed, const char *name,
+    const char *text, size_t len, enum am_map_kind kind, bool utf8,
+    const char *key, am_warn_fn *warn, void *ctx, struct am_error *err);
+
+/* The comment line directly above entry e (its note), or e->start. */
+size_t am_mapedit_note(const struct am_mapedit *ed,
+    const struct am_mapedit_entry *e);
+
+/* Index of the first entry whose key folds like key; -1 none, -2 error. */
+long am_mapedit_find(struct am_mapedit *ed, const char *key,
+    struct am_error *err);
+/* Index of the category named name (case-insensitive), or -1. */
+int am_mapedit_find_category(const struct am_mapedit *ed, const char *name);
+/* "a", "b", "c" for messages. */
+int am_mapedit_category_list(const struct am_mapedit *ed, struct am_buf *out);
+
+/* The destinations of a value, split on commas and whitespace. */
+size_t am_mapedit_split_value(const char *value, char ***items);
+void am_mapedit_free_split(char **items, size_t n);
+
+struct am_mapedit_add {
+	const char *key;
+	const char *value;	/* right-hand side as written, "a, b" */
+	const char *category;	/* NULL: none named */
+	const char *new_category;	/* append a new section (or use it) */
+	const char *note;	/* comment text above the entry, or NULL */
+	bool replace;		/* rewrite an entry with another value */
+	bool no_categories;	/* append at the end (aliases) */
+};
+
+enum am_mapedit_result {
+	AM_MAPEDIT_UNCHANGED,
+	AM_MAPEDIT_ADDED,
+	AM_MAPEDIT_REPLACED,
+	AM_MAPEDIT_REMOVED,
+};
+
+struct am_mapedit_change {
+	enum am_mapedit_result result;
+	struct am_buf text;	/* the whole new file (unless no_text) */
+	bool pieces;		/* the new file is the old one with [from, to) */
+	size_t from, to;	/* ... replaced by ins */
+	struct am_buf ins;
+	long line;		/* the entry's line (new file; old for remove) */
+	int category;		/* the entry's category, -1 none (or new) */
+	const char *category_name;	/* its name, NULL for none */
+	long index;		/* entry index in the old file, -1 if new */
+};
+
+/*
+ * Errors: AM_E_INVALID (a line Postfix would read differently),
+ * AM_E_EXISTS_DIFFERENT (key there with another value, no replace),
+ * AM_E_USAGE (no or unknown category where the file has categories; the
+ * message lists them).
+ */
+int am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
+    struct am_mapedit_change *ch, struct am_error *err);
+/* Absent key: result AM_MAPEDIT_UNCHANGED. */
+int am_mapedit_remove(struct am_mapedit *ed, const char *key,
+    struct am_mapedit_change *ch, struct am_error *err);
+void am_mapedit_change_free(struct am_mapedit_change *ch);
+
+/* Unified diff (3 lines of context) of the change, into out. */
+int am_mapedit_diff(const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, const char *label, struct am_buf *out,
+    struct am_error *err);
+
+/* Unified diff of two whole texts; nothing when they are equal. */
+int am_text_diff(const char *old, size_t old_len, const char *new,
+    size_t new_len, const char *label, struct am_buf *out,
+    struct am_error *err);
+
+/* Replace the file atomically, keeping mode (and owner when root). */
+int am_mapedit_write(const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, struct am_error *err);
+
+#endif
