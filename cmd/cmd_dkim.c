@@ -1,19 +1,282 @@
 /*
- * archmail dkim: not built yet (see the project's issues).  The command is
- * registered so that its usage and man page can be written first.
+ * archmail dkim: the subcommand table, and what keygen, record, convert
+ * and check share (options, names, key files, output).
  */
-#include "archmail.h"
+#include "dkim.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "am_account.h"
+#include "am_atomic.h"
+#include "am_dnsname.h"
+
+static const struct {
+	const char *name;
+	int (*fn)(struct am_cli *cli, int argc, char *argv[]);
+} dkim_commands[] = {
+	{ "check", dkim_check },
+	{ "convert", dkim_convert },
+	{ "keygen", dkim_keygen },
+	{ "record", dkim_record },
+};
 
 int
 cmd_dkim(struct am_cli *cli, int argc, char *argv[])
 {
-	struct am_error err;
+	size_t i;
 
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
+	if (argc < 2)
+		return cli_usage_error(cli, "missing subcommand");
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0)
 		return cli_help(cli);
-	am_error_clear(&err);
-	am_error_set(&err, AM_E_INTERNAL, "archmail dkim is not implemented yet");
-	return cli_fail(cli, &err);
+	for (i = 0; i < sizeof(dkim_commands) / sizeof(dkim_commands[0]); i++)
+		if (strcmp(argv[1], dkim_commands[i].name) == 0)
+			return dkim_commands[i].fn(cli, argc - 1, argv + 1);
+	return cli_usage_error(cli, "unknown subcommand \"%s\"", argv[1]);
+}
+
+int
+dkim_bad_option(struct am_cli *cli, int c, char *argv[])
+{
+	const char *opt = optind > 0 ? argv[optind - 1] : "";
+
+	if (c == ':')
+		return cli_usage_error(cli, "option \"%s\" needs an argument",
+		    opt);
+	if (optopt > 0 && optopt < 128)
+		return cli_usage_error(cli, "unknown option \"-%c\"", optopt);
+	return cli_usage_error(cli, "unknown option \"%s\"", opt);
+}
+
+int
+dkim_parse_output(struct am_cli *cli, const char *arg,
+    enum am_dkim_output *format)
+{
+	if ((*format = am_dkim_output_from_name(arg)) == AM_DKIM_OUT_NONE)
+		return cli_usage_error(cli, "unknown output format \"%s\" "
+		    "(zone, dnskey, txt, plain, strings, terraform, json)",
+		    arg);
+	return 0;
+}
+
+int
+dkim_parse_ttl(struct am_cli *cli, const char *arg, long *ttl)
+{
+	char *end;
+
+	errno = 0;
+	*ttl = strtol(arg, &end, 10);
+	/* RFC 2181 §8: 0 to 2^31 - 1 seconds. */
+	if (errno != 0 || end == arg || *end != '\0' || *ttl < 0 ||
+	    *ttl > 2147483647L)
+		return cli_usage_error(cli, "bad --ttl \"%s\" (seconds, 0 to "
+		    "2147483647)", arg);
+	return 0;
+}
+
+int
+dkim_check_names(const char *selector, const char *domain,
+    struct am_error *err)
+{
+	if (am_dnsname_check(selector, "selector", 0, err) < 0)
+		return -1;
+	if (domain == NULL)
+		return 0;
+	if (am_dnsname_check(domain, "domain", AM_DNSNAME_DOMAIN |
+	    AM_DNSNAME_TRAILING_DOT, err) < 0)
+		return -1;
+	return am_dnsname_check_dkim(selector, domain, err);
+}
+
+int
+dkim_check_output(struct am_cli *cli, const struct dkim_output *o)
+{
+	if (o->fqdn && o->domain == NULL)
+		return cli_usage_error(cli, "--fqdn needs -d domain");
+	return 0;
+}
+
+int
+dkim_load_key(struct am_dkim_key *key, const char *path,
+    struct am_error *err)
+{
+	if (strcmp(path, "-") == 0)
+		return am_dkim_key_load_fd(key, STDIN_FILENO, "stdin", err);
+	return am_dkim_key_load(key, path, err);
+}
+
+int
+dkim_key_record(const struct am_dkim_key *key, struct am_dkim_record *rec,
+    struct am_error *err)
+{
+	struct am_buf pub = AM_BUF_INIT;
+	int rc;
+
+	if (am_dkim_key_public(key, &pub, err) < 0) {
+		am_buf_free(&pub);
+		return -1;
+	}
+	rc = am_dkim_record_build(rec, key->type, key->bits, pub.data,
+	    pub.len, err);
+	am_buf_free(&pub);
+	return rc;
+}
+
+static void
+render_opts(const struct dkim_output *o, struct am_dkim_render_opts *r)
+{
+	r->selector = o->selector;
+	r->domain = o->domain;
+	r->ttl = o->ttl;
+	r->fqdn = o->fqdn;
+}
+
+int
+dkim_render(const struct am_dkim_record *rec, const struct dkim_output *o,
+    struct am_buf *out, struct am_error *err)
+{
+	struct am_dkim_render_opts r;
+
+	render_opts(o, &r);
+	return am_dkim_record_render(rec, o->format, &r, out, err);
+}
+
+/*
+ * A group by name or number: through NSS for the running system, from
+ * ROOT/etc/group (am_account's reader) when --root names another one.
+ */
+static int
+find_group(struct am_cli *cli, const char *name, gid_t *gid,
+    struct am_error *err)
+{
+	struct am_acct_file f;
+	struct group gr, *res = NULL;
+	char buf[16384], *path;
+	int rc;
+
+	if (strcmp(cli->root, "/") == 0 &&
+	    strspn(name, "0123456789") != strlen(name)) {
+		if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) == 0 &&
+		    res != NULL) {
+			*gid = gr.gr_gid;
+			return 0;
+		}
+		return am_error_set(err, AM_E_NOUSER, "unknown group \"%s\"",
+		    name);
+	}
+	memset(&f, 0, sizeof(f));
+	if ((path = am_acct_path(cli->root, AM_ACCT_GROUP)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = am_acct_file_load(&f, AM_ACCT_GROUP, path, err);
+	if (rc == 0)
+		rc = am_acct_group_gid(&f, name, gid, err);
+	if (rc < 0 && err->code == AM_E_NOUSER)
+		am_error_set(err, AM_E_NOUSER, "unknown group \"%s\" in %s",
+		    name, path);
+	am_acct_file_free(&f);
+	free(path);
+	return rc;
+}
+
+int
+dkim_find_group(struct am_cli *cli, struct dkim_keyfile *kf,
+    struct am_error *err)
+{
+	if (kf->group == NULL)
+		return 0;
+	if (find_group(cli, kf->group, &kf->gid, err) < 0)
+		return -1;
+	kf->set_group = true;
+	return 0;
+}
+
+static void
+temp_created(const char *path, void *arg)
+{
+	cli_set_cleanup(arg, path);
+}
+
+bool
+dkim_to_stdout(const struct dkim_keyfile *kf)
+{
+	return kf->path == NULL || strcmp(kf->path, "-") == 0;
+}
+
+int
+dkim_save_key(struct am_cli *cli, const struct dkim_keyfile *kf,
+    const struct am_buf *data, bool *changed, struct am_error *err)
+{
+	struct am_dkim_key_file o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = kf->mode;
+	o.force = kf->force;
+	o.temp_created = temp_created;
+	o.temp_arg = cli;
+	o.set_group = kf->set_group;
+	o.gid = kf->gid;
+	rc = am_dkim_key_save(kf->path, data->data, data->len, &o, changed,
+	    err);
+	cli_clear_cleanup(cli);
+	if (rc < 0)
+		dkim_force_hint(err);
+	return rc;
+}
+
+void
+dkim_force_hint(struct am_error *err)
+{
+	size_t len;
+
+	if (err->code != AM_E_EXISTS)
+		return;
+	len = strlen(err->message);
+	snprintf(err->message + len, sizeof(err->message) - len,
+	    " (-f replaces it)");
+}
+
+int
+dkim_write_secret(const struct am_buf *data, struct am_error *err)
+{
+	if (fflush(stdout) != 0 || am_write_all(STDOUT_FILENO, data->data,
+	    data->len) < 0)
+		return am_error_set_errno(err, AM_E_IO, errno,
+		    "write error on stdout");
+	return 0;
+}
+
+void
+dkim_json_key(struct am_json *j, const struct am_dkim_key *key,
+    const char *path)
+{
+	am_json_object_begin(j, "key");
+	if (path != NULL)
+		am_json_string(j, "path", path);
+	am_json_string(j, "type", am_dkim_key_type_name(key->type));
+	am_json_int(j, "bits", key->bits);
+	if (key->format != AM_DKIM_KEY_UNKNOWN)
+		am_json_string(j, "format",
+		    am_dkim_key_format_name(key->format));
+	am_json_object_end(j);
+}
+
+void
+dkim_json_files(struct am_json *j, const char *path, bool changed)
+{
+	am_json_array_begin(j, "files");
+	if (path != NULL) {
+		am_json_object_begin(j, NULL);
+		am_json_string(j, "path", path);
+		am_json_bool(j, "changed", changed);
+		am_json_object_end(j);
+	}
+	am_json_array_end(j);
 }

@@ -1,0 +1,84 @@
+/*
+ * archmail dkim: what the subcommands (cmd/dkim_*.c) share.  The
+ * subcommand table is in cmd_dkim.c; keys and records are lib/am_dkim_*.
+ */
+#ifndef ARCHMAIL_DKIM_H
+#define ARCHMAIL_DKIM_H
+
+#include "archmail.h"
+
+#include <sys/types.h>
+
+#include "am_dkim_key.h"
+#include "am_dkim_record.h"
+
+/* rspamadm's default selector since 3.6. */
+#define DKIM_DEFAULT_SELECTOR "mail"
+
+/* How a record is printed: -s -d -o --ttl --fqdn. */
+struct dkim_output {
+	const char *selector;
+	const char *domain;
+	enum am_dkim_output format;
+	long ttl;
+	bool fqdn;
+};
+
+int dkim_keygen(struct am_cli *cli, int argc, char *argv[]);
+int dkim_record(struct am_cli *cli, int argc, char *argv[]);
+int dkim_convert(struct am_cli *cli, int argc, char *argv[]);
+int dkim_check(struct am_cli *cli, int argc, char *argv[]);
+
+/* getopt_long's '?' or ':' as a usage error (optstring starts with ':'). */
+int dkim_bad_option(struct am_cli *cli, int c, char *argv[]);
+/* -o and --ttl values: 0, or a usage error's exit status. */
+int dkim_parse_output(struct am_cli *cli, const char *arg,
+    enum am_dkim_output *format);
+int dkim_parse_ttl(struct am_cli *cli, const char *arg, long *ttl);
+/*
+ * Validate the selector and domain (domain may be NULL), and the combined
+ * name; a final dot of the domain is accepted.  0 or -1 with err.
+ */
+int dkim_check_names(const char *selector, const char *domain,
+    struct am_error *err);
+/* Check the options of o that go together: 0, or a usage error. */
+int dkim_check_output(struct am_cli *cli, const struct dkim_output *o);
+
+/* Load -k keyfile ("-": stdin). */
+int dkim_load_key(struct am_dkim_key *key, const char *path,
+    struct am_error *err);
+/* Public key and record of key. */
+int dkim_key_record(const struct am_dkim_key *key, struct am_dkim_record *rec,
+    struct am_error *err);
+/* Render the record as o asks into out. */
+int dkim_render(const struct am_dkim_record *rec, const struct dkim_output *o,
+    struct am_buf *out, struct am_error *err);
+
+/* Key file options of keygen and convert, and the writer. */
+struct dkim_keyfile {
+	const char *path;	/* NULL or "-": stdout */
+	enum am_dkim_key_format format;
+	bool force;
+	mode_t mode;
+	const char *group;	/* NULL: keep the process's group */
+	bool set_group;		/* group resolved: */
+	gid_t gid;
+};
+
+/* Resolve kf->group (AM_E_NOUSER if unknown). */
+int dkim_find_group(struct am_cli *cli, struct dkim_keyfile *kf,
+    struct am_error *err);
+int dkim_save_key(struct am_cli *cli, const struct dkim_keyfile *kf,
+    const struct am_buf *data, bool *changed, struct am_error *err);
+/* Add how to replace an existing file to an AM_E_EXISTS message. */
+void dkim_force_hint(struct am_error *err);
+bool dkim_to_stdout(const struct dkim_keyfile *kf);
+/* Write a secret to stdout unbuffered, so stdio keeps no copy. */
+int dkim_write_secret(const struct am_buf *data, struct am_error *err);
+
+/* JSON fragments. */
+void dkim_json_key(struct am_json *j, const struct am_dkim_key *key,
+    const char *path);
+void dkim_json_files(struct am_json *j, const char *path, bool changed);
+
+#endif

@@ -1,0 +1,257 @@
+/*
+ * archmail dkim keygen: a new key, written safely, then its DNS record.
+ * The options are rspamadm dkim_keygen's, so the runbook lines work as
+ * written; the record is printed only once the key is on disk.
+ */
+#include "dkim.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+struct keygen_opts {
+	struct dkim_output out;
+	struct dkim_keyfile kf;
+	const char *type;
+	const char *bits;
+	const char *key_format;
+	const char *priv_output;
+	bool mode_given;
+	bool help;
+};
+
+static int
+parse_mode(struct am_cli *cli, const char *arg, mode_t *mode)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 8);
+	if (errno != 0 || end == arg || *end != '\0' || v < 0 || v > 0777)
+		return cli_usage_error(cli, "bad --mode \"%s\" (octal, such as "
+		    "0600 or 0640)", arg);
+	if (v & 07)
+		return cli_usage_error(cli, "--mode %s would give other users "
+		    "access to the private key", arg);
+	*mode = (mode_t)v;
+	return 0;
+}
+
+static int
+parse_options(struct am_cli *cli, struct keygen_opts *o, int argc,
+    char *argv[])
+{
+	enum { OPT_KEY_FORMAT = 256, OPT_PRIV_OUTPUT, OPT_TTL, OPT_FQDN,
+	    OPT_MODE, OPT_GROUP, OPT_HELP };
+	static const struct option longopts[] = {
+		{ "selector", required_argument, NULL, 's' },
+		{ "domain", required_argument, NULL, 'd' },
+		{ "type", required_argument, NULL, 't' },
+		{ "bits", required_argument, NULL, 'b' },
+		{ "privkey", required_argument, NULL, 'k' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "key-format", required_argument, NULL, OPT_KEY_FORMAT },
+		{ "priv-output", required_argument, NULL, OPT_PRIV_OUTPUT },
+		{ "ttl", required_argument, NULL, OPT_TTL },
+		{ "fqdn", no_argument, NULL, OPT_FQDN },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = 0;
+
+	optind = 0;
+	opterr = 0;
+	while (rc == 0 && (c = getopt_long(argc, argv, ":s:d:t:b:k:o:fh",
+	    longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->out.selector = optarg; break;
+		case 'd': o->out.domain = optarg; break;
+		case 't': o->type = optarg; break;
+		case 'b': o->bits = optarg; break;
+		case 'k': o->kf.path = optarg; break;
+		case 'o':
+			rc = dkim_parse_output(cli, optarg, &o->out.format);
+			break;
+		case 'f': o->kf.force = true; break;
+		case OPT_KEY_FORMAT: o->key_format = optarg; break;
+		case OPT_PRIV_OUTPUT: o->priv_output = optarg; break;
+		case OPT_TTL: rc = dkim_parse_ttl(cli, optarg, &o->out.ttl); break;
+		case OPT_FQDN: o->out.fqdn = true; break;
+		case OPT_MODE:
+			rc = parse_mode(cli, optarg, &o->kf.mode);
+			o->mode_given = true;
+			break;
+		case OPT_GROUP: o->kf.group = optarg; break;
+		case 'h':
+		case OPT_HELP: o->help = true; break;
+		default: return dkim_bad_option(cli, c, argv);
+		}
+	}
+	if (rc != 0)
+		return rc;
+	if (optind < argc)
+		return cli_usage_error(cli, "unexpected argument \"%s\"",
+		    argv[optind]);
+	return 0;
+}
+
+/* --key-format and rspamd's --priv-output pem|der name the same thing. */
+static int
+key_format(struct am_cli *cli, struct keygen_opts *o)
+{
+	enum am_dkim_key_format f = AM_DKIM_KEY_PEM, p;
+
+	if (o->key_format != NULL &&
+	    (f = am_dkim_key_format_from_name(o->key_format)) ==
+	    AM_DKIM_KEY_UNKNOWN)
+		return cli_usage_error(cli, "unknown key format \"%s\" (pem, "
+		    "pkcs1, der, rspamd)", o->key_format);
+	if (o->priv_output != NULL) {
+		if (strcmp(o->priv_output, "pem") == 0)
+			p = AM_DKIM_KEY_PEM;
+		else if (strcmp(o->priv_output, "der") == 0)
+			p = AM_DKIM_KEY_DER;
+		else
+			return cli_usage_error(cli, "unknown --priv-output "
+			    "\"%s\" (pem, der)", o->priv_output);
+		if (o->key_format != NULL && p != f && !(p == AM_DKIM_KEY_PEM &&
+		    f == AM_DKIM_KEY_PKCS1))
+			return cli_usage_error(cli, "--priv-output %s "
+			    "contradicts --key-format %s", o->priv_output,
+			    o->key_format);
+		if (o->key_format == NULL)
+			f = p;
+	}
+	o->kf.format = f;
+	return 0;
+}
+
+/* Type, bits, names: what makes a request bad data (exit 65). */
+static int
+check_request(struct am_cli *cli, struct keygen_opts *o,
+    enum am_dkim_key_type *type, unsigned int *bits, struct am_error *err)
+{
+	char *end;
+	long v = 2048;
+
+	if ((*type = am_dkim_key_type_from_name(o->type)) == AM_DKIM_NONE)
+		return am_error_set(err, AM_E_INVALID, "unknown key type "
+		    "\"%s\" (rsa or ed25519)", o->type);
+	if (o->bits != NULL) {
+		errno = 0;
+		v = strtol(o->bits, &end, 10);
+		if (errno != 0 || end == o->bits || *end != '\0')
+			return am_error_set(err, AM_E_INVALID, "bad key size "
+			    "\"%s\"", o->bits);
+	}
+	/* rspamadm ignores -b for Ed25519, so "-b 0" must work. */
+	if (am_dkim_key_check_bits(*type, v, err) < 0)
+		return -1;
+	*bits = *type == AM_DKIM_RSA ? (unsigned int)v : 256;
+	if (*type == AM_DKIM_RSA && v > AM_DKIM_RSA_WARN_BITS)
+		cli_warnf(cli, "RSA keys of %ld bits are larger than verifiers "
+		    "must support (%d, RFC 8301)", v, AM_DKIM_RSA_WARN_BITS);
+	if (am_dkim_key_format_check(*type, o->kf.format, err) < 0) {
+		err->code = AM_E_USAGE;
+		return -1;
+	}
+	return dkim_check_names(o->out.selector, o->out.domain, err);
+}
+
+static int
+print_json(struct am_cli *cli, const struct keygen_opts *o,
+    const struct am_dkim_key *key, const struct am_dkim_record *rec)
+{
+	struct am_dkim_render_opts r = { o->out.selector, o->out.domain,
+	    o->out.ttl, o->out.fqdn };
+	struct am_json j;
+
+	cli_json_begin(cli, &j, true);
+	am_json_string(&j, "subcommand", "keygen");
+	am_json_bool(&j, "changed", true);
+	dkim_json_files(&j, o->kf.path, true);
+	dkim_json_key(&j, key, o->kf.path);
+	am_dkim_record_json(rec, &r, &j, "record");
+	return cli_json_end(cli, &j) < 0 ? EX_SOFTWARE : 0;
+}
+
+int
+dkim_keygen(struct am_cli *cli, int argc, char *argv[])
+{
+	struct keygen_opts o;
+	struct am_dkim_key key = AM_DKIM_KEY_INIT;
+	struct am_dkim_record rec;
+	struct am_buf priv = AM_BUF_INIT, text = AM_BUF_INIT;
+	struct am_error err;
+	enum am_dkim_key_type type = AM_DKIM_NONE;
+	unsigned int bits = 0;
+	bool changed;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	memset(&rec, 0, sizeof(rec));
+	am_error_clear(&err);
+	o.out.selector = DKIM_DEFAULT_SELECTOR;
+	o.out.format = AM_DKIM_OUT_ZONE;
+	o.out.ttl = -1;
+	o.kf.mode = 0600;
+	o.type = "rsa";
+	if ((ret = parse_options(cli, &o, argc, argv)) != 0)
+		return ret;
+	if (o.help)
+		return cli_help(cli);
+	if ((ret = key_format(cli, &o)) != 0 ||
+	    (ret = dkim_check_output(cli, &o.out)) != 0)
+		return ret;
+	/* A key never goes into JSON: --json needs a key file. */
+	if (dkim_to_stdout(&o.kf) && (cli->json ||
+	    o.out.format == AM_DKIM_OUT_JSON))
+		return cli_usage_error(cli, "JSON output needs -k keyfile "
+		    "(the private key is never part of it)");
+	if (!o.mode_given && o.kf.group != NULL)
+		o.kf.mode = 0640;
+	if (check_request(cli, &o, &type, &bits, &err) < 0)
+		goto fail;
+	if (!dkim_to_stdout(&o.kf) &&
+	    (am_dkim_key_check_target(o.kf.path, o.kf.force, &err) < 0 ||
+	    dkim_find_group(cli, &o.kf, &err) < 0)) {
+		dkim_force_hint(&err);
+		goto fail;
+	}
+	if (am_dkim_key_generate(&key, type, bits, &err) < 0 ||
+	    am_dkim_key_encode(&key, o.kf.format, &priv, &err) < 0 ||
+	    dkim_key_record(&key, &rec, &err) < 0 ||
+	    (!cli->json && dkim_render(&rec, &o.out, &text, &err) < 0))
+		goto fail;
+	if (dkim_to_stdout(&o.kf)) {
+		if (dkim_write_secret(&priv, &err) < 0)
+			goto fail;
+	} else {
+		if (dkim_save_key(cli, &o.kf, &priv, &changed, &err) < 0)
+			goto fail;
+		cli_info(cli, "wrote %s (%s, %u bits, %s, mode %04o)",
+		    o.kf.path, am_dkim_key_type_name(type), key.bits,
+		    am_dkim_key_format_name(o.kf.format),
+		    (unsigned int)o.kf.mode);
+	}
+	key.format = o.kf.format;
+	if (cli->json)
+		ret = print_json(cli, &o, &key, &rec);
+	else
+		fwrite(text.data, 1, text.len, stdout);
+	goto out;
+fail:
+	ret = cli_fail(cli, &err);
+out:
+	am_buf_wipe(&priv);
+	am_buf_free(&text);
+	am_dkim_record_free(&rec);
+	am_dkim_key_free(&key);
+	return ret;
+}
