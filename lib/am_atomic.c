@@ -145,6 +145,30 @@ am_atomic_write(struct am_atomic *af, const void *buf, size_t len,
 	return 0;
 }
 
+/*
+ * Move the finished temporary file into place.  With no_replace the check
+ * for an existing target is part of the same system call, so nothing can
+ * appear in between; where the file system lacks RENAME_NOREPLACE, a hard
+ * link gives the same guarantee.
+ */
+static int
+place(struct am_atomic *af)
+{
+	if (!af->no_replace)
+		return renameat(af->dirfd, af->tmp_name, af->dirfd,
+		    af->target_name);
+	if (renameat2(af->dirfd, af->tmp_name, af->dirfd, af->target_name,
+	    RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (linkat(af->dirfd, af->tmp_name, af->dirfd, af->target_name,
+	    0) < 0)
+		return -1;
+	(void)unlinkat(af->dirfd, af->tmp_name, 0);
+	return 0;
+}
+
 int
 am_atomic_commit(struct am_atomic *af, struct am_error *err)
 {
@@ -173,11 +197,15 @@ am_atomic_commit(struct am_atomic *af, struct am_error *err)
 		    af->tmp_path);
 		goto bad;
 	}
-	if (renameat(af->dirfd, af->tmp_name, af->dirfd,
-	    af->target_name) < 0) {
-		am_error_set_errno(err, am_error_code_from_errno(errno) ==
-		    AM_E_PERM ? AM_E_PERM : AM_E_CANTCREAT, errno,
-		    "rename %s to %s", af->tmp_path, af->target_path);
+	if (place(af) < 0) {
+		if (errno == EEXIST)
+			am_error_set(err, AM_E_EXISTS, "%s exists; not "
+			    "replacing it", af->target_path);
+		else
+			am_error_set_errno(err,
+			    am_error_code_from_errno(errno) == AM_E_PERM ?
+			    AM_E_PERM : AM_E_CANTCREAT, errno,
+			    "rename %s to %s", af->tmp_path, af->target_path);
 		goto bad;
 	}
 	free(af->tmp_name);

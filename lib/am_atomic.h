@@ -41,6 +41,7 @@ struct am_atomic {
 	char *tmp_path;		/* directory + tmp_name, for libraries */
 	mode_t mode;		/* final mode, default 0600 */
 	bool set_owner;		/* fchown to uid/gid before the rename */
+	bool no_replace;	/* fail (AM_E_EXISTS) if the target exists */
 	uid_t uid;
 	gid_t gid;
 };

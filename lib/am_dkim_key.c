@@ -757,6 +757,8 @@ am_dkim_key_save(const char *path, const void *data, size_t len,
 	if (o->temp_created != NULL)
 		o->temp_created(af.tmp_path, o->temp_arg);
 	af.mode = o->mode;
+	/* Without -f, the rename itself refuses an existing key. */
+	af.no_replace = !o->force;
 	if (o->set_group) {
 		af.set_owner = true;
 		af.uid = (uid_t)-1;	/* fchown: owner unchanged */

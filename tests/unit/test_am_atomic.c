@@ -197,6 +197,36 @@ test_abort_leaves_target(void **state)
 }
 
 static void
+test_no_replace_refuses_existing_target(void **state)
+{
+	struct as *as = *state;
+
+	assert_int_equal(unit_write_file(as->target, "old\n", 4, 0600), 0);
+	as->af_used = true;
+	assert_int_equal(am_atomic_begin(&as->af, as->target, &as->err), 0);
+	as->af.no_replace = true;
+	assert_int_equal(am_atomic_write(&as->af, "new\n", 4, &as->err), 0);
+	assert_int_equal(am_atomic_commit(&as->af, &as->err), -1);
+	assert_int_equal(as->err.code, AM_E_EXISTS);
+	expect_content(as->target, "old\n");
+	assert_int_equal(temp_files(as), 0);
+}
+
+static void
+test_no_replace_creates_new_target(void **state)
+{
+	struct as *as = *state;
+
+	as->af_used = true;
+	assert_int_equal(am_atomic_begin(&as->af, as->target, &as->err), 0);
+	as->af.no_replace = true;
+	assert_int_equal(am_atomic_write(&as->af, "new\n", 4, &as->err), 0);
+	assert_int_equal(am_atomic_commit(&as->af, &as->err), 0);
+	expect_content(as->target, "new\n");
+	assert_int_equal(temp_files(as), 0);
+}
+
+static void
 test_target_symlink_replaced_not_followed(void **state)
 {
 	struct as *as = *state;
@@ -586,6 +616,8 @@ main(void)
 		T(test_commit_creates_new_file),
 		T(test_default_mode_is_0600),
 		T(test_abort_leaves_target),
+		T(test_no_replace_refuses_existing_target),
+		T(test_no_replace_creates_new_target),
 		T(test_target_symlink_replaced_not_followed),
 		T(test_dangling_symlink_not_followed),
 		T(test_write_file_set_owner),
