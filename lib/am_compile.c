@@ -8,18 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "am_arena.h"
 #include "am_base64.h"
 #include "am_sort.h"
 #include "am_utf8.h"
 
-#define ARENA_BLOCK (1u << 20)
 #define EXTRA_LINE AM_RECORD_EXTRA_LINE
-
-struct am_arena_block {
-	struct am_arena_block *next;
-	size_t used, size;
-	char data[];
-};
 
 void
 am_records_init(struct am_records *rs)
@@ -30,15 +24,10 @@ am_records_init(struct am_records *rs)
 void
 am_records_free(struct am_records *rs)
 {
-	struct am_arena_block *b, *next;
-
 	if (rs == NULL)
 		return;
 	am_folder_free(&rs->folder);
-	for (b = rs->arena; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	am_arena_free(&rs->arena);
 	free(rs->rec);
 	memset(rs, 0, sizeof(*rs));
 }
@@ -47,24 +36,7 @@ am_records_free(struct am_records *rs)
 static char *
 arena_copy(struct am_records *rs, const char *s, size_t len)
 {
-	struct am_arena_block *b = rs->arena;
-	size_t size;
-	char *p;
-
-	if (b == NULL || b->size - b->used < len + 1) {
-		size = len + 1 > ARENA_BLOCK ? len + 1 : ARENA_BLOCK;
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
-			return NULL;
-		b->size = size;
-		b->used = 0;
-		b->next = rs->arena;
-		rs->arena = b;
-	}
-	p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
+	return am_arena_copy(&rs->arena, s, len);
 }
 
 static int

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "am_arena.h"
 #include "am_error.h"
 #include "am_mapsrc.h"
 #include "am_table.h"
@@ -58,13 +59,11 @@ struct am_compile_opts {
 /* Records that postalias adds after the source carry lines from here. */
 #define AM_RECORD_EXTRA_LINE (LONG_MAX - 16)
 
-struct am_arena_block;
-
 struct am_records {
 	struct am_record *rec;
 	size_t count, cap;
 	size_t warnings;	/* warnings reported while compiling */
-	struct am_arena_block *arena;
+	struct am_arena arena;		/* keys and values not in the source */
 	struct am_folder folder;	/* ICU, loaded for non-ASCII keys */
 };
 

@@ -17,17 +17,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "am_arena.h"
 #include "am_atomic.h"
 
-#define BLOCK_SIZE (1024 * 1024)
 #define NO_OFFSET ((size_t)-1)
 #define DIFF_CONTEXT 3
-
-struct am_mapedit_block {
-	struct am_mapedit_block *next;
-	size_t used, size;
-	char data[];
-};
 
 enum gap_kind { GAP_BLANK, GAP_COMMENT, GAP_OTHER };
 
@@ -45,24 +39,7 @@ struct gap {
 static const char *
 arena_copy(struct am_mapedit *ed, const char *s, size_t len)
 {
-	struct am_mapedit_block *b = ed->arena;
-	size_t size;
-	char *p;
-
-	if (b == NULL || b->size - b->used < len + 1) {
-		size = len + 1 > BLOCK_SIZE ? len + 1 : BLOCK_SIZE;
-		if ((b = malloc(sizeof(*b) + size)) == NULL)
-			return NULL;
-		b->size = size;
-		b->used = 0;
-		b->next = ed->arena;
-		ed->arena = b;
-	}
-	p = b->data + b->used;
-	memcpy(p, s, len);
-	p[len] = '\0';
-	b->used += len + 1;
-	return p;
+	return am_arena_copy(&ed->arena, s, len);
 }
 
 static void
@@ -605,14 +582,9 @@ am_mapedit_from_text(struct am_mapedit *ed, const char *name,
 void
 am_mapedit_free(struct am_mapedit *ed)
 {
-	struct am_mapedit_block *b, *next;
-
 	if (ed == NULL)
 		return;
-	for (b = ed->arena; b != NULL; b = next) {
-		next = b->next;
-		free(b);
-	}
+	am_arena_free(&ed->arena);
 	free(ed->entries);
 	free(ed->categories);
 	free(ed->path);

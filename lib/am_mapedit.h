@@ -36,6 +36,7 @@
 #include <sys/types.h>
 
 #include "am_buf.h"
+#include "am_arena.h"
 #include "am_compile.h"
 #include "am_error.h"
 #include "am_mapsrc.h"
@@ -63,8 +64,6 @@ struct am_mapedit_category {
 	const char *prev_fkey;	/* seen while indexing */
 };
 
-struct am_mapedit_block;
-
 struct am_mapedit {
 	enum am_map_kind kind;
 	char *path;
@@ -85,7 +84,7 @@ struct am_mapedit {
 	bool no_text;		/* changes keep pieces only, not the text */
 	struct am_folder folder;
 	struct am_source src;	/* parsed copy; entries point into it */
-	struct am_mapedit_block *arena;
+	struct am_arena arena;	/* keys and values copied out of src */
 };
 
 int am_mapedit_open(struct am_mapedit *ed, const char *path,
