@@ -203,7 +203,9 @@ query_stdin(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 					am_table_batch_end(maps[k].table);
 			batch = false;
 			fflush(stdout);
-			memmove(in.data, in.data + start, in.len - start);
+			if (in.len > start)
+				memmove(in.data, in.data + start,
+				    in.len - start);
 			in.len -= start;
 			start = 0;
 			if (am_buf_reserve(&in, 65536) < 0) {
