@@ -91,7 +91,14 @@ char *cli_root_path(const struct am_cli *cli, const char *path);
 /* Postfix's configuration directory: -c, $MAIL_CONFIG, ROOT/etc/postfix */
 char *cli_postfix_config_dir(const struct am_cli *cli, const char *option);
 
-/* Remove cli->cleanup_path if SIGINT/SIGTERM/SIGHUP arrives. */
+/*
+ * Remove a temporary file if SIGINT/SIGTERM/SIGHUP arrives.  Call
+ * cli_guard_signals() before the library creates the file (it holds those
+ * signals back), cli_set_cleanup() from the library's temp_created
+ * callback (arms the removal, lets the signals through), and
+ * cli_clear_cleanup() when the file is renamed or gone.
+ */
+void cli_guard_signals(struct am_cli *cli);
 void cli_set_cleanup(struct am_cli *cli, const char *path);
 void cli_clear_cleanup(struct am_cli *cli);
 

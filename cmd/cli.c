@@ -16,6 +16,27 @@
 /* The signal handler may only look at these. */
 static char cleanup_path[4096];
 static volatile sig_atomic_t cleanup_armed;
+/* Signals held back between cli_guard_signals() and the arming. */
+static sigset_t guard_saved;
+static bool guarded;
+
+static void
+cleanup_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+static void
+unguard(void)
+{
+	if (guarded) {
+		guarded = false;
+		sigprocmask(SIG_SETMASK, &guard_saved, NULL);
+	}
+}
 
 /* Control characters and broken UTF-8 become '?', as in Postfix's logs. */
 static void
@@ -274,6 +295,21 @@ cli_set_cleanup(struct am_cli *cli, const char *path)
 			continue;
 		sigaction(sigs[i], &sa, NULL);
 	}
+	/* A signal that came while the file was being created lands now. */
+	unguard();
+}
+
+void
+cli_guard_signals(struct am_cli *cli)
+{
+	sigset_t set;
+
+	(void)cli;
+	if (guarded)
+		return;
+	cleanup_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, &guard_saved) == 0)
+		guarded = true;
 }
 
 void
@@ -281,4 +317,5 @@ cli_clear_cleanup(struct am_cli *cli)
 {
 	(void)cli;
 	cleanup_armed = 0;
+	unguard();
 }

@@ -223,6 +223,7 @@ dkim_save_key(struct am_cli *cli, const struct dkim_keyfile *kf,
 	o.temp_arg = cli;
 	o.set_group = kf->set_group;
 	o.gid = kf->gid;
+	cli_guard_signals(cli);
 	rc = am_dkim_key_save(kf->path, data->data, data->len, &o, changed,
 	    err);
 	cli_clear_cleanup(cli);

@@ -82,86 +82,6 @@ compile_opts(struct am_cli *cli, const struct postmap_opts *o,
 	c->warn_ctx = cli;
 }
 
-/*
- * postmap -i: records from stdin go into the live table in one
- * transaction, in the NUL form the table already uses (Postfix would mix
- * forms and make records unreachable).  A missing table is created.
- */
-static int
-incremental(struct am_cli *cli, struct postmap_opts *o,
-    const struct am_map_spec *spec, const struct am_source *input,
-    size_t *changed, struct am_error *err)
-{
-	struct am_compile_opts co;
-	struct am_table_write_opts wo;
-	struct am_records rs;
-	struct am_source src;
-	struct am_table *t = NULL;
-	struct am_error w;
-	bool nul, empty;
-	size_t i;
-	int put, rc = -1;
-
-	memset(&src, 0, sizeof(src));
-	am_records_init(&rs);
-	compile_opts(cli, o, &co);
-	if (access(spec->db_path, F_OK) == 0) {
-		if (am_table_open(&t, spec->db_path, AM_TABLE_RDWR,
-		    cli->lock_timeout_ms, err) < 0)
-			goto out;
-		if (o->nul == 0) {
-			if (am_table_detect_nul(t, &nul, &empty, err) < 0)
-				goto out;
-			co.nul = empty ? true : nul;
-		}
-	}
-	if (am_source_from_text(&src, "stdin", input->data, input->len,
-	    err) < 0 || am_compile_source(&rs, &src, &co, err) < 0)
-		goto out;
-	if (t == NULL) {
-		memset(&wo, 0, sizeof(wo));
-		wo.mode = 0644;
-		wo.lock_timeout_ms = cli->lock_timeout_ms;
-		wo.temp_created = temp_created;
-		wo.temp_arg = cli;
-		rc = am_table_write(spec->db_path, rs.rec, rs.count, &wo, err);
-		cli_clear_cleanup(cli);
-		*changed = rs.count;
-		goto out;
-	}
-	if (am_table_update_begin(t, err) < 0)
-		goto out;
-	for (i = 0; i < rs.count; i++) {
-		put = am_table_update_put(t, &rs.rec[i],
-		    o->dup == AM_DUP_REPLACE ||
-		    rs.rec[i].line >= AM_RECORD_EXTRA_LINE, err);
-		if (put < 0) {
-			am_table_update_abort(t);
-			goto out;
-		}
-		if (put == 0 && o->dup == AM_DUP_WARN) {
-			am_error_clear(&w);
-			am_error_set_at(&w, AM_E_PARSE, "stdin", rs.rec[i].line,
-			    "duplicate entry: \"%s\" is already in %s",
-			    rs.rec[i].key, spec->name);
-			cli_warn(cli, &w);
-		}
-		*changed += (size_t)put;
-	}
-	if (o->strict && cli->warning_count > 0) {
-		am_table_update_abort(t);
-		am_error_set(err, AM_E_PARSE, "warnings with --strict: %s "
-		    "not changed", spec->name);
-		goto out;
-	}
-	rc = am_table_update_commit(t, err);
-out:
-	am_table_close(t);
-	am_records_free(&rs);
-	am_source_close(&src);
-	return rc;
-}
-
 /* What a build run wrote, for --json (also after a failure). */
 struct written {
 	char *path;
@@ -303,9 +223,10 @@ postmap_build(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 		if ((dropped = drop_to_source_owner(o, &spec, &err)) < 0)
 			goto fail;
 		groups.dropped = dropped > 0;
+		cli_guard_signals(cli);
 		if (o->incremental)
-			status = incremental(cli, o, &spec, &input, &count,
-			    &err);
+			status = am_map_apply(&spec, &bo, &input, o->nul,
+			    &count, &err);
 		else
 			status = am_map_build(&spec, &bo, &count, &err);
 		cli_clear_cleanup(cli);

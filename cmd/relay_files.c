@@ -491,6 +491,7 @@ compile_sender_map(struct am_cli *cli, const char *path, bool force,
 	bo.lock_timeout_ms = cli->lock_timeout_ms;
 	bo.temp_created = temp_created;
 	bo.temp_arg = cli;
+	cli_guard_signals(cli);
 	rc = am_map_build(&spec, &bo, &records, err);
 	cli_clear_cleanup(cli);
 	am_map_spec_free(&spec);

@@ -126,6 +126,7 @@ rebuild(struct edit_ctx *ec, size_t *records, struct am_error *err)
 	bo.temp_arg = ec->cli;
 	if (am_map_spec_parse(&spec, ec->path, "lmdb", err) < 0)
 		return -1;
+	cli_guard_signals(ec->cli);
 	rc = am_map_build(&spec, &bo, records, err);
 	cli_clear_cleanup(ec->cli);
 	am_map_spec_free(&spec);

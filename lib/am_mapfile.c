@@ -111,3 +111,93 @@ out:
 	am_source_close(&src);
 	return rc;
 }
+
+/* The table is created by the ordinary build when it does not exist. */
+static int
+apply_to_new_table(const struct am_map_spec *spec,
+    const struct am_map_build_opts *opts, const struct am_records *rs,
+    size_t *stored, struct am_error *err)
+{
+	struct am_table_write_opts wo;
+
+	memset(&wo, 0, sizeof(wo));
+	wo.mode = 0644;
+	wo.lock_timeout_ms = opts->lock_timeout_ms;
+	wo.temp_created = opts->temp_created;
+	wo.temp_arg = opts->temp_arg;
+	if (am_table_write(spec->db_path, rs->rec, rs->count, &wo, err) < 0)
+		return -1;
+	*stored = rs->count;
+	return 0;
+}
+
+int
+am_map_apply(const struct am_map_spec *spec,
+    const struct am_map_build_opts *opts, const struct am_source *input,
+    int nul_option, size_t *stored, struct am_error *err)
+{
+	struct am_compile_opts co = opts->compile;
+	struct am_records rs;
+	struct am_source src;
+	struct am_table *t = NULL;
+	struct am_error w;
+	bool nul, empty;
+	size_t i, dups = 0;
+	int put, rc = -1;
+
+	*stored = 0;
+	memset(&src, 0, sizeof(src));
+	am_records_init(&rs);
+	if (access(spec->db_path, F_OK) == 0) {
+		if (am_table_open(&t, spec->db_path, AM_TABLE_RDWR,
+		    opts->lock_timeout_ms, err) < 0)
+			goto out;
+		if (nul_option == 0) {
+			if (am_table_detect_nul(t, &nul, &empty, err) < 0)
+				goto out;
+			co.nul = empty ? true : nul;
+		}
+	}
+	if (am_source_from_text(&src, input->path, input->data, input->len,
+	    err) < 0 || am_compile_source(&rs, &src, &co, err) < 0)
+		goto out;
+	if (t == NULL) {
+		rc = apply_to_new_table(spec, opts, &rs, stored, err);
+		goto out;
+	}
+	if (am_table_update_begin(t, err) < 0)
+		goto out;
+	for (i = 0; i < rs.count; i++) {
+		/* postalias's own records are always brought up to date. */
+		put = am_table_update_put(t, &rs.rec[i],
+		    co.dup == AM_DUP_REPLACE ||
+		    rs.rec[i].line >= AM_RECORD_EXTRA_LINE, err);
+		if (put < 0) {
+			am_table_update_abort(t);
+			goto out;
+		}
+		if (put == 0 && co.dup == AM_DUP_WARN) {
+			dups++;
+			am_error_clear(&w);
+			am_error_set_at(&w, AM_E_PARSE, src.path, rs.rec[i].line,
+			    "duplicate entry: \"%s\" is already in %s",
+			    rs.rec[i].key, spec->name);
+			if (co.warn != NULL)
+				co.warn(co.warn_ctx, &w);
+		}
+		*stored += (size_t)put;
+	}
+	if (co.strict && dups > 0) {
+		am_table_update_abort(t);
+		*stored = 0;
+		am_error_set(err, AM_E_PARSE, "warnings with --strict: %s "
+		    "not changed", spec->name);
+		goto out;
+	}
+	rc = am_table_update_commit(t, err);
+out:
+	am_table_close(t);
+	am_records_free(&rs);
+	am_source_close(&src);
+	return rc;
+}

@@ -46,6 +46,19 @@ int am_map_build(const struct am_map_spec *spec,
     const struct am_map_build_opts *opts, size_t *records,
     struct am_error *err);
 
+/*
+ * postmap -i: compile input (entries read from stdin, named "stdin") and
+ * store its records in spec's live table in one transaction under
+ * Postfix's lock protocol, in the NUL form the table already uses unless
+ * nul_option ('n' or 'N') says otherwise; Postfix would mix forms and make
+ * records unreachable.  An existing key is kept and warned about (the
+ * duplicate rule; replaced with AM_DUP_REPLACE).  A missing table is
+ * created (mode 0644).  *stored gets the number of records stored.
+ */
+int am_map_apply(const struct am_map_spec *spec,
+    const struct am_map_build_opts *opts, const struct am_source *input,
+    int nul_option, size_t *stored, struct am_error *err);
+
 /* Postfix's mode for a new table: only the source's read bits survive. */
 unsigned int am_map_new_table_mode(unsigned int source_mode);
 
