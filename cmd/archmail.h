@@ -36,6 +36,8 @@ struct cli_command {
 #define CLI_POSTFIX_EXIT 0x1
 /* Runs without reading archmail.conf. */
 #define CLI_NO_CONFIG 0x2
+/* Uses OpenSSL: main loads libcrypto first and reports if it cannot. */
+#define CLI_CRYPTO 0x4
 
 struct am_cli {
 	const char *progname;	/* "archmail", or "postmap" etc. as linked */

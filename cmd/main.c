@@ -11,6 +11,8 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "am_ossl.h"
+
 #define GLOBAL_USAGE \
 	"archmail [--root DIR] [--config FILE] [--json] [-q | -v] " \
 	"[--lock-timeout SECONDS] COMMAND [ARGS...]"
@@ -38,7 +40,7 @@ const struct cli_command cli_commands[] = {
 	    "-O outfile [-f]\n"
 	    "       archmail dkim check -k keyfile -s selector -d domain "
 	    "(--record TEXT | --record-file FILE)",
-	    "Generate DKIM keys and their DNS records.", 0 },
+	    "Generate DKIM keys and their DNS records.", CLI_CRYPTO },
 	{ "help", cmd_help, "archmail help [COMMAND]",
 	    "Show the commands, or the usage of one command.", CLI_NO_CONFIG },
 	{ "newaliases", cmd_newaliases,
@@ -52,7 +54,7 @@ const struct cli_command cli_commands[] = {
 	    "--password-fd N) [--scheme yescrypt|sha512] [--cost N] "
 	    "[--rounds N]\n"
 	    "       archmail passwd status USER",
-	    "Reset or set a user's password, PAM-safely.", 0 },
+	    "Reset or set a user's password, PAM-safely.", CLI_CRYPTO },
 	{ "postalias", cmd_postalias,
 	    "archmail postalias [-fimnNoprsuvw] [-c config_dir] [-d key] "
 	    "[-q key] [--strict] [type:]file...",
@@ -76,7 +78,7 @@ const struct cli_command cli_commands[] = {
 	    "       archmail relay remove HOST [--delete] "
 	    "[--dry-run | --check]\n"
 	    "       archmail relay list",
-	    "Manage SMTP relay accounts of other hosts.", 0 },
+	    "Manage SMTP relay accounts of other hosts.", CLI_CRYPTO },
 	{ "users", cmd_users,
 	    "archmail users list [--category NAME]\n"
 	    "       archmail users categories\n"
@@ -230,6 +232,18 @@ load_config(struct am_cli *cli)
 	return 0;
 }
 
+/* OpenSSL is loaded only by the commands that use it (lib/am_ossl.h). */
+static int
+load_crypto(struct am_cli *cli)
+{
+	struct am_error err;
+
+	am_error_clear(&err);
+	if (am_ossl_load(&err) < 0)
+		return cli_fail(cli, &err);
+	return 0;
+}
+
 /* "--help" needs no configuration: a broken one must not hide the usage. */
 static bool
 asks_for_help(int argc, char *argv[])
@@ -309,6 +323,11 @@ main(int argc, char *argv[])
 	if (!(cli.command->flags & CLI_NO_CONFIG) &&
 	    !asks_for_help(argc - first, argv + first) &&
 	    (status = load_config(&cli)) != 0) {
+		free_cli(&cli);
+		return status;
+	}
+	if ((cli.command->flags & CLI_CRYPTO) && (status = load_crypto(&cli))
+	    != 0) {
 		free_cli(&cli);
 		return status;
 	}

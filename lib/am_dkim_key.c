@@ -18,6 +18,7 @@
 
 #include "am_atomic.h"
 #include "am_base64.h"
+#include "am_ossl.h"	/* last: it renames OpenSSL calls */
 
 static const struct {
 	const char *name;

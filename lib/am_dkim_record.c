@@ -13,6 +13,7 @@
 
 #include "am_base64.h"
 #include "am_dnsname.h"
+#include "am_ossl.h"	/* last: it renames OpenSSL calls */
 
 /* --- building and splitting ------------------------------------------- */
 

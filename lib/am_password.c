@@ -8,6 +8,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include "am_ossl.h"	/* last: it renames OpenSSL calls */
 
 /* No 0/O/o, 1/l/I: the password is read off screens and typed by hand. */
 const char am_pw_alphabet[] =
