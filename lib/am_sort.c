@@ -59,21 +59,29 @@ radix_sort(const struct am_record *rec, uint32_t *a, uint32_t *tmp, size_t n,
 {
 	size_t count[257], pos[257];
 	size_t i, b, start;
+	unsigned int lo, hi, k;
 
 	while (n > SMALL_BUCKET) {
 		memset(count, 0, sizeof(count));
-		for (i = 0; i < n; i++)
-			count[bucket(&rec[a[i]], depth)]++;
+		lo = 256;
+		hi = 0;
+		for (i = 0; i < n; i++) {
+			k = bucket(&rec[a[i]], depth);
+			count[k]++;
+			if (k < lo)
+				lo = k;
+			if (k > hi)
+				hi = k;
+		}
 		/* All in one bucket: go one byte deeper without moving. */
-		for (b = 0; b < 257 && count[b] != n; b++)
-			;
-		if (b < 257) {
-			if (b == 0)
+		if (lo == hi) {
+			if (lo == 0)
 				return;	/* all keys ended: equal */
 			depth++;
 			continue;
 		}
-		for (b = 0, start = 0; b < 257; b++) {
+		/* Only the buckets in use: keys often share few bytes. */
+		for (b = lo, start = 0; b <= hi; b++) {
 			pos[b] = start;
 			start += count[b];
 		}
@@ -81,8 +89,8 @@ radix_sort(const struct am_record *rec, uint32_t *a, uint32_t *tmp, size_t n,
 			tmp[pos[bucket(&rec[a[i]], depth)]++] = a[i];
 		memcpy(a, tmp, n * sizeof(*a));
 		/* Bucket 0 holds equal keys, already in order. */
-		for (b = 1, start = count[0]; b < 257; b++) {
-			if (count[b] > 1)
+		for (b = lo, start = 0; b <= hi; b++) {
+			if (b > 0 && count[b] > 1)
 				radix_sort(rec, a + start, tmp + start,
 				    count[b], depth + 1);
 			start += count[b];
