@@ -56,12 +56,10 @@ add_record(struct am_records *rs, const char *key, size_t key_len,
 	if (value_len > UINT32_MAX)
 		return am_error_set(err, AM_E_INVALID, "value too large");
 	r = &rs->rec[rs->count++];
-	r->key = key;
-	r->key_len = (uint32_t)key_len;
+	am_record_set_key(r, key, (uint32_t)key_len);
 	r->value = value;
 	r->value_len = (uint32_t)value_len;
 	r->line = line;
-	r->prefix = am_record_prefix(key, key_len);
 	return 0;
 }
 

@@ -12,9 +12,9 @@ bucket(const struct am_record *r, size_t depth)
 {
 	if (depth >= r->key_len)
 		return 0;
-	if (depth < 8)
-		return (unsigned int)((r->prefix >> (56 - 8 * depth)) & 0xff) +
-		    1;
+	if (depth < 16)
+		return (unsigned int)((r->prefix[depth / 8] >>
+		    (56 - 8 * (depth % 8))) & 0xff) + 1;
 	return (unsigned int)(unsigned char)r->key[depth] + 1;
 }
 
@@ -26,6 +26,15 @@ compare_from(const struct am_record *a, const struct am_record *b,
 	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
 	const unsigned char *pa = (const unsigned char *)a->key;
 	const unsigned char *pb = (const unsigned char *)b->key;
+
+	/* The cached prefix decides most comparisons without the key; the
+	 * bytes before depth are equal, so whole words compare correctly. */
+	if (depth < 8 && a->prefix[0] != b->prefix[0])
+		return a->prefix[0] < b->prefix[0] ? -1 : 1;
+	if (depth < 16 && a->prefix[1] != b->prefix[1])
+		return a->prefix[1] < b->prefix[1] ? -1 : 1;
+	if (depth < 16)
+		depth = 16;
 
 	/* Keys in a small bucket usually differ at once: no memcmp call. */
 	for (; depth < n; depth++)

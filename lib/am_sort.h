@@ -4,7 +4,7 @@
  * A build spends most of its time sorting when it uses a comparison sort
  * (a million keys: about 20 million memcmp calls).  This is a stable
  * most-significant-byte radix sort over the stored key bytes, using the
- * records' cached 8-byte prefix for the first levels, with an insertion
+ * records' cached 16-byte prefix for the first levels, with an insertion
  * sort for small buckets.  Records with equal keys keep their order
  * (source order), which the duplicate rule relies on.  It sorts an index
  * array and then permutes the records in place, so the extra memory is

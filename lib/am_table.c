@@ -31,15 +31,19 @@ struct am_table {
 	int lock_timeout_ms;
 };
 
-uint64_t
-am_record_prefix(const char *key, size_t len)
+void
+am_record_set_key(struct am_record *r, const char *key, uint32_t len)
 {
-	uint64_t p = 0;
+	uint64_t p[2] = { 0, 0 };
 	size_t i;
 
-	for (i = 0; i < 8; i++)
-		p = (p << 8) | (i < len ? (unsigned char)key[i] : 0);
-	return p;
+	for (i = 0; i < 16; i++)
+		p[i / 8] = (p[i / 8] << 8) |
+		    (i < len ? (unsigned char)key[i] : 0);
+	r->key = key;
+	r->key_len = len;
+	r->prefix[0] = p[0];
+	r->prefix[1] = p[1];
 }
 
 int
@@ -48,10 +52,12 @@ am_record_compare(const struct am_record *a, const struct am_record *b)
 	size_t n;
 	int c;
 
-	if (a->prefix != b->prefix)
-		return a->prefix < b->prefix ? -1 : 1;
+	if (a->prefix[0] != b->prefix[0])
+		return a->prefix[0] < b->prefix[0] ? -1 : 1;
+	if (a->prefix[1] != b->prefix[1])
+		return a->prefix[1] < b->prefix[1] ? -1 : 1;
 	n = a->key_len < b->key_len ? a->key_len : b->key_len;
-	if (n > 8 && (c = memcmp(a->key + 8, b->key + 8, n - 8)) != 0)
+	if (n > 16 && (c = memcmp(a->key + 16, b->key + 16, n - 16)) != 0)
 		return c;
 	if (a->key_len != b->key_len)
 		return a->key_len < b->key_len ? -1 : 1;

@@ -37,7 +37,8 @@
 struct am_record {
 	const char *key;
 	const char *value;
-	uint64_t prefix;	/* first key bytes, big-endian: fast sorting */
+	uint64_t prefix[2];	/* first 16 key bytes, big-endian, 0-padded:
+				 * sorting without touching the key */
 	uint32_t key_len;
 	uint32_t value_len;
 	long line;		/* source line; also the source order */
@@ -65,7 +66,8 @@ int am_table_write(const char *db_path, const struct am_record *recs,
 
 /* LMDB's default key order: bytes, then the shorter key first. */
 int am_record_compare(const struct am_record *a, const struct am_record *b);
-uint64_t am_record_prefix(const char *key, size_t len);
+/* Set key and key_len (stored length) and the cached prefix. */
+void am_record_set_key(struct am_record *r, const char *key, uint32_t len);
 
 enum {
 	AM_TABLE_RDONLY = 0,

@@ -39,9 +39,7 @@ check_against_reference(char **keys, size_t n)
 	assert_non_null(got);
 	assert_non_null(want);
 	for (i = 0; i < n; i++) {
-		got[i].key = keys[i];
-		got[i].key_len = (uint32_t)strlen(keys[i]);
-		got[i].prefix = am_record_prefix(keys[i], got[i].key_len);
+		am_record_set_key(&got[i], keys[i], (uint32_t)strlen(keys[i]));
 		got[i].value = "";
 		got[i].line = (long)i + 1;
 	}

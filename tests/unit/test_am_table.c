@@ -85,11 +85,9 @@ add(struct ts *ts, const char *key, size_t key_len, const char *value,
 
 	assert_true(ts->count < MAX_RECS);
 	r = &ts->rec[ts->count];
-	r->key = key;
-	r->key_len = (uint32_t)key_len;
+	am_record_set_key(r, key, (uint32_t)key_len);
 	r->value = value;
 	r->value_len = (uint32_t)value_len;
-	r->prefix = am_record_prefix(key, key_len);
 	r->line = (long)++ts->count;
 }
 
@@ -877,12 +875,8 @@ test_record_compare_matches_lmdb(void **state)
 		for (j = 0; j < n; j++) {
 			memset(&a, 0, sizeof(a));
 			memset(&b, 0, sizeof(b));
-			a.key = keys[i];
-			a.key_len = (uint32_t)lens[i];
-			a.prefix = am_record_prefix(a.key, lens[i]);
-			b.key = keys[j];
-			b.key_len = (uint32_t)lens[j];
-			b.prefix = am_record_prefix(b.key, lens[j]);
+			am_record_set_key(&a, keys[i], (uint32_t)lens[i]);
+			am_record_set_key(&b, keys[j], (uint32_t)lens[j]);
 			ka.mv_data = (void *)keys[i];
 			ka.mv_size = lens[i];
 			kb.mv_data = (void *)keys[j];
