@@ -271,6 +271,7 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 		    NULL);
 		return 0;
 	}
+	entry->key_len = (size_t)(p - key);
 	value = p;
 	if (*value != '\0')
 		*value++ = '\0';
@@ -286,7 +287,6 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 		return 0;
 	}
 	entry->key = key;
-	entry->key_len = strlen(key);
 	if (key[entry->key_len - 1] == ':')
 		warn_at(warn, ctx, src->path, ll->first_line,
 		    "record is in \"key: value\" format; is this an alias "

@@ -167,8 +167,18 @@ int
 am_fold_key(struct am_folder *f, char *key, size_t len, bool utf8,
     struct am_buf *scratch, const char **result, size_t *result_len)
 {
-	if (!utf8 || am_ascii_only(key, len)) {
-		am_fold_ascii(key, len);
+	unsigned char high = 0;
+	size_t i;
+
+	/* One pass: lower A-Z, and note whether any byte is not ASCII.  ICU's
+	 * full folding maps A-Z the same way, so a non-ASCII key may be
+	 * handed to it with its ASCII letters already lowered. */
+	for (i = 0; i < len; i++) {
+		high |= (unsigned char)key[i];
+		if (key[i] >= 'A' && key[i] <= 'Z')
+			key[i] = (char)(key[i] + ('a' - 'A'));
+	}
+	if (!utf8 || high < 0x80) {
 		*result = key;
 		*result_len = len;
 		return 0;
