@@ -715,6 +715,35 @@ has_control(const char *s)
 }
 
 /*
+ * What goes between key and value in a new line: what the file's first
+ * entry uses when that is a tab (the admin's layout), else one space
+ * (": " in aliases).
+ */
+static const char *
+separator(const struct am_mapedit *ed)
+{
+	const char *p = ed->text, *end = ed->text + ed->len;
+	bool alias = ed->kind == AM_MAP_ALIASES;
+
+	/* The first line that starts an entry: not blank, not a comment. */
+	while (p != NULL && p < end && (*p == '#' || am_isspace(
+	    (unsigned char)*p))) {
+		if ((p = memchr(p, '\n', (size_t)(end - p))) != NULL)
+			p++;
+	}
+	if (p == NULL || p >= end)
+		return alias ? ": " : " ";
+	/* Past the key as written: up to the first blank (or ':'). */
+	while (p < end && *p != ' ' && *p != '\t' && *p != '\n' &&
+	    !(alias && *p == ':'))
+		p++;
+	if (alias)
+		return p + 1 < end && *p == ':' && p[1] == '\t' ? ":\t" :
+		    ": ";
+	return p < end && *p == '\t' ? "\t" : " ";
+}
+
+/*
  * The line for key and value, refused unless Postfix reads back exactly
  * that key and those destinations from it.
  */
@@ -744,8 +773,7 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
 		    "for \"%s\": empty, control characters or surrounding "
 		    "whitespace", value, key);
 	am_buf_reset(line);
-	if (am_buf_printf(line, "%s%s%s", key,
-	    ed->kind == AM_MAP_ALIASES ? ": " : " ", value) < 0)
+	if (am_buf_printf(line, "%s%s%s", key, separator(ed), value) < 0)
 		goto nomem;
 	if (am_source_from_text(&src, "new entry", line->data, line->len,
 	    err) < 0)

@@ -63,7 +63,7 @@ case $out in
 *) fail "add: warning about the Ansible-managed file ($out)" ;;
 esac
 check_eq "add: appended at the end" \
-    "$(printf '18a19\n> security: root, security@example.org')" \
+    "$(printf '18a19\n> security:\troot, security@example.org')" \
     "$(diff "$T/old" "$A")"
 check_eq "add: postalias -q" "root, security@example.org" "$(q security)"
 check_eq "add: postalias -q, other case" "root, security@example.org" \
@@ -81,7 +81,7 @@ check_eq "conflict: exit 65" 65 "$(rc am alias add security root)"
 check "conflict: no change" cmp -s "$T/old" "$A"
 check "replace" am alias add Security postmaster --replace
 check_eq "replace: in place" \
-    "$(printf '19c19\n< security: root, security@example.org\n---\n> Security: postmaster')" \
+    "$(printf '19c19\n< security:\troot, security@example.org\n---\n> Security:\tpostmaster')" \
     "$(diff "$T/old" "$A")"
 check_eq "replace: mode and owner kept" "600 123 456" \
     "$(stat -c '%a %u %g' "$A")"
@@ -109,7 +109,7 @@ cp "$A" "$T/old"
 check "servicedesk" am alias servicedesk privacy --group archlinux/legal \
     --project privacy-requests --project-id 19621
 check_eq "servicedesk: the line" \
-    "$(printf '17a18\n> privacy: gitlab+archlinux-legal-privacy-requests-19621-issue-@archlinux.org')" \
+    "$(printf '17a18\n> privacy:\tgitlab+archlinux-legal-privacy-requests-19621-issue-@archlinux.org')" \
     "$(diff "$T/old" "$A")"
 check_eq "servicedesk: postalias -q" \
     "gitlab+archlinux-legal-privacy-requests-19621-issue-@archlinux.org" \
@@ -166,7 +166,7 @@ check "injection attempts: no change" cmp -s "$T/old" "$A"
 # --- dry-run / check -------------------------------------------------------------------
 out=$(am alias add ops root --dry-run)
 case $out in
-*'+ops: root'*) pass "dry-run: diff" ;;
+*'+ops:	root'*) pass "dry-run: diff" ;;
 *) fail "dry-run: diff ($out)" ;;
 esac
 check "dry-run: nothing written" cmp -s "$T/old" "$A"
@@ -185,7 +185,7 @@ for w in 1 2 3 4; do
 	) &
 done
 wait
-check_eq "4 writers x 25: 100 new lines" 100 "$(grep -c '^w[1-4]u[0-9]*: root$' "$A")"
+check_eq "4 writers x 25: 100 new lines" 100 "$(grep -c '^w[1-4]u[0-9]*:	root$' "$A")"
 check_eq "4 writers x 25: 100 new records" 100 \
     "$(postalias -c "$PF" -s "lmdb:$A" | grep -c '^w[1-4]u')"
 

@@ -58,7 +58,7 @@ cp "$U" "$T/old"
 check "add to a category" am users add dave@archlinux.org dave \
     --category developers
 check_eq "diff shows exactly the new line, sorted" \
-    "$(printf '5a6\n> dave@archlinux.org dave')" "$(diff "$T/old" "$U")"
+    "$(printf '5a6\n> dave@archlinux.org\tdave')" "$(diff "$T/old" "$U")"
 check_eq "postmap -q finds the new address" "dave" "$(q dave@archlinux.org)"
 check_eq "postmap -q still finds the others" "zoe@example.net" \
     "$(q ZOE@archlinux.org)"
@@ -68,7 +68,7 @@ cp "$U" "$T/old"
 check "add to an unsorted category" am users add amy@archlinux.org amy@example.org \
     --category "SUPPORT STAFF"
 check_eq "appended after the category's last entry" \
-    "$(printf '11a12\n> amy@archlinux.org amy@example.org')" \
+    "$(printf '11a12\n> amy@archlinux.org\tamy@example.org')" \
     "$(diff "$T/old" "$U")"
 
 # --- repeat: nothing written ------------------------------------------------
@@ -102,7 +102,7 @@ check_eq "conflict: case-insensitive key" 65 \
 # --- --replace keeps the position ----------------------------------------------
 check "replace" am users add carol@archlinux.org carol@example.org --replace
 check_eq "replace: rewritten in place" \
-    "$(printf '5c5\n< carol@archlinux.org\tcarol\n---\n> carol@archlinux.org carol@example.org')" \
+    "$(printf '5c5\n< carol@archlinux.org\tcarol\n---\n> carol@archlinux.org\tcarol@example.org')" \
     "$(diff "$T/old" "$U")"
 check_eq "replace: postmap -q" "carol@example.org" "$(q carol@archlinux.org)"
 
@@ -139,7 +139,7 @@ check_eq "categories listed" \
 check "new category" am users add svc@archlinux.org bob --new-category \
     "Service accounts"
 check_eq "new category: appended section" \
-    "$(printf '13a14,16\n> \n> # Service accounts\n> svc@archlinux.org bob')" \
+    "$(printf '13a14,16\n> \n> # Service accounts\n> svc@archlinux.org\tbob')" \
     "$(diff "$T/old" "$U")"
 check_eq "json add: the entry with its new category" \
     '"entry":{"key":"svc2@archlinux.org","destinations":["bob","carol"],"category":"Robots","line":19}' \
@@ -157,7 +157,7 @@ today=$(date -u +%Y-%m-%d)
 check "note with date" am users add frank@archlinux.org frank@example.com \
     --category "ex-staff forwards" --note "left the team" --date
 check_eq "note: dated comment above the entry" \
-    "$(printf '13a14,15\n> # %s left the team\n> frank@archlinux.org frank@example.com' "$today")" \
+    "$(printf '13a14,15\n> # %s left the team\n> frank@archlinux.org\tfrank@example.com' "$today")" \
     "$(diff "$T/old" "$U")"
 check_eq "list --json reports the comment" \
     "\"comments\":[\"# $today left the team\"]" \
@@ -172,7 +172,7 @@ check_eq "dry-run: exit 0" 0 $?
 check "dry-run: nothing written" cmp -s "$T/old" "$U"
 check_eq "dry-run: mtime" "$before" "$(mtime "$U")"
 case $out in
-*'+gina@archlinux.org bob'*'@@'* | *'@@'*'+gina@archlinux.org bob'*)
+*'+gina@archlinux.org	'bob*'@@'* | *'@@'*'+gina@archlinux.org	'bob*)
 	pass "dry-run: unified diff" ;;
 *) fail "dry-run: unified diff ($out)" ;;
 esac
@@ -272,7 +272,7 @@ for w in 1 2 3 4; do
 done
 wait
 check_eq "4 writers x 25: 100 new lines in the file" 100 \
-    "$(grep -c '^w[1-4]\.u[0-9]*@archlinux.org bob$' "$U")"
+    "$(grep -c '^w[1-4]\.u[0-9]*@archlinux.org	bob$' "$U")"
 check_eq "4 writers x 25: 100 new records in the table" 100 \
     "$(postmap -c "$PF" -s "lmdb:$U" | grep -c '^w[1-4]\.u')"
 check_eq "no temporary files left" "" \

@@ -88,7 +88,7 @@ static const struct edit_case cases[] = {
 	    "# Developers\n"
 	    "alice@archlinux.org\talice\n"
 	    "carol@archlinux.org\tcarol\n"
-	    "dave@archlinux.org dave\n"
+	    "dave@archlinux.org\tdave\n"
 	    "erin@archlinux.org  erin\n"
 	    "\n"
 	    "## Support staff\n"
@@ -108,7 +108,7 @@ static const struct edit_case cases[] = {
 	    "# add new addresses in the appropriate category\n"
 	    "\n"
 	    "# Developers\n"
-	    "aaron@archlinux.org aaron\n"
+	    "aaron@archlinux.org\taaron\n"
 	    "alice@archlinux.org\talice\n"
 	    "carol@archlinux.org\tcarol\n"
 	    "erin@archlinux.org  erin\n"
@@ -133,7 +133,7 @@ static const struct edit_case cases[] = {
 	    "alice@archlinux.org\talice\n"
 	    "carol@archlinux.org\tcarol\n"
 	    "erin@archlinux.org  erin\n"
-	    "Zach@ArchLinux.org zach\n"
+	    "Zach@ArchLinux.org\tzach\n"
 	    "\n"
 	    "## Support staff\n"
 	    "zoe@archlinux.org\tzoe@example.net\n"
@@ -159,7 +159,7 @@ static const struct edit_case cases[] = {
 	    "## Support staff\n"
 	    "zoe@archlinux.org\tzoe@example.net\n"
 	    "bob@archlinux.org bob\n"
-	    "amy@archlinux.org amy@example.org\n"
+	    "amy@archlinux.org\tamy@example.org\n"
 	    "\n"
 	    "# Ex-staff forwards\n"
 	    "# 2024-01-15 left the team\n"
@@ -187,7 +187,7 @@ static const struct edit_case cases[] = {
 	    "mallory@archlinux.org\tmallory@example.com,\n"
 	    "\tmallory@example.org\n"
 	    "# 2024-06-01 left\n"
-	    "oscar@archlinux.org oscar@example.com\n"
+	    "oscar@archlinux.org\toscar@example.com\n"
 	    "# 2024-03-01\n"
 	    "trent@archlinux.org trent@example.com\n", 18 },
 	{ "new category at the end", AM_MAP_POSTMAP, USERS, ADD,
@@ -213,7 +213,7 @@ static const struct edit_case cases[] = {
 	    "trent@archlinux.org trent@example.com\n"
 	    "\n"
 	    "# Service accounts\n"
-	    "svc@archlinux.org svc\n", 21 },
+	    "svc@archlinux.org\tsvc\n", 21 },
 	{ "no category named", AM_MAP_POSTMAP, USERS, ADD,
 	    "x@archlinux.org", "x", NULL, NULL, NULL, false, AM_E_USAGE,
 	    AM_MAPEDIT_UNCHANGED, NULL, 0 },
@@ -238,7 +238,7 @@ static const struct edit_case cases[] = {
 	    "\n"
 	    "# Developers\n"
 	    "alice@archlinux.org\talice\n"
-	    "carol@archlinux.org carol@example.org\n"
+	    "carol@archlinux.org\tcarol@example.org\n"
 	    "erin@archlinux.org  erin\n"
 	    "\n"
 	    "## Support staff\n"
@@ -268,7 +268,7 @@ static const struct edit_case cases[] = {
 	    "\n"
 	    "# Ex-staff forwards\n"
 	    "# 2024-07-01 new address\n"
-	    "mallory@archlinux.org mallory@example.net\n"
+	    "mallory@archlinux.org\tmallory@example.net\n"
 	    "# 2024-03-01\n"
 	    "trent@archlinux.org trent@example.com\n", 15 },
 	{ "remove: continuation lines and dated note", AM_MAP_POSTMAP, USERS,
@@ -383,7 +383,7 @@ static const struct edit_case cases[] = {
 	    "lists: alice@archlinux.org,\n"
 	    "\tbob@archlinux.org\n"
 	    "devnull: /dev/null\n"
-	    "abuse: postmaster", 7 },
+	    "abuse:\tpostmaster", 7 },
 	{ "aliases: same, case-insensitive", AM_MAP_ALIASES, ALIASES, ADD,
 	    "mailer-daemon", "postmaster", NULL, NULL, NULL, false, AM_OK,
 	    AM_MAPEDIT_UNCHANGED, NULL, 0 },
@@ -404,7 +404,7 @@ static const struct edit_case cases[] = {
 	    "admin, root", NULL, NULL, NULL, true, AM_OK,
 	    AM_MAPEDIT_REPLACED,
 	    "# See man 5 aliases for format\n"
-	    "postmaster: admin, root\n"
+	    "postmaster:\tadmin, root\n"
 	    "MAILER-DAEMON: postmaster\n"
 	    "lists: alice@archlinux.org,\n"
 	    "\tbob@archlinux.org\n"
