@@ -36,13 +36,6 @@ alias_add_fn(struct edit_ctx *ec, struct am_mapedit *ed,
 }
 
 static int
-alias_remove_fn(struct edit_ctx *ec, struct am_mapedit *ed,
-    struct am_mapedit_change *ch, void *arg, struct am_error *err)
-{
-	return am_mapedit_remove(ed, ec->key, ch, err);
-}
-
-static int
 check_values(struct am_cli *cli, const char *list, struct am_buf *value,
     struct am_error *err)
 {
@@ -179,7 +172,7 @@ alias_modify(struct am_cli *cli, int argc, char *argv[], enum alias_sub sub)
 	ec.action = names[sub];
 	ec.key = o.name;
 	ec.value = o.value.data;
-	status = edit_run(&ec, sub == ALIAS_REMOVE ? alias_remove_fn :
+	status = edit_run(&ec, sub == ALIAS_REMOVE ? edit_remove :
 	    alias_add_fn, &o);
 	edit_free(&ec);
 	goto out;

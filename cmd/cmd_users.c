@@ -42,13 +42,6 @@ users_add_fn(struct edit_ctx *ec, struct am_mapedit *ed,
 	return am_mapedit_add(ed, &add, ch, err);
 }
 
-static int
-users_remove_fn(struct edit_ctx *ec, struct am_mapedit *ed,
-    struct am_mapedit_change *ch, void *arg, struct am_error *err)
-{
-	return am_mapedit_remove(ed, ec->key, ch, err);
-}
-
 /* Each DEST is a login name (warned about when not in passwd) or address. */
 static int
 check_dests(struct am_cli *cli, const char *list, struct am_buf *value,
@@ -203,7 +196,7 @@ users_modify(struct am_cli *cli, int argc, char *argv[], bool add)
 	ec.action = add ? "add" : "remove";
 	ec.key = o.address;
 	ec.value = o.value.data;
-	status = edit_run(&ec, add ? users_add_fn : users_remove_fn, &o);
+	status = edit_run(&ec, add ? users_add_fn : edit_remove, &o);
 	edit_free(&ec);
 	goto out;
 fail:

@@ -271,3 +271,10 @@ out:
 	am_mapedit_free(&ed);
 	return status;
 }
+
+int
+edit_remove(struct edit_ctx *ec, struct am_mapedit *ed,
+    struct am_mapedit_change *ch, void *arg, struct am_error *err)
+{
+	return am_mapedit_remove(ed, ec->key, ch, err);
+}

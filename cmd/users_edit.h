@@ -38,6 +38,9 @@ int edit_open(struct edit_ctx *ec, struct am_mapedit *ed,
     struct am_error *err);
 /* Lock, edit, show or write, rebuild; the exit status. */
 int edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg);
+/* The edit_fn of "remove": the entry of ec->key, as users and alias share. */
+int edit_remove(struct edit_ctx *ec, struct am_mapedit *ed,
+    struct am_mapedit_change *ch, void *arg, struct am_error *err);
 
 /*
  * One entry as a JSON object ("entry" when key is set; category NULL is
