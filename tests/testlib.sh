@@ -9,11 +9,15 @@
 #   check_eq DESC EXPECTED ACTUAL
 #   dump FILE.lmdb         the records of a table, via a copy (mdb_dump
 #                          leaves a lock file) and without the header
+#   as_nobody CMD ARGS...  run CMD as uid/gid 65534; CMD "archmail" means
+#                          a copy of the binary under test that 65534 can
+#                          reach (see unpriv_init)
 #   finish                 exit 1 if any check failed
 set -u
 ARCHMAIL=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 T=$(mktemp -d /tmp/archmail-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+UNPRIV=
+trap 'rm -rf "$T" ${UNPRIV:+"$UNPRIV"}' EXIT
 FAILED=0
 PFCONF=$T/postfix-conf
 mkdir -p "$PFCONF"
@@ -60,6 +64,41 @@ dump() {
 	cp "$1" "$copy"
 	mdb_dump -n -p "$copy" | sed '1,/^HEADER=END$/d'
 	rm -f "$copy" "$copy-lock"
+}
+
+# The checkout (and so the binary) may sit under a directory other users
+# cannot enter (a CI clone in a 0700 mktemp -d): a test that runs archmail
+# as another user runs a copy, with the library it loads through RUNPATH
+# $ORIGIN, from a 0755 directory of its own.  The copy is tried once up
+# front, so that a failure names its cause instead of showing up later as
+# a wrong exit status (setpriv's 126/127).
+unpriv_init() {
+	local bindir lib
+	[ -n "$UNPRIV" ] && return 0
+	command -v setpriv >/dev/null ||
+		{ echo "FATAL: setpriv (util-linux) is missing" >&2; exit 1; }
+	UNPRIV=$(mktemp -d /tmp/archmail-unpriv.XXXXXX)
+	chmod 755 "$UNPRIV"
+	bindir=$(dirname "$ARCHMAIL")
+	cp "$ARCHMAIL" "$UNPRIV/archmail"
+	for lib in "$bindir"/libarchmail.so*; do
+		[ -e "$lib" ] && cp -P "$lib" "$UNPRIV/"
+	done
+	chmod -R a+rX "$UNPRIV"
+	if ! out=$(cd / && setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$UNPRIV/archmail" --version 2>&1); then
+		echo "FATAL: archmail cannot run as uid 65534 from $UNPRIV:" \
+		    "$out (is /tmp mounted noexec?)" >&2
+		exit 1
+	fi
+}
+
+as_nobody() {
+	local cmd=$1
+	shift
+	unpriv_init
+	[ "$cmd" = archmail ] && cmd=$UNPRIV/archmail
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$cmd" "$@"
 }
 
 finish() {

@@ -338,11 +338,11 @@ check_eq "key in a missing directory: 73" 73 $?
 mkdir "$O/ro"
 chmod 755 "$O/ro"
 chmod 755 "$T"
-setpriv --reuid=65534 --regid=65534 --clear-groups "$ARCHMAIL" dkim keygen \
+as_nobody archmail dkim keygen \
     -t ed25519 -k "$O/ro/k.key" >/dev/null 2>&1
 check_eq "unwritable directory: 77" 77 $?
 check_eq "... nothing written" "" "$(ls -A "$O/ro")"
-setpriv --reuid=65534 --regid=65534 --clear-groups "$ARCHMAIL" dkim record \
+as_nobody archmail dkim record \
     -k "$O/k.key" >/dev/null 2>&1
 check_eq "unreadable key file: 77" 77 $?
 check_eq "record -k - reads stdin" "$(am dkim record -k "$O/k.key")" \

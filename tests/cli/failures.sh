@@ -132,8 +132,7 @@ check "-d on a missing table creates nothing" test ! -e missing.lmdb
 printf 'secret v\n' > private
 chmod 600 private
 chmod 755 "$T"
-setpriv --reuid=65534 --regid=65534 --clear-groups \
-	"$ARCHMAIL" postmap -c "$PFCONF" lmdb:"$T/private" 2> err.txt
+as_nobody archmail postmap -c "$PFCONF" lmdb:"$T/private" 2> err.txt
 check_eq "unreadable source: exit 1" 1 $?
 check "unreadable source: message" grep -q "Permission denied" err.txt
 check "unreadable source: no table" test ! -e private.lmdb
