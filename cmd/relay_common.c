@@ -172,6 +172,56 @@ relay_gecos_host(const char *gecos)
 	return gecos + plen;
 }
 
+static bool
+relay_group_matches(struct am_cli *cli, const char *gid_field)
+{
+	struct am_acct_file group;
+	struct am_error ignored;
+	char *path, *end;
+	unsigned long v;
+	gid_t gid;
+	int rc;
+
+	errno = 0;
+	v = strtoul(gid_field, &end, 10);
+	if (gid_field[0] < '0' || gid_field[0] > '9' || *end != '\0' ||
+	    errno != 0)
+		return false;
+	if ((path = am_acct_path(cli->root, AM_ACCT_GROUP)) == NULL)
+		return false;
+	am_error_clear(&ignored);
+	rc = am_acct_file_load(&group, AM_ACCT_GROUP, path, &ignored);
+	free(path);
+	if (rc < 0)
+		return false;
+	rc = am_acct_group_gid(&group, am_conf_get(&cli->conf,
+	    AM_CONF_RELAY_GROUP), &gid, &ignored);
+	am_acct_file_free(&group);
+	return rc == 0 && (unsigned long)gid == v;
+}
+
+enum relay_kind
+relay_account_kind(struct am_cli *cli, const struct am_acct_entry *pe)
+{
+	if (pe->nfields < 7 || relay_gecos_host(pe->field[4]) == NULL)
+		return RELAY_NOT;
+	if (strcmp(pe->field[6], am_conf_get(&cli->conf,
+	    AM_CONF_RELAY_SHELL)) != 0 ||
+	    !relay_group_matches(cli, pe->field[3]))
+		return RELAY_LOOKALIKE;
+	return RELAY_ACCOUNT;
+}
+
+void
+relay_warn_lookalike(struct am_cli *cli, const struct am_acct_entry *pe)
+{
+	cli_warnf(cli, "\"%s\" has the relay marker in its GECOS but not "
+	    "relay_shell %s and relay_group %s: not treated as a relay "
+	    "account", pe->field[0], am_conf_get(&cli->conf,
+	    AM_CONF_RELAY_SHELL), am_conf_get(&cli->conf,
+	    AM_CONF_RELAY_GROUP));
+}
+
 static int
 name_cmp(const void *a, const void *b)
 {
@@ -204,6 +254,8 @@ shadow_password(const struct am_acct_file *shadow, const char *user,
 	struct am_error ignored;
 	long i;
 
+	/* e is freed by the caller whatever happens here. */
+	memset(e, 0, sizeof(*e));
 	am_error_clear(&ignored);
 	if ((i = am_acct_find(shadow, user, &ignored)) < 0 ||
 	    am_acct_entry_get(shadow, (size_t)i, e, &ignored) < 0)
@@ -221,6 +273,7 @@ relay_postfwd_names(struct am_cli *cli, const struct am_acct_db *db,
 	struct am_error ignored;
 	char *extras = NULL, *tok, *save = NULL;
 	const char *spw;
+	enum relay_kind kind;
 	size_t i;
 	bool active;
 
@@ -231,7 +284,10 @@ relay_postfwd_names(struct am_cli *cli, const struct am_acct_db *db,
 		if (pw->line[i].name_len == 0 ||
 		    am_acct_entry_get(pw, i, &e, &ignored) < 0)
 			continue;
-		if (relay_gecos_host(e.field[4]) != NULL &&
+		kind = relay_account_kind(cli, &e);
+		if (kind == RELAY_LOOKALIKE)
+			relay_warn_lookalike(cli, &e);
+		if (kind == RELAY_ACCOUNT &&
 		    (drop == NULL || strcmp(e.field[0], drop) != 0)) {
 			spw = shadow_password(&db->file[AM_ACCT_SHADOW],
 			    e.field[0], &se);

@@ -76,8 +76,31 @@ int pw_read(const struct pw_opts *o, struct am_buf *pw,
 /* "foobar.archlinux.org" -> user "foobar"; AM_E_INVALID otherwise. */
 int relay_host_user(const char *host, char *user, size_t size,
     struct am_error *err);
-/* The host of a relay account's GECOS, or NULL for other accounts. */
+/*
+ * The host named by a GECOS that carries the relay marker, or NULL.  The
+ * marker alone is only a claim (anyone can type it into a GECOS field):
+ * use relay_account_kind() to decide whether an account is one.
+ */
 const char *relay_gecos_host(const char *gecos);
+
+enum relay_kind {
+	RELAY_NOT,		/* no marker */
+	RELAY_ACCOUNT,		/* marker, relay_shell and relay_group */
+	RELAY_LOOKALIKE,	/* marker, but another shell or group */
+};
+
+/*
+ * What the passwd entry pe is.  An account is a relay account only when
+ * its GECOS carries the marker AND its shell is relay_shell AND its primary
+ * group is relay_group (resolved through ROOT/etc/group): archmail creates
+ * every relay account that way, while a hand-made look-alike with a login
+ * shell is a person's account that must not get a relay host's limits.
+ * A group file that cannot be read counts as "no match" (fail closed).
+ */
+enum relay_kind relay_account_kind(struct am_cli *cli,
+    const struct am_acct_entry *pe);
+/* Warn about a look-alike (once per call site and account). */
+void relay_warn_lookalike(struct am_cli *cli, const struct am_acct_entry *pe);
 
 /*
  * Sorted logins for the postfwd block: every relay account whose password

@@ -117,8 +117,17 @@ relay_list(struct am_cli *cli)
 		if (pw->line[i].name_len == 0 ||
 		    am_acct_entry_get(pw, i, &pe, &ignored) < 0)
 			continue;
-		if ((host = relay_gecos_host(pe.field[4])) != NULL)
+		switch (relay_account_kind(cli, &pe)) {
+		case RELAY_ACCOUNT:
+			host = relay_gecos_host(pe.field[4]);
 			one(cli, &lc, &db, &pe, host, cli->json ? &j : NULL);
+			break;
+		case RELAY_LOOKALIKE:
+			relay_warn_lookalike(cli, &pe);
+			break;
+		case RELAY_NOT:
+			break;
+		}
 		am_acct_entry_free(&pe);
 	}
 	if (cli->json) {

@@ -94,7 +94,7 @@ create_account(struct am_cli *cli, const struct relay_opts *o,
  * by another account.
  */
 static long
-find_relay(struct relay_run *r, const struct relay_opts *o,
+find_relay(struct am_cli *cli, struct relay_run *r, const struct relay_opts *o,
     struct am_acct_entry *pe, struct am_error *err)
 {
 	const char *h;
@@ -107,6 +107,13 @@ find_relay(struct relay_run *r, const struct relay_opts *o,
 	    err) < 0)
 		return -1;
 	h = relay_gecos_host(pe->field[4]);
+	if (relay_account_kind(cli, pe) == RELAY_LOOKALIKE) {
+		am_error_set(err, AM_E_EXISTS_DIFFERENT, "user \"%s\" has the "
+		    "relay marker in its GECOS but not relay_shell and "
+		    "relay_group: a hand-made account, not touched", o->user);
+		am_acct_entry_free(pe);
+		return -1;
+	}
 	if (h == NULL || strcmp(h, o->host) != 0) {
 		am_error_set(err, AM_E_EXISTS_DIFFERENT, "user \"%s\" exists "
 		    "and is not the relay account of %s", o->user, o->host);
@@ -204,7 +211,7 @@ relay_plan(struct am_cli *cli, const struct relay_opts *o,
 	    AM_ACCT_F_SHADOW, !o->dry_run && !o->check, cli->lock_timeout_ms,
 	    err) < 0)
 		return -1;
-	pi = find_relay(r, o, &pe, err);
+	pi = find_relay(cli, r, o, &pe, err);
 	if (pi < 0 && (err->code != AM_E_NOUSER || o->sub != RELAY_ADD)) {
 		if (err->code == AM_E_NOUSER)
 			am_error_set(err, AM_E_NOUSER, "no relay account for "

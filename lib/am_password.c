@@ -286,6 +286,17 @@ am_pw_meets_policy(const char *stored, enum am_pw_scheme scheme,
 	    info.cost >= cost;
 }
 
+static bool
+has_control(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			return true;
+	return false;
+}
+
 int
 am_pw_read_fd(int fd, struct am_buf *pw, struct am_error *err)
 {
@@ -329,12 +340,19 @@ am_pw_read_fd(int fd, struct am_buf *pw, struct am_error *err)
 		am_buf_wipe(pw);
 		return am_error_set(err, AM_E_INVALID, "empty password");
 	}
-	if (memchr(pw->data, '\0', pw->len) != NULL ||
-	    memchr(pw->data, '\n', pw->len) != NULL ||
-	    memchr(pw->data, '\r', pw->len) != NULL) {
+	if (has_control(pw->data, pw->len)) {
 		am_buf_wipe(pw);
 		return am_error_set(err, AM_E_INVALID, "password contains a "
-		    "NUL byte or a line break");
+		    "control character (NUL, tab, line break, ESC, DEL, ...)");
+	}
+	/*
+	 * The relay host's Postfix strips blanks around the password of its
+	 * client line, so a hash made with them could never be matched.
+	 */
+	if (pw->data[0] == ' ' || pw->data[pw->len - 1] == ' ') {
+		am_buf_wipe(pw);
+		return am_error_set(err, AM_E_INVALID, "password begins or "
+		    "ends with a blank");
 	}
 	return 0;
 }

@@ -85,8 +85,10 @@ bool am_pw_meets_policy(const char *stored, enum am_pw_scheme scheme,
 
 /*
  * Read a password from fd: everything up to EOF, minus one trailing "\n".
- * Refused (AM_E_INVALID): empty, longer than libxcrypt takes, a NUL byte,
- * CR or newline inside (they would break the client line).
+ * Refused (AM_E_INVALID): empty, longer than libxcrypt takes, any control
+ * character (a NUL, CR or newline would break the client line; the others
+ * cannot be typed reliably), a blank at either end (the relay host's
+ * Postfix strips it from the client line).
  */
 int am_pw_read_fd(int fd, struct am_buf *pw, struct am_error *err);
 /* len characters from OpenSSL's RAND_bytes, no look-alike characters. */

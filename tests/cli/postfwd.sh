@@ -26,6 +26,8 @@ mail:$y$j9T$abc$def:19000::::::
 gone:!$y$j9T$abc$def:19000::::::
 laurent:$y$j9T$abc$def:19000:0:99999:7:::
 EOF
+# Relay accounts are recognised by the marker, relay_shell and relay_group.
+printf 'root:x:0:\nnobody:x:65534:\nlaurent:x:1004:\n' > "$R/etc/group"
 # The reference host's rules: substring matches.
 cat > "$CF" <<'EOF'
 # postfwd rules for mail.archlinux.org
