@@ -18,6 +18,10 @@ am_error_clear(struct am_error *err)
 	err->message[0] = '\0';
 }
 
+static void set_message(struct am_error *err, enum am_errcode code,
+    int errnum, const char *file, long line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
+
 static void
 set_message(struct am_error *err, enum am_errcode code, int errnum,
     const char *file, long line, const char *fmt, va_list ap)

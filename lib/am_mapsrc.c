@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,16 +140,24 @@ am_source_close(struct am_source *src)
 	memset(src, 0, sizeof(*src));
 }
 
+static void warn_at(am_warn_fn *warn, void *ctx, const char *file, long line,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 static void
 warn_at(am_warn_fn *warn, void *ctx, const char *file, long line,
-    const char *fmt, const char *arg, const char *arg2)
+    const char *fmt, ...)
 {
 	struct am_error w;
+	char text[sizeof(w.message)];
+	va_list ap;
 
 	if (warn == NULL)
 		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
 	am_error_clear(&w);
-	am_error_set_at(&w, AM_E_PARSE, file, line, fmt, arg, arg2);
+	am_error_set_at(&w, AM_E_PARSE, file, line, "%s", text);
 	warn(ctx, &w);
 }
 
@@ -267,8 +276,7 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 	}
 	if (in_quotes) {
 		warn_at(warn, ctx, src->path, ll->first_line,
-		    "unbalanced '\"' in '%s' -- ignoring this line", key,
-		    NULL);
+		    "unbalanced '\"' in '%s' -- ignoring this line", key);
 		return 0;
 	}
 	entry->key_len = (size_t)(p - key);
@@ -283,14 +291,14 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 	*end = '\0';
 	if (*key == '\0' || *value == '\0') {
 		warn_at(warn, ctx, src->path, ll->first_line,
-		    "expected format: key whitespace value", NULL, NULL);
+		    "expected format: key whitespace value");
 		return 0;
 	}
 	entry->key = key;
 	if (key[entry->key_len - 1] == ':')
 		warn_at(warn, ctx, src->path, ll->first_line,
 		    "record is in \"key: value\" format; is this an alias "
-		    "file?", NULL, NULL);
+		    "file?");
 	entry->value = value;
 	entry->value_len = (size_t)(end - value);
 	entry->line = ll->first_line;
@@ -320,20 +328,20 @@ am_parse_alias_entry(struct am_source *src, struct am_logical_line *ll,
 			break;
 	if (colon == toks.count || colon == 0 || colon + 1 == toks.count) {
 		warn_at(warn, ctx, src->path, ll->first_line,
-		    "need name:value pair", NULL, NULL);
+		    "need name:value pair");
 		goto out;
 	}
 	for (i = 0; i < colon; i++) {
 		if (toks.tok[i].type == ',') {
 			warn_at(warn, ctx, src->path, ll->first_line,
-			    "need name:value pair", NULL, NULL);
+			    "need name:value pair");
 			goto out;
 		}
 	}
 	for (i = 0; i < colon; i++) {
 		if (toks.tok[i].type == '@' || toks.tok[i].type == '%') {
 			warn_at(warn, ctx, src->path, ll->first_line,
-			    "name must be local", NULL, NULL);
+			    "name must be local");
 			goto out;
 		}
 	}
