@@ -110,9 +110,8 @@ open_home(struct am_cli *cli, struct forward *f, const char *home,
 			    "%s of \"%s\": a component is a symbolic link, "
 			    "not a directory, or leads out of %s: refusing "
 			    "to write there", f->home, f->user, cli->root);
-		return am_error_set_errno(err, am_error_code_from_errno(e) ==
-		    AM_E_NOINPUT ? AM_E_CANTCREAT : am_error_code_from_errno(e),
-		    e, "open home directory %s", f->home);
+		return am_error_set_errno(err, am_error_code_from_errno(e), e,
+		    "open home directory %s", f->home);
 	}
 	if (fstat(f->dfd, &st) < 0)
 		return am_error_set_errno(err, AM_E_IO, errno, "stat %s",
