@@ -884,9 +884,6 @@ new_category_name(struct am_mapedit *ed, const char *want, const char **name,
 {
 	const char *p = want, *e;
 
-	if (!comment_text_ok(want))
-		return am_error_set(err, AM_E_INVALID, "invalid category name "
-		    "\"%s\": control characters or invalid UTF-8", want);
 	while (am_isspace((unsigned char)*p))
 		p++;
 	while (*p == '#')
@@ -904,6 +901,9 @@ new_category_name(struct am_mapedit *ed, const char *want, const char **name,
 		    "is a note, not a category header", want);
 	if ((*name = arena_copy(ed, p, (size_t)(e - p))) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (!comment_text_ok(*name))
+		return am_error_set(err, AM_E_INVALID, "invalid category name "
+		    "\"%s\": control characters or invalid UTF-8", want);
 	return 0;
 }
 
