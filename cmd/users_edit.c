@@ -275,8 +275,15 @@ table_stale(struct edit_ctx *ec, const struct am_mapedit *ed,
 	}
 	if (am_table_open(&t, db, AM_TABLE_RDONLY, ec->cli->lock_timeout_ms,
 	    err) < 0 || am_table_lookup(t, ed->only_fkey,
-	    strlen(ed->only_fkey), &found, &value, err) < 0)
+	    strlen(ed->only_fkey), &found, &value, err) < 0) {
+		/* A damaged table is rebuilt; a held lock is still 75. */
+		if (err->code == AM_E_DB) {
+			am_error_clear(err);
+			*why = "unreadable";
+			rc = 0;
+		}
 		goto out;
+	}
 	if (e == NULL ? found : !found || strcmp(value.data ? value.data :
 	    "", e->value) != 0)
 		*why = "out of date for this key";
