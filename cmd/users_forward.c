@@ -30,7 +30,7 @@ struct forward {
 	char *home;		/* ROOT-prefixed, for messages */
 	char *path;		/* ROOT-prefixed .forward, for messages */
 	int dfd;		/* the home directory */
-	char *fdpath;		/* the .forward through dfd (/proc/self/fd) */
+	char *fdpath;		/* .forward through dfd, /proc/self/fd/N */
 	uid_t uid;
 	gid_t gid;
 	mode_t mode;		/* of an existing .forward */
