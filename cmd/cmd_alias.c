@@ -157,7 +157,7 @@ alias_modify(struct am_cli *cli, int argc, char *argv[], enum alias_sub sub)
 		return cli_usage_error(cli, "--dry-run and --check exclude "
 		    "each other");
 	o.name = argv[optind];
-	if (sub != ALIAS_REMOVE && am_alias_name_check(o.name, &err) < 0)
+	if (am_alias_name_check(o.name, &err) < 0)
 		goto fail;
 	if (sub == ALIAS_ADD &&
 	    check_values(cli, argv[optind + 1], &o.value, &err) < 0)

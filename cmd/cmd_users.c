@@ -181,6 +181,10 @@ users_modify(struct am_cli *cli, int argc, char *argv[], bool add)
 		return cli_usage_error(cli, "--category and --new-category "
 		    "exclude each other");
 	o.address = argv[optind];
+	/* A key remove cannot find is still refused: it is echoed back. */
+	if (!add && am_address_check(o.address, AM_ADDR_CATCHALL_OK,
+	    "address", &err) < 0)
+		goto fail;
 	if (add && (check_address(cli, o.address, o.any_domain, &err) < 0 ||
 	    check_dests(cli, argv[optind + 1], &o.value, &err) < 0))
 		goto fail;

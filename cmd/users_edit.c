@@ -5,14 +5,17 @@
 #include "users_edit.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "am_atomic.h"
 #include "am_mapfile.h"
+#include "am_table.h"
 #include "postmap.h"
 
 int
@@ -147,11 +150,12 @@ verb(enum am_mapedit_result r)
 static int
 report(struct edit_ctx *ec, const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, const struct am_buf *diff,
-    bool table_written)
+    bool table_written, const char *stale)
 {
 	struct am_cli *cli = ec->cli;
 	const struct am_mapedit_entry *e = NULL;
-	bool changed = ch->result != AM_MAPEDIT_UNCHANGED;
+	bool text_changed = ch->result != AM_MAPEDIT_UNCHANGED;
+	bool changed = text_changed || stale != NULL;
 	bool show = ec->dry_run || ec->check;
 	char *db = NULL;
 	struct am_json j;
@@ -170,6 +174,8 @@ report(struct edit_ctx *ec, const struct am_mapedit *ed,
 			am_json_string_len(&j, "diff", diff->data ? diff->data :
 			    "", diff->len);
 		}
+		if (stale != NULL)
+			am_json_string(&j, "table_stale", stale);
 		if (ch->result == AM_MAPEDIT_REMOVED ||
 		    (e != NULL && ch->result == AM_MAPEDIT_UNCHANGED))
 			edit_json_entry(&j, ed, ec->key, NULL, ch->category_name,
@@ -181,7 +187,7 @@ report(struct edit_ctx *ec, const struct am_mapedit *ed,
 		am_json_array_begin(&j, "files");
 		am_json_object_begin(&j, NULL);
 		am_json_string(&j, "path", ec->path);
-		am_json_bool(&j, "changed", changed && !show);
+		am_json_bool(&j, "changed", text_changed && !show);
 		am_json_object_end(&j);
 		if (table_written && db != NULL) {
 			am_json_object_begin(&j, NULL);
@@ -193,8 +199,13 @@ report(struct edit_ctx *ec, const struct am_mapedit *ed,
 		free(db);
 		return cli_json_end(cli, &j) < 0 ? 74 : 0;
 	}
-	if (show)
+	if (show) {
 		fwrite(diff->data ? diff->data : "", 1, diff->len, stdout);
+		if (stale != NULL && db != NULL)
+			printf("%s: table %s, would be rebuilt\n", db, stale);
+	} else if (!text_changed && table_written)
+		printf("%s: %s: text unchanged, table rebuilt (it was %s): "
+		    "%s\n", ec->path, ec->key, stale, db ? db : "");
 	else if (!changed)
 		printf("%s: %s: unchanged\n", ec->path, ec->key);
 	else if (cli->verbose >= 0)
@@ -216,6 +227,119 @@ ansible_managed(const struct am_mapedit *ed)
 	    memmem(ed->text, n, "ansible managed", 15) != NULL;
 }
 
+/*
+ * Why the table does not answer for the text, or NULL when it does: it is
+ * missing, older than its source (mtime: the text was renamed into place
+ * but the rebuild never finished), or its record of the edited key is not
+ * what the text says (a rebuild lost within the same clock tick).  Only
+ * the edited key is compared: a full comparison would cost a rebuild.
+ */
+static int
+table_stale(struct edit_ctx *ec, const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, const char **why,
+    struct am_error *err)
+{
+	struct am_table *t = NULL;
+	struct am_buf value = AM_BUF_INIT;
+	const struct am_mapedit_entry *e = NULL;
+	struct stat st;
+	char *db = NULL;
+	bool found;
+	int rc = -1;
+
+	*why = NULL;
+	if (asprintf(&db, "%s.lmdb", ec->path) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (stat(db, &st) < 0) {
+		if (errno != ENOENT) {
+			am_error_set_errno(err, am_error_code_from_errno(errno),
+			    errno, "stat %s", db);
+			goto out;
+		}
+		*why = "missing";
+		rc = 0;
+		goto out;
+	}
+	if (st.st_mtim.tv_sec < ed->mtime.tv_sec ||
+	    (st.st_mtim.tv_sec == ed->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec < ed->mtime.tv_nsec)) {
+		*why = "older than its source";
+		rc = 0;
+		goto out;
+	}
+	if (ch->index >= 0)
+		e = &ed->entries[ch->index];
+	if (ed->only_fkey == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if (am_table_open(&t, db, AM_TABLE_RDONLY, ec->cli->lock_timeout_ms,
+	    err) < 0 || am_table_lookup(t, ed->only_fkey,
+	    strlen(ed->only_fkey), &found, &value, err) < 0) {
+		/* A damaged table is rebuilt; a held lock is still 75. */
+		if (err->code == AM_E_DB) {
+			am_error_clear(err);
+			*why = "unreadable";
+			rc = 0;
+		}
+		goto out;
+	}
+	if (e == NULL ? found : !found || strcmp(value.data ? value.data :
+	    "", e->value) != 0)
+		*why = "out of date for this key";
+	rc = 0;
+out:
+	am_table_close(t);
+	am_buf_free(&value);
+	free(db);
+	return rc;
+}
+
+/*
+ * From the first rename to the printed result a SIGINT, SIGTERM or SIGHUP
+ * waits: text and table are committed together and the caller learns
+ * what happened; the signal lands once the result is out.
+ */
+static void
+hold_signals(sigset_t *saved, bool *held)
+{
+	sigset_t set;
+
+	if (*held)
+		return;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	*held = sigprocmask(SIG_BLOCK, &set, saved) == 0;
+}
+
+static void
+release_signals(const sigset_t *saved, bool *held)
+{
+	if (!*held)
+		return;
+	fflush(stdout);
+	fflush(stderr);
+	*held = false;
+	sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
+/* Edits go to the file itself: a rename would replace a link. */
+static int
+refuse_symlink(const struct edit_ctx *ec, struct am_error *err)
+{
+	struct stat st;
+
+	if (lstat(ec->path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return 0;
+	return am_error_set(err, AM_E_CANTCREAT, "%s is a symbolic link: "
+	    "archmail replaces the file atomically and will not replace the "
+	    "link instead of its target; set %s to the link's target",
+	    ec->path, ec->kind == AM_MAP_ALIASES ? "aliases_map" :
+	    "users_map");
+}
+
 int
 edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg)
 {
@@ -223,16 +347,23 @@ edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg)
 	struct am_mapedit_change ch;
 	struct am_buf diff = AM_BUF_INIT;
 	struct am_error err;
-	bool show = ec->dry_run || ec->check, built = false;
+	bool show = ec->dry_run || ec->check, built = false, held = false;
+	const char *stale = NULL;
+	sigset_t saved;
 	int lockfd = -1, status = 0;
 	size_t records = 0;
 
 	am_error_clear(&err);
 	memset(&ed, 0, sizeof(ed));
 	memset(&ch, 0, sizeof(ch));
+	if (refuse_symlink(ec, &err) < 0)
+		goto fail;
 	if (!show && am_lock_path(ec->path, ec->cli->lock_timeout_ms,
 	    &lockfd, &err) < 0)
 		goto fail;
+	/* Under the lock no other archmail writes this file. */
+	if (!show)
+		am_atomic_remove_stale(ec->path);
 	/* Only the one key: a 1M-line file is indexed in a fraction. */
 	if (am_mapedit_open_key(&ed, ec->path, ec->kind, ec->utf8, ec->key,
 	    NULL, NULL, &err) < 0)
@@ -245,25 +376,35 @@ edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg)
 		goto fail;
 	if (show && am_mapedit_diff(&ed, &ch, ec->path, &diff, &err) < 0)
 		goto fail;
-	if (!show && ch.result != AM_MAPEDIT_UNCHANGED) {
+	/* A text already current may still lack its table (exit 75, kill). */
+	if (ch.result == AM_MAPEDIT_UNCHANGED && !ec->no_compile &&
+	    table_stale(ec, &ed, &ch, &stale, &err) < 0)
+		goto fail;
+	if (!show && (ch.result != AM_MAPEDIT_UNCHANGED || stale != NULL)) {
+		hold_signals(&saved, &held);
 		if (am_mapedit_write(&ed, &ch, &err) < 0)
 			goto fail;
 		if (!ec->no_compile) {
 			if (rebuild(ec, &records, &err) < 0) {
-				cli_warnf(ec->cli, "%s was changed, but its "
-				    "table was not rebuilt", ec->path);
+				cli_warnf(ec->cli, "%s %s, but its table was "
+				    "not rebuilt; the next add or remove "
+				    "rebuilds it", ec->path,
+				    ch.result != AM_MAPEDIT_UNCHANGED ?
+				    "was changed" : "is current");
 				goto fail;
 			}
 			built = true;
 		}
 	}
-	status = report(ec, &ed, &ch, &diff, built);
-	if (status == 0 && ec->check && ch.result != AM_MAPEDIT_UNCHANGED)
+	status = report(ec, &ed, &ch, &diff, built, stale);
+	if (status == 0 && ec->check && (ch.result != AM_MAPEDIT_UNCHANGED ||
+	    stale != NULL))
 		status = 1;
 	goto out;
 fail:
 	status = cli_fail(ec->cli, &err);
 out:
+	release_signals(&saved, &held);
 	if (lockfd >= 0)
 		am_unlock_path(lockfd);
 	am_buf_free(&diff);

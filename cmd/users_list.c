@@ -129,6 +129,26 @@ users_list(struct am_cli *cli, int argc, char *argv[])
 	return status;
 }
 
+/*
+ * A UID or GID field: decimal digits only, below (uid_t)-1 (the "no
+ * user" value).  strtoul would take "" and "x" for 0, i.e. root.
+ */
+static int
+parse_id(const char *s, unsigned int *id)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v >= 0xffffffffUL)
+		return -1;
+	*id = (unsigned int)v;
+	return 0;
+}
+
 int
 passwd_lookup(struct am_cli *cli, const char *user, uid_t *uid, gid_t *gid,
     char **home, struct am_error *err)
@@ -157,8 +177,11 @@ passwd_lookup(struct am_cli *cli, const char *user, uid_t *uid, gid_t *gid,
 		}
 		if (f[6] == NULL)
 			continue;
-		*uid = (uid_t)strtoul(f[2], NULL, 10);
-		*gid = (gid_t)strtoul(f[3], NULL, 10);
+		if (parse_id(f[2], uid) < 0 || parse_id(f[3], gid) < 0) {
+			found = am_error_set_at(err, AM_E_PARSE, path, 0,
+			    "user \"%s\": UID or GID is not a number", user);
+			break;
+		}
 		if (home != NULL && (*home = strdup(f[5])) == NULL)
 			found = am_error_set(err, AM_E_NOMEM, "out of memory");
 		else

@@ -494,6 +494,7 @@ open_mapped(struct am_mapedit *ed, const char *path, struct am_error *err)
 	ed->mode = st.st_mode;
 	ed->uid = st.st_uid;
 	ed->gid = st.st_gid;
+	ed->mtime = st.st_mtim;
 	rc = am_source_from_text(&ed->src, path, ed->text ? ed->text : "",
 	    ed->mapped_len, err);
 out:
@@ -853,6 +854,59 @@ line_at(const char *text, size_t off)
 	return n;
 }
 
+/*
+ * Text of a comment line (a note, a header): valid UTF-8 without control
+ * characters, C1 (U+0080-U+009F) included, so that neither the file nor
+ * a terminal that shows it is broken.
+ */
+static bool
+comment_text_ok(const char *s)
+{
+	const unsigned char *p;
+
+	if (!am_utf8_valid(s, strlen(s)) || has_control(s))
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return false;
+	return true;
+}
+
+/*
+ * The name a new category's header line is read back as (blanks and
+ * '#'s around it removed, as comment_name() does), so that the second
+ * --new-category "Svc " finds the section the first one wrote.  A name
+ * that starts with a date would be read as a note: refused.
+ */
+static int
+new_category_name(struct am_mapedit *ed, const char *want, const char **name,
+    struct am_error *err)
+{
+	const char *p = want, *e;
+
+	while (am_isspace((unsigned char)*p))
+		p++;
+	while (*p == '#')
+		p++;
+	while (am_isspace((unsigned char)*p))
+		p++;
+	for (e = p + strlen(p); e > p && am_isspace((unsigned char)e[-1]); e--)
+		;
+	if (e == p)
+		return am_error_set(err, AM_E_INVALID, "invalid category name "
+		    "\"%s\": empty", want);
+	if (starts_with_date(p, (size_t)(e - p)))
+		return am_error_set(err, AM_E_INVALID, "invalid category name "
+		    "\"%s\": a comment that starts with a date (YYYY-MM-DD) "
+		    "is a note, not a category header", want);
+	if ((*name = arena_copy(ed, p, (size_t)(e - p))) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (!comment_text_ok(*name))
+		return am_error_set(err, AM_E_INVALID, "invalid category name "
+		    "\"%s\": control characters or invalid UTF-8", want);
+	return 0;
+}
+
 static int
 category_for_add(const struct am_mapedit *ed,
     const struct am_mapedit_add *add, int *cat, struct am_error *err)
@@ -864,10 +918,6 @@ category_for_add(const struct am_mapedit *ed,
 	if (add->no_categories)
 		return 0;
 	if (add->new_category != NULL) {
-		if (*add->new_category == '\0' ||
-		    has_control(add->new_category))
-			return am_error_set(err, AM_E_INVALID, "invalid "
-			    "category name \"%s\"", add->new_category);
 		*cat = am_mapedit_find_category(ed, add->new_category);
 		return 0;
 	}
@@ -964,6 +1014,7 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 {
 	struct am_buf line = AM_BUF_INIT, ins = AM_BUF_INIT,
 	    fb = AM_BUF_INIT;
+	struct am_mapedit_add trimmed;
 	bool at_eof, no_final_nl, new_section;
 	size_t pos;
 	long idx;
@@ -973,10 +1024,17 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	memset(ch, 0, sizeof(*ch));
 	ch->index = -1;
 	ch->category = -1;
-	if (add->note != NULL && has_control(add->note)) {
+	if (add->note != NULL && !comment_text_ok(add->note)) {
 		am_error_set(err, AM_E_INVALID, "invalid note: control "
-		    "characters (newline) are not allowed");
+		    "characters (newline) or invalid UTF-8");
 		goto out;
+	}
+	if (add->new_category != NULL && !add->no_categories) {
+		trimmed = *add;
+		if (new_category_name(ed, add->new_category,
+		    &trimmed.new_category, err) < 0)
+			goto out;
+		add = &trimmed;
 	}
 	if (make_line(ed, add->key, add->value, &line, err) < 0)
 		goto out;
@@ -1205,10 +1263,15 @@ am_mapedit_write(const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, struct am_error *err)
 {
 	struct am_atomic af;
+	struct stat st;
 	int rc;
+
 
 	if (ch->result == AM_MAPEDIT_UNCHANGED)
 		return 0;
+	if (lstat(ed->path, &st) == 0 && S_ISLNK(st.st_mode))
+		return am_error_set(err, AM_E_CANTCREAT, "%s is a symbolic "
+		    "link: not replacing it with a file", ed->path);
 	if (am_atomic_begin(&af, ed->path, err) < 0)
 		return -1;
 	af.mode = ed->mode & 07777;

@@ -34,6 +34,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "am_buf.h"
 #include "am_arena.h"
@@ -74,6 +75,7 @@ struct am_mapedit {
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
+	struct timespec mtime;	/* of the version read */
 	struct am_mapedit_entry *entries;
 	size_t nentries, entries_cap;
 	struct am_mapedit_category *categories;
@@ -155,7 +157,9 @@ struct am_mapedit_change {
  * Errors: AM_E_INVALID (a line Postfix would read differently),
  * AM_E_EXISTS_DIFFERENT (key there with another value, no replace),
  * AM_E_USAGE (no or unknown category where the file has categories; the
- * message lists them).
+ * message lists them).  A note and a new category must be valid UTF-8
+ * without control characters; a new category's name is trimmed of blanks
+ * and '#'s, and may not start with a date (it would read as a note).
  */
 int am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
     struct am_mapedit_change *ch, struct am_error *err);
@@ -174,7 +178,11 @@ int am_text_diff(const char *old, size_t old_len, const char *new,
     size_t new_len, const char *label, struct am_buf *out,
     struct am_error *err);
 
-/* Replace the file atomically, keeping mode (and owner when root). */
+/*
+ * Replace the file atomically, keeping mode (and owner when root).  A
+ * path that is a symbolic link is refused (AM_E_CANTCREAT): the rename
+ * would replace the link, not its target.
+ */
 int am_mapedit_write(const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, struct am_error *err);
 

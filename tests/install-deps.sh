@@ -15,3 +15,5 @@ apt-get install -y -q --no-install-recommends \
 	libcmocka-dev openssl mandoc python3 time \
 	postfix postfix-lmdb \
 	passwd whois postfwd python3-dkim python3-nacl
+# Fault injection (SIGKILL/SIGTERM at a given rename) for the crash tests.
+apt-get install -y -q --no-install-recommends strace

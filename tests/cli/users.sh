@@ -295,6 +295,10 @@ check_eq "usage: --category and --new-category = 64" 64 \
     "$(rc am users add x@archlinux.org bob --category a --new-category b)"
 
 # --- forward -----------------------------------------------------------------------------------
+# A .forward is written only into a home the user owns.
+chown 1000:1000 "$R/home/alice"
+chown 1001:1001 "$R/home/bob"
+chown 1002:1002 "$R/home/carol"
 check "forward" am users forward alice alice@example.org,alice@example.net \
     --keep-copy
 check_eq "forward: content" \
