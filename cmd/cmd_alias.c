@@ -26,6 +26,7 @@ alias_add_fn(struct edit_ctx *ec, struct am_mapedit *ed,
 	struct alias_opts *o = arg;
 	struct am_mapedit_add add;
 
+	(void)ec;	/* the edit callback's interface; the key is in o */
 	memset(&add, 0, sizeof(add));
 	add.key = o->name;
 	add.value = o->value.data;

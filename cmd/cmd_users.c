@@ -32,6 +32,7 @@ users_add_fn(struct edit_ctx *ec, struct am_mapedit *ed,
 	struct users_add_opts *o = arg;
 	struct am_mapedit_add add;
 
+	(void)ec;	/* the edit callback's interface; the key is in o */
 	memset(&add, 0, sizeof(add));
 	add.key = o->address;
 	add.value = o->value.data;

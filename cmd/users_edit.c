@@ -417,5 +417,6 @@ int
 edit_remove(struct edit_ctx *ec, struct am_mapedit *ed,
     struct am_mapedit_change *ch, void *arg, struct am_error *err)
 {
+	(void)arg;	/* the key to remove is the edit's own */
 	return am_mapedit_remove(ed, ec->key, ch, err);
 }

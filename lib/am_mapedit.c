@@ -45,6 +45,8 @@ arena_copy(struct am_mapedit *ed, const char *s, size_t len)
 static void
 no_warn(void *ctx, const struct am_error *w)
 {
+	(void)ctx;
+	(void)w;
 }
 
 static size_t
@@ -366,7 +368,7 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 	struct am_mapedit_entry e, *ne;
 	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT;
 	struct gap g = { NULL, 0, 0 };
-	size_t prev_end = 0;
+	size_t prev_end = 0, i;
 	long prev_line = 0;
 	int rc = -1, got;
 	struct am_mapedit_category *c;
@@ -419,8 +421,11 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 	if (gap_scan(ed, &g, prev_end, ed->len, prev_line + 1) < 0 ||
 	    gap_classify(ed, &g, prev_end == 0, NULL) < 0)
 		goto nomem;
-	for (c = ed->categories; c < ed->categories + ed->ncategories; c++)
+	/* By index: a file without categories has no array (NULL). */
+	for (i = 0; i < ed->ncategories; i++) {
+		c = &ed->categories[i];
 		c->sorted = c->count >= 2 && !c->unsorted;
+	}
 	rc = 0;
 	goto out;
 nomem:
@@ -843,10 +848,13 @@ static long
 line_at(const char *text, size_t off)
 {
 	long n = 1;
-	const char *p = text, *e = text + off;
+	const char *p, *e;
 
+	/* An empty buffer may have no storage at all (text NULL). */
 	if (off == 0)
 		return 1;
+	p = text;
+	e = text + off;
 	while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
 		n++;
 		p++;

@@ -17,3 +17,8 @@ apt-get install -y -q --no-install-recommends \
 	passwd whois postfwd python3-dkim python3-nacl
 # Fault injection (SIGKILL/SIGTERM at a given rename) for the crash tests.
 apt-get install -y -q --no-install-recommends strace
+# The second sanitizer build: clang's UBSan catches what gcc's misses
+# (NULL + 0, for one).  util-linux: setpriv and unshare for the tests that
+# run as another user or in a private mount namespace; git for the CI step
+# that tests a clone in an awkward place.
+apt-get install -y -q --no-install-recommends clang util-linux git

@@ -503,6 +503,7 @@ test_corpus(void **state)
 {
 	size_t i;
 
+	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		run_case(&cases[i], false);
 		run_case(&cases[i], true);
@@ -517,6 +518,7 @@ test_categories(void **state)
 	struct am_buf list = AM_BUF_INIT;
 	long i;
 
+	(void)state;
 	am_error_clear(&err);
 	assert_int_equal(am_mapedit_from_text(&ed, "users", USERS,
 	    strlen(USERS), AM_MAP_POSTMAP, true, NULL, NULL, &err), 0);
@@ -565,6 +567,7 @@ test_utf8_key(void **state)
 	struct am_mapedit ed;
 	struct am_error err;
 
+	(void)state;
 	am_error_clear(&err);
 	assert_int_equal(am_mapedit_from_text(&ed, "u", text,
 	    strlen(text), AM_MAP_POSTMAP, true, NULL, NULL, &err), 0);
@@ -582,6 +585,7 @@ test_diff(void **state)
 	struct am_buf out = AM_BUF_INIT;
 	struct am_error err;
 
+	(void)state;
 	am_error_clear(&err);
 	assert_int_equal(am_text_diff(L_ONE, strlen(L_ONE), L_TWO,
 	    strlen(L_TWO), "f", &out, &err), 0);
@@ -611,6 +615,7 @@ test_write_keeps_mode(void **state)
 	struct am_mapedit_add add;
 	struct am_error err;
 	struct stat st;
+	(void)state;
 	FILE *fp;
 
 	am_error_clear(&err);
@@ -666,6 +671,7 @@ test_split(void **state)
 	char **v = NULL;
 	size_t n;
 
+	(void)state;
 	n = am_mapedit_split_value(" a,b ,\tc  d,", &v);
 	assert_int_equal(n, 4);
 	assert_string_equal(v[0], "a");
