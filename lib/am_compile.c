@@ -219,7 +219,8 @@ parse_line(struct am_records *rs, struct am_source *src,
 			    o->utf8, fbuf, &key, &key_len) < 0)
 				return am_error_set_at(err, AM_E_INVALID,
 				    src->path, ll->first_line,
-				    "cannot case-fold key \"%s\"", key);
+				    "cannot case-fold key \"%s\": %s", key,
+				    am_folder_why(&rs->folder));
 		} else {
 			/* Joined text is reused for the next line: fold a copy
 			 * below. */
@@ -230,7 +231,8 @@ parse_line(struct am_records *rs, struct am_source *src,
 			    o->utf8, fbuf, &key, &key_len) < 0)
 				return am_error_set_at(err, AM_E_INVALID,
 				    src->path, ll->first_line,
-				    "cannot case-fold key \"%s\"", key);
+				    "cannot case-fold key \"%s\": %s", key,
+				    am_folder_why(&rs->folder));
 		}
 	}
 	if (key_len + (o->nul ? 1 : 0) > AM_TABLE_MAX_KEY)
@@ -416,7 +418,8 @@ am_compile_fold_query(struct am_folder *folder, const char *key, size_t len,
 	}
 	if (am_fold_key(folder, out->data, len, utf8, &scratch, &res,
 	    &res_len) < 0) {
-		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\"", key);
+		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\": %s",
+		    key, am_folder_why(folder));
 		goto done;
 	}
 	if (res != out->data) {

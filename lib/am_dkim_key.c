@@ -152,7 +152,9 @@ am_dkim_key_free(struct am_dkim_key *key)
 {
 	if (key == NULL)
 		return;
-	EVP_PKEY_free(key->pkey);	/* clears the private parts */
+	/* A key that holds a pkey was made with libcrypto loaded. */
+	if (key->pkey != NULL)
+		EVP_PKEY_free(key->pkey);	/* clears the private parts */
 	key->pkey = NULL;
 	key->type = AM_DKIM_NONE;
 	key->bits = 0;
@@ -204,6 +206,9 @@ am_dkim_key_generate(struct am_dkim_key *key, enum am_dkim_key_type type,
     unsigned int bits, struct am_error *err)
 {
 	EVP_PKEY *pkey = NULL;
+
+	if (am_ossl_load(err) < 0)
+		return -1;
 
 	am_dkim_key_free(key);
 	if (type == AM_DKIM_RSA) {
@@ -325,6 +330,9 @@ int
 am_dkim_key_encode(const struct am_dkim_key *key,
     enum am_dkim_key_format format, struct am_buf *out, struct am_error *err)
 {
+	if (am_ossl_load(err) < 0)
+		return -1;
+
 	if (key->pkey == NULL)
 		return am_error_set(err, AM_E_INTERNAL, "no key");
 	if (am_dkim_key_format_check(key->type, format, err) < 0)
@@ -560,6 +568,9 @@ am_dkim_key_decode(struct am_dkim_key *key, const void *data, size_t len,
 	size_t start = 0, end = len;
 	int rc;
 
+	if (am_ossl_load(err) < 0)
+		return -1;
+
 	am_dkim_key_free(key);
 	while (start < end && (text[start] == ' ' || text[start] == '\t' ||
 	    text[start] == '\r' || text[start] == '\n'))
@@ -606,6 +617,9 @@ am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
 	struct stat st;
 	ssize_t n;
 	int rc = -1;
+
+	if (am_ossl_load(err) < 0)
+		return -1;
 
 	am_dkim_key_free(key);
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -654,6 +668,9 @@ am_dkim_key_load(struct am_dkim_key *key, const char *path,
     struct am_error *err)
 {
 	int fd, rc;
+
+	if (am_ossl_load(err) < 0)
+		return -1;
 
 	am_dkim_key_free(key);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -734,6 +751,9 @@ am_dkim_key_check_target(const char *path, bool force, struct am_error *err)
 	struct am_dkim_key_file o;
 	bool same;
 
+	if (am_ossl_load(err) < 0)
+		return -1;
+
 	memset(&o, 0, sizeof(o));
 	o.mode = (mode_t)-1;	/* matches no file: never "the same" */
 	o.force = force;
@@ -747,6 +767,9 @@ am_dkim_key_save(const char *path, const void *data, size_t len,
 	struct am_atomic af;
 	struct stat st;
 	bool same;
+
+	if (am_ossl_load(err) < 0)
+		return -1;
 
 	*changed = false;
 	if (check_target(path, data, len, o, &same, err) < 0)
@@ -791,6 +814,9 @@ am_dkim_key_public(const struct am_dkim_key *key, struct am_buf *out,
 	unsigned char raw[AM_DKIM_ED25519_LEN], *der = NULL;
 	size_t rlen = sizeof(raw);
 	int n, rc;
+
+	if (am_ossl_load(err) < 0)
+		return -1;
 
 	if (key->pkey == NULL)
 		return am_error_set(err, AM_E_INTERNAL, "no key");

@@ -108,6 +108,9 @@ am_dkim_record_build(struct am_dkim_record *rec, enum am_dkim_key_type type,
 	unsigned char md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0, i;
 
+	if (am_ossl_load(err) < 0)
+		return -1;
+
 	memset(rec, 0, sizeof(*rec));
 	rec->type = type;
 	rec->bits = bits;
@@ -963,6 +966,9 @@ am_dkim_published_parse(struct am_dkim_published *p, const char *text,
 	size_t i;
 	int rc = 0;
 
+	if (am_ossl_load(err) < 0)
+		return -1;
+
 	memset(p, 0, sizeof(*p));
 	if (memchr(text, '"', len) == NULL) {
 		/* The bare value, perhaps pasted over several lines. */
@@ -1080,7 +1086,8 @@ am_dkim_published_free(struct am_dkim_published *p)
 		free(p->tags[i].value);
 	}
 	free(p->tags);
-	EVP_PKEY_free(p->pkey);
+	if (p->pkey != NULL)		/* made with libcrypto loaded */
+		EVP_PKEY_free(p->pkey);
 	free(p->issues);
 	memset(p, 0, sizeof(*p));
 }

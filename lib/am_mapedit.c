@@ -532,9 +532,9 @@ start_sparse(struct am_mapedit *ed, bool utf8, const char *key,
 	ed->utf8 = utf8;
 	if (fold(ed, key, &fb) < 0 || (ed->only_fkey = strdup(fb.data)) ==
 	    NULL) {
-		am_folder_free(&ed->folder);
 		rc = am_error_set(err, AM_E_INVALID, "cannot case-fold "
-		    "\"%s\"", key);
+		    "\"%s\": %s", key, am_folder_why(&ed->folder));
+		am_folder_free(&ed->folder);
 	}
 	am_buf_free(&fb);
 	return rc;
@@ -613,7 +613,8 @@ am_mapedit_find(struct am_mapedit *ed, const char *key, struct am_error *err)
 
 	if (fold(ed, key, &fb) < 0) {
 		am_buf_free(&fb);
-		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\"", key);
+		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\": %s",
+		    key, am_folder_why(&ed->folder));
 		return -2;
 	}
 	for (i = 0; i < ed->nentries; i++) {

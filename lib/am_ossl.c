@@ -17,6 +17,7 @@
  */
 static struct am_ossl_api api;
 static bool loaded;
+static const char *library = CRYPTO_LIBRARY;
 
 static const char *const names[] = {
 #define AM_OSSL_NAME(name) #name,
@@ -33,14 +34,14 @@ load(char *why, size_t size)
 
 	if (loaded)
 		return 0;
-	if ((handle = dlopen(CRYPTO_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
-		snprintf(why, size, "cannot load %s: %s", CRYPTO_LIBRARY,
+	if ((handle = dlopen(library, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(why, size, "cannot load OpenSSL's %s: %s", library,
 		    dlerror());
 		return -1;
 	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if ((syms[i] = dlsym(handle, names[i])) == NULL) {
-			snprintf(why, size, "%s has no %s", CRYPTO_LIBRARY,
+			snprintf(why, size, "%s has no %s", library,
 			    names[i]);
 			dlclose(handle);
 			return -1;
@@ -71,4 +72,11 @@ am_ossl_api(void)
 	char why[512];
 
 	return load(why, sizeof(why)) == 0 ? &api : NULL;
+}
+
+void
+am_ossl_set_library(const char *soname)
+{
+	if (!loaded)
+		library = soname;
 }

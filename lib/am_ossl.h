@@ -9,11 +9,14 @@
  *
  * A module that calls OpenSSL includes this header after its other
  * includes; the names below then stand for the table's entries and the
- * code reads like ordinary OpenSSL code.  Commands that need OpenSSL call
- * am_ossl_load() first, which reports a missing or unusable libcrypto as
- * an error; after that (or after any successful first use) the table is
- * never written again.  To use another OpenSSL function, add it to
- * AM_OSSL_FUNCTIONS and give it a #define below.
+ * code reads like ordinary OpenSSL code.  The names are only safe once
+ * libcrypto is loaded, so every public function of the library that
+ * reaches OpenSSL starts with am_ossl_load(), which reports a missing or
+ * unusable libcrypto as an error (AM_E_CONFIG, with dlerror()'s text)
+ * instead of letting a call go through an empty table; free functions
+ * call OpenSSL only for objects OpenSSL made.  After the first load the
+ * table is never written again.  To use another OpenSSL function, add it
+ * to AM_OSSL_FUNCTIONS and give it a #define below.
  */
 #ifndef AM_OSSL_H
 #define AM_OSSL_H
@@ -72,6 +75,12 @@ struct am_ossl_api {
 
 /* Load libcrypto now; 0, or -1 with err saying why. */
 int am_ossl_load(struct am_error *err);
+
+/*
+ * Load another soname instead of libcrypto.so.3 (before the first load;
+ * ignored after it).  For tests of the failure path, and for packagers.
+ */
+void am_ossl_set_library(const char *soname);
 
 /* The table, loading libcrypto if needed; NULL if it cannot be loaded. */
 const struct am_ossl_api *am_ossl_api(void);

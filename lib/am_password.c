@@ -128,6 +128,8 @@ am_pw_verify(const char *password, const char *stored, bool *match,
 	size_t len = strlen(stored);
 
 	*match = false;
+	if (am_ossl_load(err) < 0)
+		return -1;
 	if (crypt_checksalt(stored) == CRYPT_SALT_INVALID ||
 	    crypt_checksalt(stored) == CRYPT_SALT_METHOD_DISABLED)
 		return 0;
@@ -366,6 +368,9 @@ am_pw_generate(struct am_buf *pw, size_t len, struct am_error *err)
 	unsigned int limit = 256 - 256 % (unsigned int)nalpha;
 	size_t i;
 	int rc = -1;
+
+	if (am_ossl_load(err) < 0)
+		return -1;
 
 	am_buf_wipe(pw);
 	if (len == 0 || am_buf_reserve(pw, len + 1) < 0)

@@ -1,6 +1,7 @@
 #include "am_utf8.h"
 
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <unicode/ucasemap.h>
@@ -103,16 +104,24 @@ folder_load(struct am_folder *f)
 	if (f->failed)
 		return -1;
 	f->failed = true;
-	if ((f->icu = dlopen(ICU_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL)
+	if ((f->icu = dlopen(ICU_LIBRARY, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(f->why, sizeof(f->why), "cannot load ICU's %s "
+		    "(for Unicode case folding): %s", ICU_LIBRARY, dlerror());
 		return -1;
+	}
 	open_fn = (ucasemap_open_fn *)dlsym(f->icu, AM_STR(ucasemap_open));
 	f->fold_fn = dlsym(f->icu, AM_STR(ucasemap_utf8FoldCase));
 	f->close_fn = dlsym(f->icu, AM_STR(ucasemap_close));
-	if (open_fn == NULL || f->fold_fn == NULL || f->close_fn == NULL)
+	if (open_fn == NULL || f->fold_fn == NULL || f->close_fn == NULL) {
+		snprintf(f->why, sizeof(f->why), "%s lacks the ucasemap "
+		    "functions of ICU %d", ICU_LIBRARY, U_ICU_VERSION_MAJOR_NUM);
 		return -1;
+	}
 	/* Case folding is locale-independent with U_FOLD_CASE_DEFAULT. */
 	f->csm = open_fn("", U_FOLD_CASE_DEFAULT, &status);
 	if (U_FAILURE(status) || f->csm == NULL) {
+		snprintf(f->why, sizeof(f->why), "ICU ucasemap_open failed "
+		    "(UErrorCode %d)", (int)status);
 		f->csm = NULL;
 		return -1;
 	}
@@ -132,6 +141,12 @@ am_folder_free(struct am_folder *f)
 	memset(f, 0, sizeof(*f));
 }
 
+const char *
+am_folder_why(const struct am_folder *f)
+{
+	return f->why[0] != '\0' ? f->why : "unknown ICU failure";
+}
+
 int
 am_fold_utf8(struct am_folder *f, const char *key, size_t len,
     struct am_buf *out)
@@ -140,24 +155,35 @@ am_fold_utf8(struct am_folder *f, const char *key, size_t len,
 	ucasemap_fold_fn *fold;
 	int32_t n;
 
-	if (len > INT32_MAX / 4 || folder_load(f) < 0)
+	if (len > INT32_MAX / 4) {
+		snprintf(f->why, sizeof(f->why), "key too long for ICU");
+		return -1;
+	}
+	if (folder_load(f) < 0)
 		return -1;
 	fold = (ucasemap_fold_fn *)f->fold_fn;
 	am_buf_reset(out);
 	/* Full folding expands by at most 3x (e.g. U+0390 -> 3 code points). */
-	if (am_buf_reserve(out, len * 3 + 4) < 0)
+	if (am_buf_reserve(out, len * 3 + 4) < 0) {
+		snprintf(f->why, sizeof(f->why), "out of memory");
 		return -1;
+	}
 	n = fold(f->csm, out->data, (int32_t)(out->cap - 1), key,
 	    (int32_t)len, &status);
 	if (status == U_BUFFER_OVERFLOW_ERROR) {
 		status = U_ZERO_ERROR;
-		if (am_buf_reserve(out, (size_t)n + 1) < 0)
+		if (am_buf_reserve(out, (size_t)n + 1) < 0) {
+			snprintf(f->why, sizeof(f->why), "out of memory");
 			return -1;
+		}
 		n = fold(f->csm, out->data, (int32_t)(out->cap - 1), key,
 		    (int32_t)len, &status);
 	}
-	if (U_FAILURE(status))
+	if (U_FAILURE(status)) {
+		snprintf(f->why, sizeof(f->why), "ICU case folding failed "
+		    "(UErrorCode %d)", (int)status);
 		return -1;
+	}
 	out->len = (size_t)n;
 	out->data[n] = '\0';
 	return 0;

@@ -38,12 +38,18 @@ struct am_folder {
 	void *csm;		/* UCaseMap */
 	void *fold_fn;		/* ucasemap_utf8FoldCase */
 	void *close_fn;		/* ucasemap_close */
-	bool failed;
+	bool failed;		/* ICU could not be loaded: not tried again */
+	char why[256];		/* the last failure, for messages */
 };
 
-#define AM_FOLDER_INIT { NULL, NULL, NULL, NULL, false }
+#define AM_FOLDER_INIT { NULL, NULL, NULL, NULL, false, "" }
 
 void am_folder_free(struct am_folder *f);
+/*
+ * Why the last am_fold_utf8() failed: "cannot load ICU's libicuuc.so.72:
+ * <dlerror()>", a missing symbol, or ICU's error name.
+ */
+const char *am_folder_why(const struct am_folder *f);
 
 /*
  * Fold key (len bytes, valid UTF-8) into out with ICU default case folding

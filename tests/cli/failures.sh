@@ -162,4 +162,33 @@ PM -s lmdb:good > /dev/full 2> err.txt
 check_eq "stdout on a full device: exit 1" 1 $?
 check "stdout on a full device: message" grep -q "write error on stdout" err.txt
 
+# --- a library that cannot be loaded -----------------------------------------
+# ICU and libcrypto are loaded at run time; hidden (an empty file bound over
+# them in a private mount namespace) they give a message naming the library
+# and the loader's reason, never a crash or a bare "cannot case-fold".
+command -v unshare >/dev/null || fail "unshare (util-linux) is missing"
+hide() {
+	local lib=$1
+	shift
+	lib=$(ldconfig -p | awk -v l="$lib" '$1 == l && /x86-64/ { print $NF; exit }')
+	[ -n "$lib" ] || { fail "$1: library not found by ldconfig"; return 1; }
+	unshare -m sh -c 'mount --make-rprivate / && mount --bind /dev/null "$1" &&
+	    shift && exec "$@"' sh "$lib" "$@"
+}
+printf 'Stra\303\237e v\n' > icu
+hide libicuuc.so.72 "$ARCHMAIL" postmap -c "$PFCONF" lmdb:icu 2> err.txt
+check_eq "ICU hidden: non-ASCII key fails the build" 1 $?
+check "... the message names ICU and the loader's reason" \
+    grep -q "cannot case-fold key .*cannot load ICU's libicuuc.so.72 (for Unicode case folding): .*libicuuc.so.72" err.txt
+check "... and no table" test ! -e icu.lmdb
+printf 'ascii v\n' > ascii
+hide libicuuc.so.72 "$ARCHMAIL" postmap -c "$PFCONF" lmdb:ascii 2> err.txt
+check_eq "ICU hidden: ASCII keys need no ICU" 0 $?
+hide libcrypto.so.3 "$ARCHMAIL" dkim keygen -t ed25519 -k "$T/k.key" \
+    > out.txt 2> err.txt
+check_eq "libcrypto hidden: dkim keygen exits 78" 78 $?
+check "... naming OpenSSL's library and the reason" \
+    grep -q "cannot load OpenSSL's libcrypto.so.3: .*libcrypto.so.3" err.txt
+check "... and writes no key" test ! -e "$T/k.key"
+
 finish
