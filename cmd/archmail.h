@@ -2,13 +2,16 @@
  * The archmail command layer: option parsing, messages, exit codes.
  *
  * How to add a command:
- *  1. Write int cmd_NAME(struct am_cli *cli, int argc, char *argv[]) in
- *     cmd/cmd_NAME.c: parse options into a local struct, call the library,
- *     and return cli_fail(cli, &err) on error.  Keep the logic in lib/.
- *  2. Add it, with its usage text, to the table in cmd/main.c
- *     (alphabetical), and to CMakeLists.txt.
- *  3. Write man/archmail-NAME.8 whose SYNOPSIS matches the usage text, and
- *     add the command to tests/cli/commands.sh's expectations if needed.
+ *  1. Describe it in cmd/cli_spec.c: its subcommands, each with its
+ *     synopsis, summary, options (one line of help each), operand counts
+ *     and flags; add it to cli_commands (alphabetical).
+ *  2. Write int cmd_NAME(struct am_cli *cli, int argc, char *argv[]) in
+ *     cmd/cmd_NAME.c: read the canonical vector cli_parse() made (the
+ *     options are known to be valid), call the library, and return
+ *     cli_fail(cli, &err) on error.  Keep the logic in lib/.  Add the
+ *     file to CMakeLists.txt.
+ *  3. Write man/archmail-NAME.8 whose SYNOPSIS matches the synopses;
+ *     tests/cli/commands.sh and contract.sh walk the tables.
  */
 #ifndef ARCHMAIL_CLI_H
 #define ARCHMAIL_CLI_H
@@ -19,6 +22,7 @@
 #include "am_conf.h"
 #include "am_error.h"
 #include "am_json.h"
+#include "cli_opt.h"
 
 #define CLI_MAX_WARNINGS 1000
 
@@ -26,22 +30,29 @@ struct am_cli;
 
 struct cli_command {
 	const char *name;
+	/*
+	 * Runs with the canonical vector of cli_parse(): NAME [SUB] options
+	 * -- operands; Postfix's tools get their command line as typed.
+	 */
 	int (*fn)(struct am_cli *cli, int argc, char *argv[]);
-	const char *usage;	/* everything after "usage: " */
 	const char *summary;
 	unsigned int flags;
+	const struct cli_sub *subs;	/* cli_spec.c */
+	size_t nsubs;
+	const char *man;		/* "archmail-users(8)" */
 };
 
 /* Postfix-compatible exit codes (0/1) instead of sysexits. */
 #define CLI_POSTFIX_EXIT 0x1
 /* Runs without reading archmail.conf. */
 #define CLI_NO_CONFIG 0x2
-/* Uses OpenSSL: main loads libcrypto first and reports if it cannot. */
-#define CLI_CRYPTO 0x4
 
 struct am_cli {
 	const char *progname;	/* "archmail", or "postmap" etc. as linked */
 	const struct cli_command *command;
+	const struct cli_sub *sub;	/* NULL until known */
+	bool dry_run;		/* --dry-run, where it applies */
+	bool check;		/* --check, where it applies */
 	const char *root;	/* "/" unless --root */
 	const char *config_path;
 	bool json;
@@ -105,6 +116,7 @@ void cli_set_cleanup(struct am_cli *cli, const char *path);
 void cli_clear_cleanup(struct am_cli *cli);
 
 int cmd_alias(struct am_cli *cli, int argc, char *argv[]);
+int cmd_completion(struct am_cli *cli, int argc, char *argv[]);
 int cmd_dkim(struct am_cli *cli, int argc, char *argv[]);
 int cmd_help(struct am_cli *cli, int argc, char *argv[]);
 int cmd_passwd(struct am_cli *cli, int argc, char *argv[]);

@@ -141,6 +141,10 @@ cli_json_begin(struct am_cli *cli, struct am_json *j, bool ok)
 	am_json_bool(j, "ok", ok);
 	am_json_string(j, "command",
 	    cli->command ? cli->command->name : "archmail");
+	if (cli->sub != NULL && cli->sub->name != NULL)
+		am_json_string(j, "action", cli->sub->name);
+	else
+		am_json_null(j, "action");
 }
 
 int
@@ -203,6 +207,7 @@ int
 cli_usage_error(struct am_cli *cli, const char *fmt, ...)
 {
 	struct am_error err;
+	struct am_json j;
 	va_list ap;
 
 	am_error_clear(&err);
@@ -210,15 +215,17 @@ cli_usage_error(struct am_cli *cli, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err.message, sizeof(err.message), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", cli->progname, err.message);
+	fprintf(stderr, "%s: ", cli->progname);
+	print_sanitized(stderr, err.message);
+	fputc('\n', stderr);
 	if (cli->command != NULL)
-		fprintf(stderr, "usage: %s\n", cli->command->usage);
+		cli_print_usage(stderr, cli, cli->sub);
+	else
+		cli_print_global_help(cli, stderr);
 	if (cli->json) {
-		struct am_json j;
-
 		cli_json_begin(cli, &j, false);
 		am_json_object_begin(&j, "error");
-		am_json_string(&j, "code", "USAGE");
+		am_json_string(&j, "code", am_error_code_name(AM_E_USAGE));
 		am_json_string(&j, "message", err.message);
 		am_json_object_end(&j);
 		(void)cli_json_end(cli, &j);
@@ -229,9 +236,7 @@ cli_usage_error(struct am_cli *cli, const char *fmt, ...)
 int
 cli_help(struct am_cli *cli)
 {
-	printf("usage: %s\n", cli->command->usage);
-	if (cli->command->summary != NULL)
-		printf("\n%s\n", cli->command->summary);
+	cli_print_help(cli, cli->sub);
 	return 0;
 }
 

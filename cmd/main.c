@@ -17,83 +17,6 @@
 	"archmail [--root DIR] [--config FILE] [--json] [-q | -v] " \
 	"[--lock-timeout SECONDS] COMMAND [ARGS...]"
 
-/* Alphabetical.  The usage text is also the man page's SYNOPSIS. */
-const struct cli_command cli_commands[] = {
-	{ "alias", cmd_alias,
-	    "archmail alias list\n"
-	    "       archmail alias add NAME VALUE[,VALUE...] [--replace] "
-	    "[--no-compile] [--dry-run | --check]\n"
-	    "       archmail alias remove NAME [--dry-run | --check]\n"
-	    "       archmail alias servicedesk NAME --group GROUP "
-	    "--project PROJECT --project-id N [--replace] "
-	    "[--dry-run | --check]",
-	    "Edit the aliases file and rebuild its table.", 0 },
-	{ "dkim", cmd_dkim,
-	    "archmail dkim keygen [-s selector] [-d domain] "
-	    "[-t rsa|ed25519] [-b bits] [-k keyfile] "
-	    "[-o zone|dnskey|plain|txt|strings|terraform|json] [-f] "
-	    "[--key-format pem|pkcs1|der|rspamd] [--priv-output pem|der] "
-	    "[--ttl N] [--fqdn] [--mode MODE] [--group GROUP]\n"
-	    "       archmail dkim record -k keyfile [-s selector] "
-	    "[-d domain] [-o FORMAT] [--ttl N] [--fqdn]\n"
-	    "       archmail dkim convert -k keyfile --key-format FORMAT "
-	    "-O outfile [-f]\n"
-	    "       archmail dkim check -k keyfile -s selector -d domain "
-	    "(--record TEXT | --record-file FILE)",
-	    "Generate DKIM keys and their DNS records.", CLI_CRYPTO },
-	{ "help", cmd_help, "archmail help [COMMAND]",
-	    "Show the commands, or the usage of one command.", CLI_NO_CONFIG },
-	{ "newaliases", cmd_newaliases,
-	    "archmail newaliases [-c config_dir] [--strict]",
-	    "Compile every table in main.cf's alias_database.",
-	    CLI_POSTFIX_EXIT },
-	{ "passwd", cmd_passwd,
-	    "archmail passwd clear USER [--allow-nullok] "
-	    "[--dry-run | --check]\n"
-	    "       archmail passwd set USER (--password-stdin | "
-	    "--password-fd N) [--scheme yescrypt|sha512] [--cost N] "
-	    "[--rounds N]\n"
-	    "       archmail passwd status USER",
-	    "Reset or set a user's password, PAM-safely.", CLI_CRYPTO },
-	{ "postalias", cmd_postalias,
-	    "archmail postalias [-fimnNoprsuvw] [-c config_dir] [-d key] "
-	    "[-q key] [--strict] [type:]file...",
-	    "Compile, query or change aliases(5) tables, as postalias(1).",
-	    CLI_POSTFIX_EXIT },
-	{ "postfwd", cmd_postfwd,
-	    "archmail postfwd sync [--init] [--dry-run | --check]",
-	    "Rewrite the managed relay-host block of postfwd.cf.", 0 },
-	{ "postmap", cmd_postmap,
-	    "archmail postmap [-fFimnNoprsuvw] [-c config_dir] [-d key] "
-	    "[-q key] [--strict] [type:]file...",
-	    "Compile, query or change lookup tables, as postmap(1).",
-	    CLI_POSTFIX_EXIT },
-	{ "relay", cmd_relay,
-	    "archmail relay add HOST (--password-stdin | --password-fd N | "
-	    "--generate) [--scheme yescrypt|sha512] [--cost N] [--rounds N] "
-	    "[--client-file FILE] [--no-postfwd] [--no-sender-map] "
-	    "[--dry-run | --check]\n"
-	    "       archmail relay rotate HOST (--password-stdin | "
-	    "--password-fd N | --generate) [--client-file FILE]\n"
-	    "       archmail relay remove HOST [--delete] "
-	    "[--dry-run | --check]\n"
-	    "       archmail relay list",
-	    "Manage SMTP relay accounts of other hosts.", CLI_CRYPTO },
-	{ "users", cmd_users,
-	    "archmail users list [--category NAME]\n"
-	    "       archmail users categories\n"
-	    "       archmail users add ADDRESS DEST[,DEST...] "
-	    "[--category NAME | --new-category NAME] [--note TEXT] [--date] "
-	    "[--replace] [--any-domain] [--no-compile] "
-	    "[--dry-run | --check]\n"
-	    "       archmail users remove ADDRESS [--dry-run | --check]\n"
-	    "       archmail users forward USER [DEST...] [--clear] "
-	    "[--keep-copy] [--dry-run | --check]",
-	    "Edit the virtual user map, forwards, and rebuild the table.",
-	    0 },
-};
-const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);
-
 const struct cli_command *
 cli_find_command(const char *name)
 {
@@ -105,103 +28,77 @@ cli_find_command(const char *name)
 	return NULL;
 }
 
-static void
-print_global_usage(FILE *fp)
+void
+cli_print_global_help(const struct am_cli *cli, FILE *fp)
 {
+	struct am_json j;
 	size_t i;
 
-	fprintf(fp, "usage: %s\n       archmail help [COMMAND]\n"
-	    "       archmail --help | --version\n\ncommands:\n",
-	    GLOBAL_USAGE);
+	if (cli->json && fp == stdout) {
+		cli_json_begin((struct am_cli *)cli, &j, true);
+		am_json_array_begin(&j, "commands");
+		for (i = 0; i < cli_ncommands; i++)
+			am_json_string(&j, NULL, cli_commands[i].name);
+		am_json_array_end(&j);
+		am_json_string(&j, "man", "archmail(8)");
+		(void)cli_json_end((struct am_cli *)cli, &j);
+		return;
+	}
+	fprintf(fp, "usage: %s\n"
+	    "       archmail help [COMMAND [SUBCOMMAND]]\n"
+	    "       archmail completion bash\n"
+	    "       archmail --help | --version\n\n"
+	    "\"archmail COMMAND --help\" shows the options of a command.  "
+	    "See archmail(8).\n\ncommands:\n", GLOBAL_USAGE);
 	for (i = 0; i < cli_ncommands; i++)
 		fprintf(fp, "  %-12s %s\n", cli_commands[i].name,
 		    cli_commands[i].summary);
 }
 
+/* help [COMMAND [SUBCOMMAND]]: what COMMAND [SUBCOMMAND] --help prints. */
 int
 cmd_help(struct am_cli *cli, int argc, char *argv[])
 {
-	const struct cli_command *c;
+	const struct cli_command *c, *self = cli->command;
+	const struct cli_sub *sub = NULL;
+	int i = 1;
+	size_t k;
 
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		return cli_help(cli);
-	if (argc > 2)
-		return cli_usage_error(cli, "too many arguments");
-	if (argc == 1) {
-		print_global_usage(stdout);
+	if (i < argc && strcmp(argv[i], "--") == 0)
+		i++;
+	if (i >= argc) {
+		cli->command = NULL;
+		cli->sub = NULL;
+		cli_print_global_help(cli, stdout);
 		return 0;
 	}
-	if ((c = cli_find_command(argv[1])) == NULL)
-		return cli_usage_error(cli, "unknown command \"%s\"", argv[1]);
-	printf("usage: %s\n", c->usage);
-	if (c->summary != NULL)
-		printf("\n%s\n", c->summary);
+	if ((c = cli_find_command(argv[i])) == NULL)
+		return cli_usage_error(cli, "help: unknown command \"%s\"",
+		    argv[i]);
+	cli->command = c;
+	if (i + 1 < argc) {
+		for (k = 0; k < c->nsubs; k++)
+			if (c->subs[k].name != NULL &&
+			    strcmp(c->subs[k].name, argv[i + 1]) == 0)
+				sub = &c->subs[k];
+		if (sub == NULL) {
+			cli->command = self;
+			return cli_usage_error(cli, "help: %s has no "
+			    "subcommand \"%s\"", c->name, argv[i + 1]);
+		}
+	}
+	cli->sub = sub;
+	cli_print_help(cli, sub);
 	return 0;
 }
 
-static int
-parse_global_options(struct am_cli *cli, int argc, char *argv[])
+int
+cmd_completion(struct am_cli *cli, int argc, char *argv[])
 {
-	enum { OPT_ROOT = 256, OPT_CONFIG, OPT_JSON, OPT_LOCK, OPT_HELP,
-	    OPT_VERSION };
-	static const struct option longopts[] = {
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "lock-timeout", required_argument, NULL, OPT_LOCK },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ NULL, 0, NULL, 0 },
-	};
-	char *end;
-	long n;
-	int c;
-
-	opterr = 0;
-	/* '+': stop at the command, whose options are its own. */
-	while ((c = getopt_long(argc, argv, "+qv", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ROOT:
-			cli->root = optarg;
-			break;
-		case OPT_CONFIG:
-			cli->config_path = optarg;
-			break;
-		case OPT_JSON:
-			cli->json = true;
-			break;
-		case OPT_LOCK:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || n < 0 || n > 86400) {
-				fprintf(stderr, "archmail: bad --lock-timeout "
-				    "\"%s\"\n", optarg);
-				return -EX_USAGE;
-			}
-			cli->lock_timeout_ms = (int)n * 1000;
-			break;
-		case 'q':
-			cli->verbose = -1;
-			break;
-		case 'v':
-			cli->verbose++;
-			break;
-		case OPT_HELP:
-			print_global_usage(stdout);
-			return -0x100;
-		case OPT_VERSION:
-			printf("archmail %s\n", ARCHMAIL_VERSION);
-			return -0x100;
-		default:
-			fprintf(stderr, "archmail: unknown option \"%s\"\n",
-			    argv[optind - 1]);
-			print_global_usage(stderr);
-			return -EX_USAGE;
-		}
-	}
-	return optind;
+	if (strcmp(argv[argc - 1], "bash") != 0)
+		return cli_usage_error(cli, "completion: only \"bash\" is "
+		    "known");
+	return cli_complete_bash();
 }
 
 static int
@@ -244,18 +141,6 @@ load_crypto(struct am_cli *cli)
 	return 0;
 }
 
-/* "--help" needs no configuration: a broken one must not hide the usage. */
-static bool
-asks_for_help(int argc, char *argv[])
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0)
-			return true;
-	return false;
-}
-
 /* Flush stdout and report a failed write (full disk, I/O error). */
 static int
 finish_stdout(struct am_cli *cli, int status)
@@ -291,7 +176,8 @@ main(int argc, char *argv[])
 {
 	struct am_cli cli;
 	const char *invoked = argc > 0 ? basename(argv[0]) : "archmail";
-	int status, first;
+	char **cargv = NULL;
+	int status, first = 0, cargc = 0;
 
 	memset(&cli, 0, sizeof(cli));
 	cli.root = "/";
@@ -302,38 +188,30 @@ main(int argc, char *argv[])
 	if ((cli.command = cli_find_command(invoked)) != NULL &&
 	    (cli.command->flags & CLI_POSTFIX_EXIT)) {
 		cli.progname = cli.command->name;
-		first = 0;
+		cli.sub = &cli.command->subs[0];
 	} else {
 		cli.command = NULL;
-		first = parse_global_options(&cli, argc, argv);
-		if (first < 0)
-			return first == -0x100 ? finish_stdout(&cli, 0) :
-			    -first;
-		if (first >= argc) {
-			print_global_usage(stderr);
-			return EX_USAGE;
-		}
-		if ((cli.command = cli_find_command(argv[first])) == NULL) {
-			fprintf(stderr, "archmail: unknown command \"%s\"\n",
-			    argv[first]);
-			print_global_usage(stderr);
-			return EX_USAGE;
+		if ((status = cli_parse(&cli, argc, argv, &first, &cargc,
+		    &cargv)) != 0) {
+			status = finish_stdout(&cli, status - 1);
+			free_cli(&cli);
+			return status;
 		}
 	}
 	if (!(cli.command->flags & CLI_NO_CONFIG) &&
-	    !asks_for_help(argc - first, argv + first) &&
-	    (status = load_config(&cli)) != 0) {
-		free_cli(&cli);
-		return status;
-	}
-	if ((cli.command->flags & CLI_CRYPTO) && (status = load_crypto(&cli))
-	    != 0) {
-		free_cli(&cli);
-		return status;
-	}
+	    (status = load_config(&cli)) != 0)
+		goto out;
+	if ((cli.sub->flags & CLI_SUB_CRYPTO) &&
+	    (status = load_crypto(&cli)) != 0)
+		goto out;
 	optind = 0;	/* reset getopt for the command */
-	status = cli.command->fn(&cli, argc - first, argv + first);
+	if (cargv != NULL)
+		status = cli.command->fn(&cli, cargc, cargv);
+	else
+		status = cli.command->fn(&cli, argc - first, argv + first);
+out:
 	status = finish_stdout(&cli, status);
+	cli_free_argv(cargc, cargv);
 	free_cli(&cli);
 	return status;
 }

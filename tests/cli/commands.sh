@@ -66,7 +66,7 @@ synopsis_entries() {
 man_page_for() {
 	case $1 in
 	postmap|postalias|newaliases) echo "$MANDIR/archmail-postmap.8" ;;
-	help) echo "$MANDIR/archmail.8" ;;
+	help|completion) echo "$MANDIR/archmail.8" ;;
 	*) echo "$MANDIR/archmail-$1.8" ;;
 	esac
 }
