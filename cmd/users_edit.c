@@ -3,6 +3,7 @@
  * show (--dry-run, --check) or write, rebuild the table, report.
  */
 #include "users_edit.h"
+#include "cli_result.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -147,73 +148,75 @@ verb(enum am_mapedit_result r)
 	}
 }
 
+struct report_ctx {
+	struct edit_ctx *ec;
+	const struct am_mapedit *ed;
+	const struct am_mapedit_change *ch;
+	const char *stale;
+};
+
+/* The members only users and alias have: the entry and what happened. */
+static void
+report_members(struct am_json *j, void *arg)
+{
+	const struct report_ctx *rc = arg;
+	const struct am_mapedit_change *ch = rc->ch;
+	const struct am_mapedit_entry *e = ch->index >= 0 ?
+	    &rc->ed->entries[ch->index] : NULL;
+
+	am_json_string(j, "result", verb(ch->result));
+	if (rc->stale != NULL)
+		am_json_string(j, "table_stale", rc->stale);
+	if (ch->result == AM_MAPEDIT_REMOVED ||
+	    (e != NULL && ch->result == AM_MAPEDIT_UNCHANGED))
+		edit_json_entry(j, rc->ed, rc->ec->key, NULL, ch->category_name,
+		    ch->result == AM_MAPEDIT_REMOVED ? ch->line : e->line,
+		    false, e);
+	else if (ch->result != AM_MAPEDIT_UNCHANGED)
+		edit_json_entry(j, rc->ed, rc->ec->key, rc->ec->value,
+		    ch->category_name, ch->line, false, NULL);
+}
+
 static int
 report(struct edit_ctx *ec, const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, const struct am_buf *diff,
     bool table_written, const char *stale)
 {
-	struct am_cli *cli = ec->cli;
-	const struct am_mapedit_entry *e = NULL;
+	struct report_ctx rc = { ec, ed, ch, stale };
+	struct cli_result r;
 	bool text_changed = ch->result != AM_MAPEDIT_UNCHANGED;
-	bool changed = text_changed || stale != NULL;
 	bool show = ec->dry_run || ec->check;
 	char *db = NULL;
-	struct am_json j;
 
-	if (ch->index >= 0)
-		e = &ed->entries[ch->index];
 	if (asprintf(&db, "%s.lmdb", ec->path) < 0)
 		db = NULL;
-	if (cli->json) {
-		cli_json_begin(cli, &j, true);
-		am_json_bool(&j, "changed", changed);
-		am_json_string(&j, "action", ec->action);
-		am_json_string(&j, "result", verb(ch->result));
-		if (show) {
-			am_json_bool(&j, ec->check ? "check" : "dry_run", true);
-			am_json_string_len(&j, "diff", diff->data ? diff->data :
-			    "", diff->len);
-		}
-		if (stale != NULL)
-			am_json_string(&j, "table_stale", stale);
-		if (ch->result == AM_MAPEDIT_REMOVED ||
-		    (e != NULL && ch->result == AM_MAPEDIT_UNCHANGED))
-			edit_json_entry(&j, ed, ec->key, NULL, ch->category_name,
-			    ch->result == AM_MAPEDIT_REMOVED ? ch->line :
-			    e->line, false, e);
-		else if (ch->result != AM_MAPEDIT_UNCHANGED)
-			edit_json_entry(&j, ed, ec->key, ec->value,
-			    ch->category_name, ch->line, false, NULL);
-		am_json_array_begin(&j, "files");
-		am_json_object_begin(&j, NULL);
-		am_json_string(&j, "path", ec->path);
-		am_json_bool(&j, "changed", text_changed && !show);
-		am_json_object_end(&j);
-		if (table_written && db != NULL) {
-			am_json_object_begin(&j, NULL);
-			am_json_string(&j, "path", db);
-			am_json_bool(&j, "changed", true);
-			am_json_object_end(&j);
-		}
-		am_json_array_end(&j);
-		free(db);
-		return cli_json_end(cli, &j) < 0 ? 74 : 0;
-	}
+	cli_result_init(&r, ec->cli);
+	cli_result_file(&r, ec->path, text_changed);
+	if (db != NULL && !ec->no_compile)
+		cli_result_file(&r, db, show ? text_changed || stale != NULL :
+		    table_written);
 	if (show) {
-		fwrite(diff->data ? diff->data : "", 1, diff->len, stdout);
+		cli_result_diff(&r, diff->data, diff->len);
 		if (stale != NULL && db != NULL)
-			printf("%s: table %s, would be rebuilt\n", db, stale);
-	} else if (!text_changed && table_written)
-		printf("%s: %s: text unchanged, table rebuilt (it was %s): "
-		    "%s\n", ec->path, ec->key, stale, db ? db : "");
-	else if (!changed)
-		printf("%s: %s: unchanged\n", ec->path, ec->key);
-	else if (cli->verbose >= 0)
-		printf("%s: %s: %s%s%s\n", ec->path, ec->key, verb(ch->result),
+			cli_result_line(&r, "%s: table %s, would be rebuilt",
+			    db, stale);
+		else if (text_changed)
+			cli_result_line(&r, "%s: would be %s", ec->key,
+			    verb(ch->result));
+		else
+			cli_result_line(&r, "%s: unchanged", ec->key);
+	} else if (!text_changed && table_written) {
+		cli_result_line(&r, "%s: text unchanged, table rebuilt (it "
+		    "was %s): %s", ec->key, stale, db ? db : "");
+	} else if (!text_changed) {
+		cli_result_line(&r, "%s: unchanged", ec->key);
+	} else {
+		cli_result_line(&r, "%s: %s%s%s", ec->key, verb(ch->result),
 		    table_written ? ", table rebuilt: " : "",
 		    table_written && db ? db : "");
+	}
 	free(db);
-	return 0;
+	return cli_result_finish(&r, report_members, &rc);
 }
 
 /* The "{{ ansible_managed }}" banner, expanded or not, near the top. */
@@ -397,9 +400,6 @@ edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg)
 		}
 	}
 	status = report(ec, &ed, &ch, &diff, built, stale);
-	if (status == 0 && ec->check && (ch.result != AM_MAPEDIT_UNCHANGED ||
-	    stale != NULL))
-		status = 1;
 	goto out;
 fail:
 	status = cli_fail(ec->cli, &err);

@@ -9,6 +9,7 @@
  * refused (exit 77) before a byte of it is read or written.
  */
 #include "users_edit.h"
+#include "cli_result.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -286,35 +287,30 @@ fail:
 	return -1;
 }
 
+static void
+report_members(struct am_json *j, void *arg)
+{
+	const struct forward *f = arg;
+
+	am_json_string(j, "user", f->user);
+	am_json_string(j, "path", f->path);
+}
+
 static int
 report(struct am_cli *cli, struct forward *f, bool changed,
     const struct am_buf *diff)
 {
-	struct am_json j;
+	struct cli_result r;
+	bool show = f->dry_run || f->check;
 
-	if (!cli->json) {
-		if (f->dry_run || f->check)
-			fwrite(diff->data ? diff->data : "", 1, diff->len,
-			    stdout);
-		else
-			printf("%s: %s\n", f->path, !changed ? "unchanged" :
-			    f->clear ? "removed" : "written");
-		return 0;
-	}
-	cli_json_begin(cli, &j, true);
-	am_json_bool(&j, "changed", changed);
-	am_json_string(&j, "user", f->user);
-	am_json_string(&j, "path", f->path);
-	if (f->dry_run || f->check)
-		am_json_string_len(&j, "diff", diff->data ? diff->data : "",
-		    diff->len);
-	am_json_array_begin(&j, "files");
-	am_json_object_begin(&j, NULL);
-	am_json_string(&j, "path", f->path);
-	am_json_bool(&j, "changed", changed && !f->dry_run && !f->check);
-	am_json_object_end(&j);
-	am_json_array_end(&j);
-	return cli_json_end(cli, &j) < 0 ? 74 : 0;
+	cli_result_init(&r, cli);
+	cli_result_file(&r, f->path, changed);
+	if (show)
+		cli_result_diff(&r, diff->data, diff->len);
+	if (!show || !changed)
+		cli_result_line(&r, "%s: %s", f->path, !changed ?
+		    "unchanged" : f->clear ? "removed" : "written");
+	return cli_result_finish(&r, report_members, f);
 }
 
 int

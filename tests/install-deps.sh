@@ -22,3 +22,5 @@ apt-get install -y -q --no-install-recommends strace
 # run as another user or in a private mount namespace; git for the CI step
 # that tests a clone in an awkward place.
 apt-get install -y -q --no-install-recommends clang util-linux git
+# The JSON Schema of every --json result is checked by a real validator.
+apt-get install -y -q --no-install-recommends python3-jsonschema

@@ -110,8 +110,9 @@ for kind in users alias; do
 	esac
 	out=$(add --json -- --dry-run 2>/dev/null)
 	case $out in
-	*'"changed":true'*) pass "$kind: --json --dry-run: changed" ;;
-	*) fail "$kind: --json --dry-run: changed (got: $out)" ;;
+	*'"changed":false,"would_change":true'*)
+		pass "$kind: --json --dry-run: would change, nothing changed" ;;
+	*) fail "$kind: --json --dry-run: would change (got: $out)" ;;
 	esac
 	check_fails "$kind: --check and --dry-run wrote nothing" $q $key
 	out=$(add 2>&1)
