@@ -420,7 +420,8 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 		if (c == 'h')
 			return cli_help(cli);
 		ok = (clear && (c == OPT_ALLOW_NULLOK || c == OPT_SYSTEM ||
-		    c == OPT_DRY_RUN || c == OPT_CHECK)) || (set && (c == OPT_PASSWORD_STDIN ||
+		    c == OPT_DRY_RUN || c == OPT_CHECK)) ||
+		    (set && (c == OPT_PASSWORD_STDIN ||
 		    c == OPT_PASSWORD_FD || c == OPT_SCHEME || c == OPT_COST ||
 		    c == OPT_ROUNDS));
 		if (!ok)

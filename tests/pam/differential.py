@@ -349,6 +349,11 @@ def main():
     mount(None, "/", MS_REC | MS_PRIVATE)
     mount(os.path.join(work, "passwd"), "/etc/passwd", MS_BIND)
     mount(os.path.join(work, "shadow"), "/etc/shadow", MS_BIND)
+    # In a sanitizer build the oracle is instrumented too: libpam's own
+    # small leaks are not archmail's business.
+    helper_env = dict(os.environ)
+    helper_env["ASAN_OPTIONS"] = (helper_env.get("ASAN_OPTIONS", "") +
+                                  ":detect_leaks=0").lstrip(":")
     r = random.Random(seed)
     cases = fixed_cases() + [random_case(r, i) for i in range(count)]
     root = os.path.join(work, "root")
@@ -363,13 +368,14 @@ def main():
         try:
             out = subprocess.run([helper, "", "mailuser"] + SERVICES,
                                  capture_output=True, text=True,
-                                 timeout=60)
+                                 timeout=60, env=helper_env)
         finally:
             umount("/usr/lib/pam.d")
             umount("/etc/pam.d")
         lines = out.stdout.split("\n")
-        if out.returncode < 0 and "include loop" in case.fail_closed:
-            # libpam recurses until it crashes; archmail must refuse.
+        if out.returncode != 0 and "include loop" in case.fail_closed:
+            # libpam recurses until it crashes (a signal, or exit 1 from
+            # a sanitizer's handler); archmail must refuse.
             lines = [s + " reject" for s in SERVICES]
         elif out.returncode != 0 or len(lines) < len(SERVICES):
             print("FAIL %s: pam_verdict failed (%d): %s" %

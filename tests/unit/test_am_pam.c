@@ -227,7 +227,8 @@ test_words(void **state)
 	    "auth required pam_unix.so\n");
 	assert_false(accepts(fx, "a", NULL));
 	/* ... unless its module name makes libpam fail the whole file. */
-	put(fx, "a", "auth sufficient pam_unix.so nullok\nsession required ?\n");
+	put(fx, "a", "auth sufficient pam_unix.so nullok\n"
+	    "session required ?\n");
 	assert_false(accepts(fx, "a", NULL));
 	/* A bad type: a line that fails with its own control. */
 	put(fx, "a", "autth sufficient pam_deny.so\n"
@@ -303,7 +304,8 @@ test_unknown_modules(void **state)
 
 	put(fx, "other", "auth required pam_deny.so\n");
 	/* Its own authentication, not the empty password's. */
-	put(fx, "a", "auth sufficient pam_ldap.so\nauth required pam_deny.so\n");
+	put(fx, "a", "auth sufficient pam_ldap.so\n"
+	    "auth required pam_deny.so\n");
 	assert_false(accepts(fx, "a", NULL));
 	put(fx, "a", "auth [success=ok default=die] pam_x.so\n"
 	    "auth sufficient pam_permit.so\n");
@@ -321,17 +323,20 @@ test_unknown_modules(void **state)
 	    "auth       [default=die]               pam_faillock.so authfail\n"
 	    "auth       optional                    pam_permit.so\n"
 	    "auth       required                    pam_env.so\n"
-	    "auth       required                    pam_faillock.so authsucc\n");
+	    "auth       required                    pam_faillock.so "
+	    "authsucc\n");
 	assert_true(accepts(fx, "a", &line));
 	assert_int_equal(line, 3);
 	put(fx, "system-auth",
 	    "auth       required                    pam_faillock.so preauth\n"
 	    "-auth      [success=2 default=ignore]  pam_systemd_home.so\n"
-	    "auth       [success=1 default=bad]     pam_unix.so try_first_pass\n"
+	    "auth       [success=1 default=bad]     pam_unix.so "
+	    "try_first_pass\n"
 	    "auth       [default=die]               pam_faillock.so authfail\n"
 	    "auth       optional                    pam_permit.so\n"
 	    "auth       required                    pam_env.so\n"
-	    "auth       required                    pam_faillock.so authsucc\n");
+	    "auth       required                    pam_faillock.so "
+	    "authsucc\n");
 	assert_false(accepts(fx, "a", NULL));
 }
 
