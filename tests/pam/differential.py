@@ -259,6 +259,8 @@ def fixed_cases():
     add("bracket-glued", {"dovecot":
         "auth [success=ok]pam_unix.so nullok\n"})
     add("crlf", {"dovecot": "auth required pam_unix.so nullok\r\n"})
+    add("crlf-module", {"dovecot": "auth sufficient pam_permit.so\r\n",
+                        "other": "auth required pam_deny.so\n"})
     add("third-failure-maxtries", {"dovecot":
         "auth [default=ignore] pam_unix.so\n"
         "auth [default=ignore] pam_unix.so\n"

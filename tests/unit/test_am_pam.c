@@ -173,6 +173,9 @@ test_lines(void **state)
 	/* CR is no blank: "nullok\r" still begins with nullok. */
 	put(fx, "a", "auth required pam_unix.so nullok\r\n");
 	assert_true(accepts(fx, "a", NULL));
+	/* ... but "pam_permit.so\r" is no module libpam can load. */
+	put(fx, "a", "auth sufficient pam_permit.so\r\n");
+	assert_false(accepts(fx, "a", NULL));
 	/* ... and "auth\r" is no type: a line that always fails. */
 	put(fx, "a", "auth required pam_unix.so nullok\nauth\r\n");
 	assert_false(accepts(fx, "a", NULL));
