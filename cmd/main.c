@@ -48,7 +48,7 @@ const struct cli_command cli_commands[] = {
 	    "Compile every table in main.cf's alias_database.",
 	    CLI_POSTFIX_EXIT },
 	{ "passwd", cmd_passwd,
-	    "archmail passwd clear USER [--allow-nullok] "
+	    "archmail passwd clear USER [--allow-nullok] [--system] "
 	    "[--dry-run | --check]\n"
 	    "       archmail passwd set USER (--password-stdin | "
 	    "--password-fd N) [--scheme yescrypt|sha512] [--cost N] "
