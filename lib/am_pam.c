@@ -948,7 +948,6 @@ walk_from(struct walk *w, struct state s)
 		 * Anything: success, ignore, one value per other action, a
 		 * value out of range; with or without a password asked for.
 		 */
-		memset(done, 0, sizeof(done));
 		for (k = 0; k < 2 && !any; k++) {
 			t = s;
 			if (k == 1) {
