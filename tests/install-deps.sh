@@ -3,8 +3,10 @@
 # suite on Debian 12, as root.  Test oracles: real Postfix (postmap,
 # postalias), lmdb-utils (mdb_dump), openssl, shadow-utils (useradd, pwck,
 # passwd), mkpasswd (whois), postfwd1 (postfwd), python3-dkim + nacl, real
-# libpam (libpam0g-dev) and unshare (util-linux) for the PAM differential.  Postfix is installed without configuring
-# it (the tests use a private config directory and never /etc/postfix).
+# libpam with pam_unix/pam_permit/pam_deny (libpam0g-dev, libpam-modules)
+# and unshare (util-linux) for the PAM differential.  Postfix is installed
+# without configuring it (the tests use a private config directory and
+# never /etc/postfix).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" |
@@ -16,4 +18,4 @@ apt-get install -y -q --no-install-recommends \
 	libcmocka-dev openssl mandoc python3 time \
 	postfix postfix-lmdb \
 	passwd whois postfwd python3-dkim python3-nacl \
-	libpam0g-dev util-linux
+	libpam0g-dev libpam-modules util-linux
