@@ -160,6 +160,8 @@ static const struct cli_sub dkim_subs[] = {
 static const struct cli_opt passwd_clear_opts[] = {
 	{ 0, "allow-nullok", NULL, "warn instead of refusing when PAM would "
 	    "accept an empty password" },
+	{ 0, "system", NULL, "also for a system account (UID below UID_MIN, "
+	    "no login shell, locked)" },
 	END,
 };
 static const struct cli_opt password_opts[] = {
@@ -173,7 +175,7 @@ static const struct cli_opt password_opts[] = {
 };
 
 static const struct cli_sub passwd_subs[] = {
-	{ "clear", "archmail passwd clear USER [--allow-nullok] "
+	{ "clear", "archmail passwd clear USER [--allow-nullok] [--system] "
 	    "[--dry-run | --check]",
 	    "Empty a password for onboarding, refused where PAM would let "
 	    "anyone in.", passwd_clear_opts, 1, 1, CLI_SUB_MODIFIES },

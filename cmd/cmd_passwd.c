@@ -4,6 +4,7 @@
  */
 #include "relay_common.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,48 +13,167 @@
 
 #include "am_pam.h"
 
-/* The PAM services Dovecot and Postfix's SASL reach, where present. */
-static const char *const pam_services[] = { "system-auth", "common-auth",
-    "dovecot", "smtp" };
+/*
+ * The PAM services a mail server may authenticate with: Dovecot's default
+ * "dovecot" and, with "args = %s", the protocol names; Postfix's SASL
+ * through saslauthd/cyrus uses "smtp"; and the stacks they include.  A
+ * name without a file falls back to "other", as in libpam.
+ */
+static const char *const pam_services[] = { "dovecot", "imap", "pop3",
+    "submission", "lmtp", "sieve", "managesieve", "smtp", "system-auth",
+    "common-auth" };
+
+/* Not a getopt_long value relay_common.h uses. */
+enum { OPT_SYSTEM = 1000 };
 
 struct passwd_opts {
 	const char *sub;
 	const char *user;
 	bool allow_nullok;
+	bool system;
 	bool dry_run;
 	bool check;
 	struct pw_opts pw;
 };
 
+static void
+grant_text(const struct am_pam_verdict *v, const char *service,
+    const char *user, char *buf, size_t size)
+{
+	const char *via = v->other ? " (through \"other\")" : "";
+
+	switch (v->grant) {
+	case AM_PAM_GRANT_NULLOK:
+		snprintf(buf, size, "pam_unix is used with nullok: while the "
+		    "password of \"%s\" is empty, PAM service \"%s\"%s "
+		    "would accept any password for it over IMAP and SMTP",
+		    user, service, via);
+		break;
+	default:
+		snprintf(buf, size, "%s grants without a password: PAM "
+		    "service \"%s\"%s accepts any password for \"%s\"",
+		    v->module[0] != '\0' ? v->module : "a module", service,
+		    via, user);
+		break;
+	}
+}
+
+/*
+ * Refuse to empty a password a mail service would then take as any
+ * password.  What cannot be read as libpam reads it refuses too, even
+ * with --allow-nullok (fail closed).
+ */
 static int
 nullok_check(struct am_cli *cli, const struct passwd_opts *o,
     struct am_error *err)
 {
-	struct am_pam_hit hit;
-	char *dir;
+	struct am_pam_verdict v;
+	char text[1024], warned[1100] = "", here[1100];
 	size_t i;
-	int rc = 0;
 
-	if ((dir = cli_root_path(cli, "/etc/pam.d")) == NULL)
-		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	for (i = 0; i < sizeof(pam_services) / sizeof(pam_services[0]); i++) {
-		if ((rc = am_pam_find_nullok(dir, pam_services[i], &hit,
-		    err)) < 0 || !hit.found)
-			continue;
-		if (o->allow_nullok) {
-			cli_warnf(cli, "%s, line %ld: pam_unix has nullok: "
-			    "until %s sets a password, any password logs in "
-			    "over IMAP and SMTP", hit.file, hit.line, o->user);
-			break;
+		if (am_pam_check(cli->root, pam_services[i], &v, err) < 0) {
+			if (err->code == AM_E_NOMEM)
+				return -1;
+			snprintf(text, sizeof(text), "%s", err->message);
+			snprintf(here, sizeof(here), "%s", err->file);
+			return am_error_set_at(err, AM_E_CONFIG, here,
+			    err->line, "%s; refusing, as PAM service \"%s\" "
+			    "cannot be judged", text, pam_services[i]);
 		}
-		rc = am_error_set_at(err, AM_E_CONFIG, hit.file, hit.line,
-		    "pam_unix is used with nullok: with an empty password "
-		    "Dovecot would accept any password for \"%s\"; remove "
-		    "nullok (or use --allow-nullok)", o->user);
-		break;
+		if (!v.accept)
+			continue;
+		grant_text(&v, pam_services[i], o->user, text, sizeof(text));
+		if (!o->allow_nullok)
+			return am_error_set_at(err, AM_E_CONFIG, v.file, v.line,
+			    "%s; remove it (or use --allow-nullok)", text);
+		/* One warning per line, not one per service using it. */
+		snprintf(here, sizeof(here), "%s:%ld", v.file, v.line);
+		if (strcmp(here, warned) != 0)
+			cli_warnf(cli, "%s, line %ld: %s", v.file, v.line,
+			    text);
+		snprintf(warned, sizeof(warned), "%s", here);
 	}
-	free(dir);
-	return rc;
+	return 0;
+}
+
+/* UID_MIN of ROOT/etc/login.defs (1000 when unset), as useradd reads it. */
+static int
+uid_min(struct am_cli *cli, unsigned long *min, struct am_error *err)
+{
+	char *path, *line = NULL, *p, *end;
+	size_t cap = 0;
+	unsigned long v;
+	FILE *fp;
+
+	*min = 1000;
+	if ((path = cli_root_path(cli, "/etc/login.defs")) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if ((fp = fopen(path, "re")) == NULL) {
+		free(path);
+		return 0;
+	}
+	while (getline(&line, &cap, fp) > 0) {
+		p = line + strspn(line, " \t");
+		if (strncmp(p, "UID_MIN", 7) != 0 || (p[7] != ' ' &&
+		    p[7] != '\t'))
+			continue;
+		p += 7 + strspn(p + 7, " \t");
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno == 0 && end != p && (*end == '\0' || *end == '\n' ||
+		    *end == ' ' || *end == '\t' || *end == '#'))
+			*min = v;
+	}
+	free(line);
+	fclose(fp);
+	free(path);
+	return 0;
+}
+
+/*
+ * passwd clear is for people: never uid 0 or a relay account; a system
+ * account (UID below UID_MIN, a nologin or false shell, a locked '*'/'!'
+ * password) only with --system.
+ */
+static int
+clear_allowed(struct am_cli *cli, const struct passwd_opts *o,
+    const struct am_acct_entry *pe, const struct am_acct_entry *se,
+    struct am_error *err)
+{
+	const char *uidf = pe->field[2], *shell, *base, *why = NULL;
+	unsigned long uid, min;
+	char *endp;
+
+	errno = 0;
+	uid = strtoul(uidf, &endp, 10);
+	if (uidf[0] < '0' || uidf[0] > '9' || *endp != '\0' || errno != 0)
+		return am_error_set(err, AM_E_PARSE, "\"%s\" has a malformed "
+		    "UID field \"%s\"", o->user, uidf);
+	if (uid == 0)
+		return am_error_set(err, AM_E_INVALID, "refusing to clear the "
+		    "password of \"%s\" (uid 0)", o->user);
+	if (relay_gecos_host(pe->field[4]) != NULL)
+		return am_error_set(err, AM_E_INVALID, "\"%s\" is a relay "
+		    "account; use \"archmail relay rotate %s\"", o->user,
+		    relay_gecos_host(pe->field[4]));
+	if (o->system)
+		return 0;
+	if (uid_min(cli, &min, err) < 0)
+		return -1;
+	shell = pe->nfields > 6 ? pe->field[6] : "";
+	base = strrchr(shell, '/') != NULL ? strrchr(shell, '/') + 1 : shell;
+	if (uid < min)
+		why = "its UID is below UID_MIN";
+	else if (strcmp(base, "nologin") == 0 || strcmp(base, "false") == 0)
+		why = "its shell does not allow logins";
+	else if (se->field[1][0] == '*' || se->field[1][0] == '!')
+		why = "its password is locked";
+	if (why != NULL)
+		return am_error_set(err, AM_E_INVALID, "\"%s\" is a system "
+		    "account (%s); use --system to clear it anyway", o->user,
+		    why);
+	return 0;
 }
 
 /* Find USER in passwd and shadow; *pi, *si are their lines. */
@@ -123,7 +243,7 @@ passwd_modify(struct am_cli *cli, struct passwd_opts *o)
 	struct am_buf pw = AM_BUF_INIT;
 	enum am_pw_scheme scheme = AM_PW_YESCRYPT;
 	unsigned long cost = 0;
-	char hash[AM_PW_HASH_MAX] = "", today[24], *endp;
+	char hash[AM_PW_HASH_MAX] = "", today[24];
 	bool clear = strcmp(o->sub, "clear") == 0, match = false, changed;
 	long si;
 	int status;
@@ -141,21 +261,11 @@ passwd_modify(struct am_cli *cli, struct passwd_opts *o)
 		goto fail;
 	if (find_user(&db, o->user, &pe, &si, &err) < 0)
 		goto fail;
-	if (clear && strtoul(pe.field[2], &endp, 10) == 0 && *endp == '\0') {
-		am_error_set(&err, AM_E_INVALID, "refusing to clear the "
-		    "password of \"%s\" (uid 0)", o->user);
-		goto fail;
-	}
-	if (clear && relay_gecos_host(pe.field[4]) != NULL) {
-		am_error_set(&err, AM_E_INVALID, "\"%s\" is a relay account; "
-		    "use \"archmail relay rotate %s\"", o->user,
-		    relay_gecos_host(pe.field[4]));
-		goto fail;
-	}
-	if (clear && nullok_check(cli, o, &err) < 0)
-		goto fail;
 	if (am_acct_entry_get(&db.file[AM_ACCT_SHADOW], (size_t)si, &se,
 	    &err) < 0)
+		goto fail;
+	if (clear && (clear_allowed(cli, o, &pe, &se, &err) < 0 ||
+	    nullok_check(cli, o, &err) < 0))
 		goto fail;
 	snprintf(today, sizeof(today), "%ld", am_acct_today());
 	if (!clear) {
@@ -277,6 +387,7 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "allow-nullok", no_argument, NULL, OPT_ALLOW_NULLOK },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN },
@@ -308,8 +419,9 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 	    NULL)) != -1) {
 		if (c == 'h')
 			return cli_help(cli);
-		ok = (clear && (c == OPT_ALLOW_NULLOK || c == OPT_DRY_RUN ||
-		    c == OPT_CHECK)) || (set && (c == OPT_PASSWORD_STDIN ||
+		ok = (clear && (c == OPT_ALLOW_NULLOK || c == OPT_SYSTEM ||
+		    c == OPT_DRY_RUN || c == OPT_CHECK)) ||
+		    (set && (c == OPT_PASSWORD_STDIN ||
 		    c == OPT_PASSWORD_FD || c == OPT_SCHEME || c == OPT_COST ||
 		    c == OPT_ROUNDS));
 		if (!ok)
@@ -318,6 +430,8 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 			    "bad", argv[optind]);
 		if (c == OPT_ALLOW_NULLOK)
 			o.allow_nullok = true;
+		else if (c == OPT_SYSTEM)
+			o.system = true;
 		else if (c == OPT_DRY_RUN)
 			o.dry_run = true;
 		else if (c == OPT_CHECK)

@@ -2,8 +2,11 @@
 # Install everything archmail needs to build and to run its whole test
 # suite on Debian 12, as root.  Test oracles: real Postfix (postmap,
 # postalias), lmdb-utils (mdb_dump), openssl, shadow-utils (useradd, pwck,
-# passwd), mkpasswd (whois), postfwd1 (postfwd), python3-dkim + nacl.  Postfix is installed without configuring
-# it (the tests use a private config directory and never /etc/postfix).
+# passwd), mkpasswd (whois), postfwd1 (postfwd), python3-dkim + nacl, real
+# libpam with pam_unix/pam_permit/pam_deny (libpam0g-dev, libpam-modules)
+# and unshare (util-linux) for the PAM differential.  Postfix is installed
+# without configuring it (the tests use a private config directory and
+# never /etc/postfix).
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select No configuration" |
@@ -14,7 +17,8 @@ apt-get install -y -q --no-install-recommends \
 	liblmdb-dev lmdb-utils libicu-dev libssl-dev libcrypt-dev \
 	libcmocka-dev openssl mandoc python3 time \
 	postfix postfix-lmdb \
-	passwd whois postfwd python3-dkim python3-nacl
+	passwd whois postfwd python3-dkim python3-nacl \
+	libpam0g-dev libpam-modules util-linux
 # Fault injection (SIGKILL/SIGTERM at a given rename) for the crash tests.
 apt-get install -y -q --no-install-recommends strace
 # The second sanitizer build: clang's UBSan catches what gcc's misses

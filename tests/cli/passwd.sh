@@ -38,8 +38,9 @@ chmod 640 "$R/etc/shadow"
 # Debian: dovecot -> @include common-auth with nullok.
 printf '#%%PAM-1.0\n@include common-auth\n@include common-account\n' \
     > "$R/etc/pam.d/dovecot"
-printf 'auth\t[success=1 default=ignore]\tpam_unix.so nullok\n' \
-    > "$R/etc/pam.d/common-auth"
+printf 'auth\t[success=1 default=ignore]\tpam_unix.so nullok
+auth\trequisite\t\t\tpam_deny.so
+auth\trequired\t\t\tpam_permit.so\n' > "$R/etc/pam.d/common-auth"
 sha=$(sha1sum < "$R/etc/shadow")
 
 am passwd clear alice 2>"$T/err"
@@ -62,8 +63,17 @@ am passwd clear alice 2>/dev/null
 check_eq "clear with nullok (via include+substack): exit 78" 78 $?
 check_eq "still unchanged" "$sha" "$(sha1sum < "$R/etc/shadow")"
 
-# Without nullok (nullok_secure does not count; comments do not).
+# nullok_secure is nullok: Debian keeps it as an alias, and pam_unix
+# matches its options by prefix anyway.
 printf 'auth required pam_unix.so try_first_pass nullok_secure\n' \
+    > "$R/etc/pam.d/system-login"
+am passwd clear alice 2>"$T/err"
+check_eq "clear with nullok_secure: exit 78" 78 $?
+check "nullok_secure: file and line" \
+    grep -q 'system-login, line 1: pam_unix is used with nullok' "$T/err"
+
+# Without nullok (comments do not count).
+printf 'auth required pam_unix.so try_first_pass\n' \
     > "$R/etc/pam.d/system-login"
 am passwd clear root 2>/dev/null
 check_eq "clear root: exit 65" 65 $?
@@ -136,5 +146,93 @@ out=$(am --json passwd status bob)
 check "status JSON" grep -q '"state":"P".*"scheme":"yescrypt","cost":5' <<<"$out"
 check "status of root: sha512" grep -q '^root P ' <<<"$(am passwd status root)"
 check_fails "no lock files left" compgen -G "$R/etc/*.lock"
+
+# The ways the old guard failed open: each refused with file and line.
+# A second root; everything below writes only under $T.
+R2=$T/root2
+test -n "$T" && mkdir -p "$R2/etc/pam.d" || exit 1
+am2() { "$ARCHMAIL" --root "$R2" --lock-timeout 2 "$@"; }
+printf '%s\n' 'root:x:0:0:root:/root:/bin/bash' \
+    'daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin' \
+    'carol:x:1000:1000:Carol:/home/carol:/bin/bash' \
+    'svc:x:1500:1500::/home/svc:/usr/sbin/nologin' \
+    'fls:x:1501:1501::/home/fls:/bin/false' \
+    'lck:x:1502:1502::/home/lck:/bin/bash' \
+    'noid:x::1503::/home/noid:/bin/bash' \
+    'badid:x:15x4:1504::/home/badid:/bin/bash' \
+    'sysuid:x:999:999::/home/sysuid:/bin/bash' > "$R2/etc/passwd"
+printf '%s\n' 'root:*:19000:0:99999:7:::' 'daemon:*:19000:0:99999:7:::' \
+    "carol:$alice_hash:19000:0:99999:7:::" \
+    "svc:$alice_hash:19000:0:99999:7:::" \
+    "fls:$alice_hash:19000:0:99999:7:::" \
+    "lck:!$alice_hash:19000:0:99999:7:::" \
+    "noid:$alice_hash:19000:0:99999:7:::" \
+    "badid:$alice_hash:19000:0:99999:7:::" \
+    "sysuid:$alice_hash:19000:0:99999:7:::" > "$R2/etc/shadow"
+chmod 640 "$R2/etc/shadow"
+sha2=$(sha1sum < "$R2/etc/shadow")
+pamd=$R2/etc/pam.d
+refused() { # DESC FILE LINE: clearing carol is refused at FILE, line LINE
+	am2 passwd clear carol 2>"$T/err2"
+	check_eq "$1: exit 78" 78 $?
+	check "$1: names $2, line $3" grep -q "/$2, line $3: " "$T/err2"
+}
+printf 'auth required pam_deny.so\n' > "$pamd/other"
+printf 'auth required pam_unix.so \\ \n\tnullok\n' > "$pamd/dovecot"
+refused "backslash then blanks" dovecot 1
+printf 'auth required pam_unix.so \\\n# comment\n\n   nullok\n' \
+    > "$pamd/dovecot"
+refused "comment and blank line in a continuation" dovecot 1
+printf '\nauth required pam_unix.so [nullok]\n' > "$pamd/dovecot"
+refused "bracketed [nullok]" dovecot 2
+{ printf 'auth required pam_unix.so'; printf ' debug%.0s' $(seq 70)
+  printf ' nullok\n'; } > "$pamd/dovecot"
+refused "nullok after 70 arguments" dovecot 1
+rm "$pamd/dovecot"
+printf '# fallback\nauth sufficient pam_unix.so nullok\nauth required %s\n' \
+    pam_deny.so > "$pamd/other"
+refused "no service file: other" other 2
+printf 'auth required pam_deny.so\n' > "$pamd/other"
+for s in imap pop3 submission lmtp sieve managesieve smtp; do
+	printf 'auth required pam_unix.so nullok\n' > "$pamd/$s"
+	refused "service $s" "$s" 1
+	rm "$pamd/$s"
+done
+printf 'auth required pam_unix.so\nauth include broken.d\n' > "$pamd/dovecot"
+mkdir "$pamd/broken.d"
+refused "include of a directory" dovecot 2
+am2 passwd clear carol --allow-nullok 2>/dev/null
+check_eq "a read error is not overridden by --allow-nullok" 78 $?
+rmdir "$pamd/broken.d"
+printf 'auth required pam_unix.so nullok\n' > "$pamd/dovecot"
+am2 passwd clear carol --allow-nullok --dry-run >/dev/null 2>"$T/err2"
+check_eq "--allow-nullok: warns and goes on" 0 $?
+check "--allow-nullok: the warning names the line" \
+    grep -q 'dovecot, line 1: pam_unix is used with nullok' "$T/err2"
+printf 'auth required pam_unix.so\n' > "$pamd/dovecot"
+am2 passwd clear carol --dry-run >/dev/null 2>&1
+check_eq "no nullok anywhere: carol can be cleared" 0 $?
+
+# System accounts need --system; uid 0 and broken UIDs never pass.
+for u in daemon sysuid svc fls lck; do
+	am2 passwd clear $u --dry-run >/dev/null 2>"$T/err2"
+	check_eq "clear system account $u: exit 65" 65 $?
+	check "$u: says system account" grep -q 'is a system account' \
+	    "$T/err2"
+	am2 passwd clear $u --system --dry-run >/dev/null 2>&1
+	check_eq "clear $u --system: proceeds" 0 $?
+done
+am2 passwd clear root --system 2>/dev/null
+check_eq "root even with --system: exit 65" 65 $?
+for u in noid badid; do
+	am2 passwd clear $u --system 2>"$T/err2"
+	check_eq "malformed UID ($u): exit 65" 65 $?
+	check "$u: says malformed" grep -q 'malformed UID' "$T/err2"
+done
+printf 'UID_MIN 1600\n' > "$R2/etc/login.defs"
+am2 passwd clear carol --dry-run 2>/dev/null
+check_eq "UID_MIN from login.defs: carol (1000) is a system account" 65 $?
+check_eq "refusals left root2's shadow unchanged" "$sha2" \
+    "$(sha1sum < "$R2/etc/shadow")"
 
 finish
