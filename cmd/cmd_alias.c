@@ -191,15 +191,9 @@ cmd_alias(struct am_cli *cli, int argc, char *argv[])
 	const char *sub;
 	int status;
 
-	if (argc < 2)
-		return cli_usage_error(cli, "alias: missing subcommand");
+	/* cli_parse() checked the subcommand, its options and operands. */
 	sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
-		return cli_help(cli);
 	if (strcmp(sub, "list") == 0) {
-		if (argc != 2)
-			return cli_usage_error(cli, "alias list takes no "
-			    "arguments");
 		if ((status = edit_init(&ec, cli, AM_MAP_ALIASES)) != 0)
 			return status;
 		status = edit_list(&ec, NULL);
@@ -213,5 +207,5 @@ cmd_alias(struct am_cli *cli, int argc, char *argv[])
 	if (strcmp(sub, "servicedesk") == 0)
 		return alias_modify(cli, argc - 1, argv + 1,
 		    ALIAS_SERVICEDESK);
-	return cli_usage_error(cli, "alias: unknown subcommand \"%s\"", sub);
+	return cli_usage_error(cli, "alias: no subcommand \"%s\"", sub);
 }

@@ -31,11 +31,7 @@ cmd_dkim(struct am_cli *cli, int argc, char *argv[])
 {
 	size_t i;
 
-	if (argc < 2)
-		return cli_usage_error(cli, "missing subcommand");
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-	    strcmp(argv[1], "help") == 0)
-		return cli_help(cli);
+	/* cli_parse() checked the subcommand, its options and operands. */
 	for (i = 0; i < sizeof(dkim_commands) / sizeof(dkim_commands[0]); i++)
 		if (strcmp(argv[1], dkim_commands[i].name) == 0)
 			return dkim_commands[i].fn(cli, argc - 1, argv + 1);

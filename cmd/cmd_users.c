@@ -217,24 +217,17 @@ cmd_users(struct am_cli *cli, int argc, char *argv[])
 {
 	const char *sub;
 
-	if (argc < 2)
-		return cli_usage_error(cli, "users: missing subcommand");
+	/* cli_parse() checked the subcommand, its options and operands. */
 	sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
-		return cli_help(cli);
 	if (strcmp(sub, "list") == 0)
 		return users_list(cli, argc - 1, argv + 1);
-	if (strcmp(sub, "categories") == 0) {
-		if (argc != 2)
-			return cli_usage_error(cli, "users categories takes "
-			    "no arguments");
+	if (strcmp(sub, "categories") == 0)
 		return users_categories(cli);
-	}
 	if (strcmp(sub, "add") == 0)
 		return users_modify(cli, argc - 1, argv + 1, true);
 	if (strcmp(sub, "remove") == 0)
 		return users_modify(cli, argc - 1, argv + 1, false);
 	if (strcmp(sub, "forward") == 0)
 		return users_forward(cli, argc - 1, argv + 1);
-	return cli_usage_error(cli, "users: unknown subcommand \"%s\"", sub);
+	return cli_usage_error(cli, "users: no subcommand \"%s\"", sub);
 }

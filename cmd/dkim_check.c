@@ -93,7 +93,6 @@ print_json(struct am_cli *cli, const struct am_dkim_published *p,
 	bool ok = match && errors == 0;
 
 	cli_json_begin(cli, &j, ok);
-	am_json_string(&j, "subcommand", "check");
 	am_json_string(&j, "name", name);
 	am_json_bool(&j, "match", match);
 	am_json_int(&j, "errors", (long long)errors);

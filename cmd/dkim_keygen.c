@@ -173,7 +173,6 @@ print_json(struct am_cli *cli, const struct keygen_opts *o,
 	struct am_json j;
 
 	cli_json_begin(cli, &j, true);
-	am_json_string(&j, "subcommand", "keygen");
 	am_json_bool(&j, "changed", true);
 	dkim_json_files(&j, o->kf.path, true);
 	dkim_json_key(&j, key, o->kf.path);

@@ -74,7 +74,6 @@ dkim_record(struct am_cli *cli, int argc, char *argv[])
 		r.ttl = out.ttl;
 		r.fqdn = out.fqdn;
 		cli_json_begin(cli, &j, true);
-		am_json_string(&j, "subcommand", "record");
 		dkim_json_key(&j, &key, path);
 		am_dkim_record_json(&rec, &r, &j, "record");
 		ret = cli_json_end(cli, &j) < 0 ? EX_SOFTWARE : 0;
@@ -101,7 +100,6 @@ convert_result(struct am_cli *cli, const struct dkim_keyfile *kf,
 
 	if (cli->json) {
 		cli_json_begin(cli, &j, true);
-		am_json_string(&j, "subcommand", "convert");
 		am_json_bool(&j, "changed", changed);
 		dkim_json_files(&j, kf->path, changed);
 		dkim_json_key(&j, key, from);
