@@ -289,4 +289,20 @@ else
 	fail "a link named \"users\" does not run archmail itself"
 fi
 
+
+# Bash completion, generated from the same tables.
+am completion bash > "$T/completion.bash"
+check_eq "completion bash exits 0" 0 "$?"
+check "completion script is valid bash" bash -n "$T/completion.bash"
+complete_words() {
+	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1));
+	    _archmail; echo "${COMPREPLY[*]}"' sh "$T/completion.bash" "$@"
+}
+check_eq "completion: subcommands of users" "add" \
+    "$(complete_words archmail users ad)"
+check_eq "completion: options of users add" "--category" \
+    "$(complete_words archmail users add x --cat)"
+check_eq "completion: an option value is not taken for the subcommand" \
+    "--delete" "$(complete_words archmail --root /r relay remove --del)"
+
 finish
