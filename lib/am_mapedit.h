@@ -39,6 +39,7 @@
 #include "am_buf.h"
 #include "am_arena.h"
 #include "am_compile.h"
+#include "am_diff.h"
 #include "am_error.h"
 #include "am_mapsrc.h"
 #include "am_utf8.h"
@@ -171,11 +172,6 @@ void am_mapedit_change_free(struct am_mapedit_change *ch);
 /* Unified diff (3 lines of context) of the change, into out. */
 int am_mapedit_diff(const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, const char *label, struct am_buf *out,
-    struct am_error *err);
-
-/* Unified diff of two whole texts; nothing when they are equal. */
-int am_text_diff(const char *old, size_t old_len, const char *new,
-    size_t new_len, const char *label, struct am_buf *out,
     struct am_error *err);
 
 /*
