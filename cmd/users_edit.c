@@ -364,6 +364,8 @@ edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg)
 	if (!show && am_lock_path(ec->path, ec->cli->lock_timeout_ms,
 	    &lockfd, &err) < 0)
 		goto fail;
+	if (!show)
+		cli_info(ec->cli, "locked %s.lock", ec->path);
 	/* Under the lock no other archmail writes this file. */
 	if (!show)
 		am_atomic_remove_stale(ec->path);
@@ -371,6 +373,7 @@ edit_run(struct edit_ctx *ec, edit_fn *fn, void *arg)
 	if (am_mapedit_open_key(&ed, ec->path, ec->kind, ec->utf8, ec->key,
 	    NULL, NULL, &err) < 0)
 		goto fail;
+	cli_info(ec->cli, "read %s", ec->path);
 	ed.no_text = !show;
 	if (ec->kind == AM_MAP_ALIASES && ansible_managed(&ed))
 		cli_warnf(ec->cli, "%s is managed by Ansible: the next run "
