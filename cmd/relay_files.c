@@ -341,6 +341,8 @@ planned_commit(struct am_cli *cli, struct planned_file *pf,
 
 	if (!pf->changed)
 		return 0;
+	/* Temporaries of killed runs (never a journal's: other tag). */
+	am_atomic_remove_stale(pf->path);
 	if (am_atomic_begin(&af, pf->path, err) < 0)
 		return -1;
 	cli_set_cleanup(cli, af.tmp_path);

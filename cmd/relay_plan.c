@@ -193,27 +193,50 @@ out:
 	return rc;
 }
 
-/* Leftovers of killed runs next to the files relay writes (locked). */
+/*
+ * Under the locks, after the journal replay: remove leftovers of killed
+ * runs next to the files relay writes, and rebuild a sender map table
+ * older than its source (a run killed between the two), whatever this
+ * run decides later.
+ */
 static int
-sweep(struct am_cli *cli, const struct relay_opts *o, struct am_error *err)
+recover(struct am_cli *cli, const struct relay_opts *o, struct am_error *err)
 {
 	static const enum am_conf_key keys[] = { AM_CONF_POSTFWD_CONFIG,
 	    AM_CONF_SENDER_MAP };
-	char *path;
+	char *path = NULL, *table = NULL;
+	bool compiled;
 	size_t i;
+	int rc = -1;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		free(path);
 		if ((path = conf_root_path(cli, keys[i])) == NULL)
-			return am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto nomem;
 		am_journal_sweep(path);
 		am_atomic_remove_stale(path);
-		free(path);
 	}
+	/* path: the sender map */
+	if (asprintf(&table, "%s.lmdb", path) < 0) {
+		table = NULL;
+		goto nomem;
+	}
+	am_atomic_remove_stale(table);
 	if (o->client_file != NULL) {
 		am_journal_sweep(o->client_file);
 		am_atomic_remove_stale(o->client_file);
 	}
-	return 0;
+	if (!o->no_sender_map && access(path, F_OK) == 0 &&
+	    compile_sender_map(cli, path, false, &compiled, err) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	free(path);
+	free(table);
+	return rc;
 }
 
 int
@@ -239,7 +262,7 @@ relay_plan(struct am_cli *cli, const struct relay_opts *o,
 	    AM_ACCT_F_SHADOW, !o->dry_run && !o->check, cli->lock_timeout_ms,
 	    err) < 0)
 		return -1;
-	if (r->db.lock.pwd_fd >= 0 && sweep(cli, o, err) < 0)
+	if (r->db.lock.pwd_fd >= 0 && recover(cli, o, err) < 0)
 		return -1;
 	pi = find_relay(r, o, &pe, err);
 	if (pi < 0 && (err->code != AM_E_NOUSER || o->sub != RELAY_ADD)) {
