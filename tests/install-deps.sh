@@ -14,4 +14,5 @@ apt-get install -y -q --no-install-recommends \
 	liblmdb-dev lmdb-utils libicu-dev libssl-dev libcrypt-dev \
 	libcmocka-dev openssl mandoc python3 time \
 	postfix postfix-lmdb \
-	passwd whois postfwd python3-dkim python3-nacl
+	passwd whois postfwd python3-dkim python3-nacl \
+	strace
