@@ -2,7 +2,7 @@
  * am_journal: see am_journal.h for the protocol.  The record is text:
  *
  *	archmail-journal 1
- *	rename<TAB>FROM<TAB>TO
+ *	rename<TAB>FROM<TAB>TO<TAB>PRE	(PRE: INO/SIZE/SEC/NSEC or "-")
  *	mkhome<TAB>PATH<TAB>UID<TAB>GID
  *	rmhome<TAB>PATH<TAB>UID<TAB>GID
  *	end
@@ -117,6 +117,25 @@ op_new(struct am_journal *j, struct am_error *err)
 	return o;
 }
 
+/* The identity of path now: "-" when it does not exist. */
+static int
+identity(const char *path, char *buf, size_t size, struct am_error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		if (errno != ENOENT)
+			return am_error_set_errno(err, AM_E_IO, errno,
+			    "stat %s", path);
+		snprintf(buf, size, "-");
+		return 0;
+	}
+	snprintf(buf, size, "%llu/%lld/%lld/%ld",
+	    (unsigned long long)st.st_ino, (long long)st.st_size,
+	    (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	return 0;
+}
+
 static int
 path_ok(const char *path, struct am_error *err)
 {
@@ -137,7 +156,8 @@ am_journal_add_file(struct am_journal *j, const char *target,
 
 	if (path_ok(target, err) < 0)
 		return -1;
-	if ((o = op_new(j, err)) == NULL)
+	if ((o = op_new(j, err)) == NULL ||
+	    identity(target, o->pre, sizeof(o->pre), err) < 0)
 		return -1;
 	if (am_atomic_begin_tag(&af, target, AM_JOURNAL_TAG, err) < 0)
 		return -1;
@@ -216,6 +236,7 @@ run_op(const struct am_journal_op *o, size_t *skipped, struct am_error *err)
 {
 	struct am_error ignored;
 	struct stat st;
+	char now[96];
 	bool done;
 
 	switch (o->kind) {
@@ -226,6 +247,15 @@ run_op(const struct am_journal_op *o, size_t *skipped, struct am_error *err)
 			return am_error_set_errno(err, AM_E_IO, errno,
 			    "stat %s", o->from);
 		}
+		if (identity(o->to, now, sizeof(now), err) < 0)
+			return -1;
+		if (strcmp(now, o->pre) != 0)
+			return am_error_set(err, AM_E_IO, "%s was changed by "
+			    "another program after an interrupted archmail "
+			    "run; not overwriting it with %s.  Check the "
+			    "files (pwck), then remove ROOT%s and the "
+			    "temporary files it names", o->to, o->from,
+			    AM_JOURNAL_FILE);
 		if (rename(o->from, o->to) < 0)
 			return am_error_set_errno(err,
 			    am_error_code_from_errno(errno), errno,
@@ -299,7 +329,8 @@ am_journal_commit(struct am_journal *j, struct am_error *err)
 		const struct am_journal_op *o = &j->op[i];
 
 		if (o->kind == AM_JOP_RENAME ?
-		    am_buf_printf(&b, "rename\t%s\t%s\n", o->from, o->to) < 0 :
+		    am_buf_printf(&b, "rename\t%s\t%s\t%s\n", o->from, o->to,
+		    o->pre) < 0 :
 		    am_buf_printf(&b, "%s\t%s\t%lu\t%lu\n", kind_word[o->kind],
 		    o->to, (unsigned long)o->uid, (unsigned long)o->gid) < 0)
 			goto nomem;
@@ -349,8 +380,10 @@ parse_line(struct am_journal *j, char *line)
 		return -1;
 	if ((o = op_new(j, &ignored)) == NULL)
 		return -1;
-	if (strcmp(f[0], "rename") == 0 && n == 3) {
+	if (strcmp(f[0], "rename") == 0 && n == 4 &&
+	    strlen(f[3]) < sizeof(o->pre)) {
 		o->kind = AM_JOP_RENAME;
+		snprintf(o->pre, sizeof(o->pre), "%s", f[3]);
 		if ((o->from = strdup(f[1])) == NULL)
 			return -1;
 	} else if ((strcmp(f[0], "mkhome") == 0 ||
@@ -362,7 +395,7 @@ parse_line(struct am_journal *j, char *line)
 	} else {
 		return -1;
 	}
-	if ((o->to = strdup(f[n == 3 ? 2 : 1])) == NULL) {
+	if ((o->to = strdup(f[o->kind == AM_JOP_RENAME ? 2 : 1])) == NULL) {
 		free(o->from);
 		return -1;
 	}
@@ -444,12 +477,16 @@ out:
 const char *
 am_journal_source(const struct am_journal *j, const char *target)
 {
+	struct am_error ignored;
+	char now[96];
 	size_t i;
 
 	for (i = j->n; i-- > 0;)
 		if (j->op[i].kind == AM_JOP_RENAME &&
 		    strcmp(j->op[i].to, target) == 0 &&
-		    access(j->op[i].from, F_OK) == 0)
+		    access(j->op[i].from, F_OK) == 0 &&
+		    identity(target, now, sizeof(now), &ignored) == 0 &&
+		    strcmp(now, j->op[i].pre) == 0)
 			return j->op[i].from;
 	return NULL;
 }

@@ -27,6 +27,12 @@
  *	am_journal_commit(&j, &err);	record, run, remove
  *	am_journal_free(&j);		temporaries removed unless recorded
  *
+ * A rename also records the target as it was when staged (inode, size,
+ * mtime; "-" when absent).  A replay that finds the target changed since
+ * (by a program that ignores the record: useradd between the crash and
+ * the next archmail run) stops with AM_E_IO and keeps the record, rather
+ * than overwrite that change with stale contents.
+ *
  * The library never prints: replay reports through its return value and
  * a step it has to skip (a home that is no longer the account's) is
  * counted in *skipped.
@@ -55,6 +61,7 @@ struct am_journal_op {
 	char *to;
 	uid_t uid;
 	gid_t gid;
+	char pre[96];		/* rename: the target as it was, "-": absent */
 };
 
 struct am_journal {
@@ -72,7 +79,7 @@ void am_journal_free(struct am_journal *j);
 /*
  * Write data to a temporary file of target (absolute or relative path,
  * no tab or newline) with its final mode and, with set_owner, owner, and
- * add the rename step.
+ * add the rename step (with the target's present identity).
  */
 int am_journal_add_file(struct am_journal *j, const char *target,
     const void *data, size_t len, mode_t mode, bool set_owner, uid_t uid,
@@ -89,7 +96,10 @@ int am_journal_commit(struct am_journal *j, struct am_error *err);
  */
 int am_journal_load(struct am_journal *j, const char *root, bool *found,
     struct am_error *err);
-/* The pending temporary that will become target, or NULL. */
+/*
+ * The pending temporary that will become target, or NULL (also when the
+ * target was changed since: the replay will refuse it).
+ */
 const char *am_journal_source(const struct am_journal *j,
     const char *target);
 /*

@@ -417,4 +417,26 @@ check_eq "client file now 0600" 600 "$(stat -c %a "$R/root/client")"
 check_eq "client file line" "mail.archlinux.org sw:pw-new" \
     "$(cat "$R/root/client")"
 
+# 8. A program that ignores the journal (useradd) changes shadow between
+# the crash and the next archmail run: the replay refuses rather than
+# overwrite that change with stale contents.
+rm -rf "$R"
+cp -a "$BASE" "$R"
+# Killed at the 3rd rename (shadow's backup): passwd is already new.
+(echo pw-foo | strace -o /dev/null -e trace=rename \
+    -e inject=rename:signal=SIGKILL:when=3 "$ARCHMAIL" --root "$R" -q \
+    relay add foo.archlinux.org --password-stdin >/dev/null 2>&1) 2>/dev/null
+check_eq "killed before shadow was replaced" 137 $?
+check "... a journal is pending" test -e "$R/etc/.archmail-journal"
+useradd --prefix "$R" -g nobody -s /usr/bin/nologin bob >/dev/null 2>&1
+check "useradd bob meanwhile" grep -q '^bob:' "$R/etc/shadow"
+am -q relay add foo.archlinux.org --password-stdin <<<'pw-foo' \
+    >/dev/null 2>"$T/err"
+check_eq "replay over a changed file: exit 74" 74 $?
+check "... the message says why" grep -q 'changed by another program' \
+    "$T/err"
+check "... bob kept in shadow" grep -q '^bob:' "$R/etc/shadow"
+check "... bob kept in passwd" grep -q '^bob:' "$R/etc/passwd"
+check "... readers see bob" am passwd status bob
+
 finish

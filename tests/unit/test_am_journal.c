@@ -99,6 +99,24 @@ dead_pid(void)
 	return (long)pid;
 }
 
+/* The identity am_journal records for etc/name ("-": absent). */
+static const char *
+ident(const struct js *js, const char *name)
+{
+	static char buf[4][96];
+	static int k;
+	char p[512];
+	struct stat st;
+
+	k = (k + 1) % 4;
+	if (lstat(unit_path(p, sizeof(p), js->etc, name), &st) < 0)
+		return "-";
+	snprintf(buf[k], sizeof(buf[k]), "%llu/%lld/%lld/%ld",
+	    (unsigned long long)st.st_ino, (long long)st.st_size,
+	    (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
+	return buf[k];
+}
+
 /* A record as a run killed right after writing it leaves it. */
 static void
 record(const struct js *js, const char *body)
@@ -177,9 +195,9 @@ test_replay_and_replay_again(void **state)
 	snprintf(tb, sizeof(tb), "b.jnl.%ld.2", pid);
 	put(js, ta, "new a\n");
 	put(js, tb, "new b\n");
-	snprintf(body, sizeof(body), "rename\t%s/%s\t%s/a\n"
-	    "rename\t%s/%s\t%s/b\n", js->etc, ta, js->etc, js->etc, tb,
-	    js->etc);
+	snprintf(body, sizeof(body), "rename\t%s/%s\t%s/a\t%s\n"
+	    "rename\t%s/%s\t%s/b\t%s\n", js->etc, ta, js->etc,
+	    ident(js, "a"), js->etc, tb, js->etc, ident(js, "b"));
 	record(js, body);
 	assert_int_equal(am_journal_replay(js->root, &replayed, &skipped,
 	    &js->err), 0);
@@ -211,9 +229,9 @@ test_replay_after_partial_run(void **state)
 	snprintf(ta, sizeof(ta), "a.jnl.%ld.1", pid);
 	snprintf(tb, sizeof(tb), "b.jnl.%ld.2", pid);
 	put(js, tb, "new b\n");
-	snprintf(body, sizeof(body), "rename\t%s/%s\t%s/a\n"
-	    "rename\t%s/%s\t%s/b\n", js->etc, ta, js->etc, js->etc, tb,
-	    js->etc);
+	snprintf(body, sizeof(body), "rename\t%s/%s\t%s/a\t1/2/3/4\n"
+	    "rename\t%s/%s\t%s/b\t%s\n", js->etc, ta, js->etc, js->etc,
+	    tb, js->etc, ident(js, "b"));
 	record(js, body);
 	/* Replayed twice, as if the first replay was killed at its end. */
 	assert_int_equal(am_journal_replay(js->root, &replayed, &skipped,
@@ -253,8 +271,8 @@ test_stale_temporaries(void **state)
 	/* With a record: replay first, so the temporary is the change. */
 	snprintf(rec, sizeof(rec), "a.jnl.%ld.3", pid);
 	put(js, rec, "from the record\n");
-	snprintf(body, sizeof(body), "rename\t%s/%s\t%s/a\n", js->etc, rec,
-	    js->etc);
+	snprintf(body, sizeof(body), "rename\t%s/%s\t%s/a\t%s\n", js->etc,
+	    rec, js->etc, ident(js, "a"));
 	record(js, body);
 	assert_int_equal(am_journal_replay(js->root, &replayed, &skipped,
 	    &js->err), 0);
@@ -277,13 +295,39 @@ test_damaged_record_refused(void **state)
 	put(js, t, "new a\n");
 	/* No "end": not written by the protocol. */
 	snprintf(text, sizeof(text), "archmail-journal 1\nrename\t%s/%s\t"
-	    "%s/a\n", js->etc, t, js->etc);
+	    "%s/a\t-\n", js->etc, t, js->etc);
 	put(js, ".archmail-journal", text);
 	assert_int_equal(am_journal_replay(js->root, &replayed, &skipped,
 	    &js->err), -1);
 	assert_int_equal(js->err.code, AM_E_IO);
 	assert_content(js, "a", "old a\n");
 	assert_true(exists(js, ".archmail-journal"));
+}
+
+static void
+test_replay_refuses_target_changed_since(void **state)
+{
+	struct js *js = *state;
+	char body[4096], t[64];
+	bool replayed;
+	size_t skipped;
+
+	put(js, "b", "old b\n");
+	snprintf(t, sizeof(t), "b.jnl.%ld.1", dead_pid());
+	put(js, t, "stale b\n");
+	snprintf(body, sizeof(body), "rename\t%s/%s\t%s/b\t%s\n", js->etc,
+	    t, js->etc, ident(js, "b"));
+	record(js, body);
+	/* Another program (useradd) rewrites b before the replay. */
+	assert_int_equal(unlink(unit_path(body, sizeof(body), js->etc, "b")),
+	    0);
+	put(js, "b", "old b\nbob\n");
+	assert_int_equal(am_journal_replay(js->root, &replayed, &skipped,
+	    &js->err), -1);
+	assert_int_equal(js->err.code, AM_E_IO);
+	assert_content(js, "b", "old b\nbob\n");
+	assert_true(exists(js, ".archmail-journal"));
+	assert_true(exists(js, t));
 }
 
 static const char passwd_old[] = "root:x:0:0:root:/root:/bin/bash\n";
@@ -303,9 +347,9 @@ half_account(const struct js *js)
 	put(js, "shadow", shadow_old);
 	snprintf(t, sizeof(t), "shadow.jnl.%ld.1", dead_pid());
 	put(js, t, shadow_new);
-	snprintf(body, sizeof(body), "rename\t%s/passwd.jnl.1.1\t%s/passwd\n"
-	    "rename\t%s/%s\t%s/shadow\n", js->etc, js->etc, js->etc, t,
-	    js->etc);
+	snprintf(body, sizeof(body), "rename\t%s/passwd.jnl.1.1\t%s/passwd"
+	    "\t-\nrename\t%s/%s\t%s/shadow\t%s\n", js->etc, js->etc,
+	    js->etc, t, js->etc, ident(js, "shadow"));
 	record(js, body);
 }
 
@@ -419,6 +463,9 @@ main(void)
 		    setup_js, teardown_js),
 		cmocka_unit_test_setup_teardown(test_damaged_record_refused,
 		    setup_js, teardown_js),
+		cmocka_unit_test_setup_teardown(
+		    test_replay_refuses_target_changed_since, setup_js,
+		    teardown_js),
 		cmocka_unit_test_setup_teardown(
 		    test_db_open_reads_through_or_replays, setup_js,
 		    teardown_js),
