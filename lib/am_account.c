@@ -57,26 +57,13 @@ am_acct_name_valid(const char *name)
 	return true;
 }
 
-static char *
-root_join(const char *root, const char *path)
-{
-	char *res = NULL;
-	size_t rlen = root != NULL ? strlen(root) : 0;
-
-	while (rlen > 0 && root[rlen - 1] == '/')
-		rlen--;
-	if (asprintf(&res, "%.*s%s", (int)rlen, rlen ? root : "", path) < 0)
-		return NULL;
-	return res;
-}
-
 char *
 am_acct_path(const char *root, enum am_acct_kind kind)
 {
 	char path[32];
 
 	snprintf(path, sizeof(path), "/etc/%s", kinds[kind].name);
-	return root_join(root, path);
+	return am_root_join(root, path);
 }
 
 /* Comments, blank lines, NIS entries and lines without ':' have no name. */
@@ -490,7 +477,7 @@ login_defs_ulong(const char *root, const char *name, unsigned long dflt,
 	FILE *fp;
 
 	*value = dflt;
-	if ((path = root_join(root, "/etc/login.defs")) == NULL)
+	if ((path = am_root_join(root, "/etc/login.defs")) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	if ((fp = fopen(path, "re")) == NULL) {
 		free(path);
@@ -806,7 +793,7 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
 	block_set(&set);
 	if (sigprocmask(SIG_BLOCK, &set, &lk->old_mask) == 0)
 		lk->masked = true;
-	if ((path = root_join(root, "/etc/.pwd.lock")) == NULL) {
+	if ((path = am_root_join(root, "/etc/.pwd.lock")) == NULL) {
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto bad;
 	}
@@ -944,7 +931,7 @@ recover(const char *root, unsigned int files, struct am_error *err)
 
 	if (am_journal_replay(root, &replayed, &skipped, err) < 0)
 		return -1;
-	if ((path = root_join(root, AM_JOURNAL_FILE)) == NULL)
+	if ((path = am_root_join(root, AM_JOURNAL_FILE)) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	am_atomic_remove_stale(path);
 	free(path);

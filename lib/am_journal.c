@@ -28,19 +28,6 @@
 
 #define HEADER "archmail-journal 1\n"
 
-static char *
-root_join(const char *root, const char *path)
-{
-	char *res = NULL;
-	size_t rlen = root != NULL ? strlen(root) : 0;
-
-	while (rlen > 0 && root[rlen - 1] == '/')
-		rlen--;
-	if (asprintf(&res, "%.*s%s", (int)rlen, rlen ? root : "", path) < 0)
-		return NULL;
-	return res;
-}
-
 /* An absolute form of path: the journal may be replayed from elsewhere. */
 static char *
 absolute(const char *path)
@@ -62,7 +49,7 @@ am_journal_init(struct am_journal *j, const char *root, struct am_error *err)
 	char *p;
 
 	memset(j, 0, sizeof(*j));
-	if ((p = root_join(root, AM_JOURNAL_FILE)) == NULL ||
+	if ((p = am_root_join(root, AM_JOURNAL_FILE)) == NULL ||
 	    (j->path = absolute(p)) == NULL) {
 		free(p);
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
