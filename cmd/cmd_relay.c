@@ -108,14 +108,18 @@ relay_modify(struct am_cli *cli, struct relay_opts *o)
 	} else if (relay_commit(cli, o, &r, &err) < 0) {
 		goto fail;
 	}
-	am_acct_unlock(&r.db.lock);
 	report(cli, &r);
 	status = output(cli, o, &r, changed);
 	goto out;
 fail:
-	am_acct_unlock(&r.db.lock);
 	status = cli_fail(cli, &err);
 out:
+	/*
+	 * SIGHUP/INT/QUIT/TERM stay blocked from the locks (before the
+	 * first write) until the result is out: a signal during the commit
+	 * lets it finish and report, and is delivered on unlocking.
+	 */
+	(void)fflush(stdout);
 	am_acct_db_close(&r.db);
 	planned_free(&r.postfwd);
 	planned_free(&r.sender);

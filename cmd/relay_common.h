@@ -147,4 +147,11 @@ void report_json_files(struct am_json *j, const struct file_report *r);
 /* ROOT-prefixed path of a setting (caller frees); NULL on ENOMEM. */
 char *conf_root_path(struct am_cli *cli, enum am_conf_key key);
 
+/*
+ * Add pf (if changed) to a journal: a temporary with the final content,
+ * owner and mode (a secret file always 0600), renamed at commit.
+ */
+int planned_stage(struct am_cli *cli, struct planned_file *pf,
+    struct am_journal *j, struct am_error *err);
+
 #endif

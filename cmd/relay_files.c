@@ -341,10 +341,13 @@ planned_commit(struct am_cli *cli, struct planned_file *pf,
 
 	if (!pf->changed)
 		return 0;
+	/* Temporaries of killed runs (never a journal's: other tag). */
+	am_atomic_remove_stale(pf->path);
 	if (am_atomic_begin(&af, pf->path, err) < 0)
 		return -1;
 	cli_set_cleanup(cli, af.tmp_path);
-	af.mode = pf->exists ? pf->st.st_mode & 07777 : pf->new_mode;
+	af.mode = pf->secret ? 0600 : pf->exists ? pf->st.st_mode & 07777 :
+	    pf->new_mode;
 	if (pf->exists && geteuid() == 0) {
 		af.set_owner = true;
 		af.uid = pf->st.st_uid;
@@ -362,6 +365,22 @@ bad:
 	am_atomic_abort(&af);
 	cli_clear_cleanup(cli);
 	return -1;
+}
+
+int
+planned_stage(struct am_cli *cli, struct planned_file *pf,
+    struct am_journal *j, struct am_error *err)
+{
+	bool own = pf->exists && geteuid() == 0;
+
+	(void)cli;
+	if (!pf->changed)
+		return 0;
+	/* A file that holds a password is never readable by others. */
+	return am_journal_add_file(j, pf->path, pf->new.data ? pf->new.data :
+	    "", pf->new.len, pf->secret ? 0600 : pf->exists ?
+	    pf->st.st_mode & 07777 : pf->new_mode, own,
+	    own ? pf->st.st_uid : 0, own ? pf->st.st_gid : 0, err);
 }
 
 static void

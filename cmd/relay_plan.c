@@ -2,6 +2,17 @@
  * archmail relay add|rotate|remove: validate everything and compute every
  * change first (relay_plan()), write afterwards (relay_commit()), so that
  * a refused command changes no file.
+ *
+ * Every lock is taken first (the account locks, which also serialise
+ * relay and postfwd sync on postfwd.cf and the sender map); opening the
+ * account files under them finishes a journal a killed run left and
+ * sweeps its leftovers, and relay_plan() sweeps those of its own files.
+ * relay_commit() puts every change, account files, home directory,
+ * client file, sender map source and postfwd.cf, into one journal
+ * (am_journal.h), so that a crash at any point leaves the old state or
+ * one the next archmail command that locks the accounts completes.  The
+ * sender map's table is compiled afterwards, and whenever it is older
+ * than its source, which is how a crash between the two is repaired.
  */
 #include "relay_plan.h"
 
@@ -10,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "am_atomic.h"
 #include "relay_home.h"
 
 static int
@@ -188,6 +200,52 @@ out:
 	return rc;
 }
 
+/*
+ * Under the locks, after the journal replay: remove leftovers of killed
+ * runs next to the files relay writes, and rebuild a sender map table
+ * older than its source (a run killed between the two), whatever this
+ * run decides later.
+ */
+static int
+recover(struct am_cli *cli, const struct relay_opts *o, struct am_error *err)
+{
+	static const enum am_conf_key keys[] = { AM_CONF_POSTFWD_CONFIG,
+	    AM_CONF_SENDER_MAP };
+	char *path = NULL, *table = NULL;
+	bool compiled;
+	size_t i;
+	int rc = -1;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		free(path);
+		if ((path = conf_root_path(cli, keys[i])) == NULL)
+			goto nomem;
+		am_journal_sweep(path);
+		am_atomic_remove_stale(path);
+	}
+	/* path: the sender map */
+	if (asprintf(&table, "%s.lmdb", path) < 0) {
+		table = NULL;
+		goto nomem;
+	}
+	am_atomic_remove_stale(table);
+	if (o->client_file != NULL) {
+		am_journal_sweep(o->client_file);
+		am_atomic_remove_stale(o->client_file);
+	}
+	if (!o->no_sender_map && access(path, F_OK) == 0 &&
+	    compile_sender_map(cli, path, false, &compiled, err) < 0)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	free(path);
+	free(table);
+	return rc;
+}
+
 int
 relay_plan(struct am_cli *cli, const struct relay_opts *o,
     struct relay_run *r, struct am_error *err)
@@ -210,6 +268,8 @@ relay_plan(struct am_cli *cli, const struct relay_opts *o,
 	if (am_acct_db_open(&r->db, cli->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, !o->dry_run && !o->check, cli->lock_timeout_ms,
 	    err) < 0)
+		return -1;
+	if (r->db.lock.pwd_fd >= 0 && recover(cli, o, err) < 0)
 		return -1;
 	pi = find_relay(cli, r, o, &pe, err);
 	if (pi < 0 && (err->code != AM_E_NOUSER || o->sub != RELAY_ADD)) {
@@ -251,7 +311,17 @@ relay_plan(struct am_cli *cli, const struct relay_opts *o,
 		r->home = rooted;
 		if (r->home == NULL)
 			return am_error_set(err, AM_E_NOMEM, "out of memory");
-		r->home_missing = access(r->home, F_OK) < 0;
+		/* Judged now: a home relay cannot use refuses everything. */
+		if (o->sub == RELAY_ADD && relay_home_check_create(r->home,
+		    r->uid, &r->home_missing, err) < 0)
+			return -1;
+		if (o->sub == RELAY_REMOVE && o->delete &&
+		    relay_home_check_delete(r->home, r->uid, &r->home_missing,
+		    err) < 0)
+			return -1;
+		if (o->sub == RELAY_ROTATE ||
+		    (o->sub == RELAY_REMOVE && !o->delete))
+			r->home_missing = access(r->home, F_OK) < 0;
 	}
 	if (o->sub == RELAY_ROTATE)
 		goto client;
@@ -290,23 +360,49 @@ relay_commit(struct am_cli *cli, const struct relay_opts *o,
     struct relay_run *r, struct am_error *err)
 {
 	struct planned_file *pf[] = { &r->client, &r->sender, &r->postfwd };
-	bool done, compiled = false;
+	struct am_journal j;
+	bool compiled = false;
+	char *map = NULL;
 	size_t i;
+	int rc = -1;
 
-	if (am_acct_db_commit(&r->db, err) < 0)
+	if (am_journal_init(&j, cli->root, err) < 0)
 		return -1;
-	if (o->sub == RELAY_ADD && relay_home_create(r->home, r->uid, r->gid,
-	    &done, err) < 0)
-		return -1;
-	if (o->sub == RELAY_REMOVE && o->delete && relay_home_delete(r->home,
-	    r->uid, &done, err) < 0)
-		return -1;
+	if (am_acct_db_stage(&r->db, &j, err) < 0)
+		goto out;
+	if (o->sub == RELAY_ADD && r->home_missing &&
+	    am_journal_add_home(&j, AM_JOP_MKHOME, r->home, r->uid, r->gid,
+	    err) < 0)
+		goto out;
+	if (o->sub == RELAY_REMOVE && o->delete && !r->home_missing &&
+	    am_journal_add_home(&j, AM_JOP_RMHOME, r->home, r->uid, r->gid,
+	    err) < 0)
+		goto out;
 	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
-		if (pf[i]->path != NULL && planned_commit(cli, pf[i], err) < 0)
-			return -1;
-	if (r->sender.path != NULL && (r->sender.exists || r->sender.changed) &&
-	    compile_sender_map(cli, r->sender.path, r->sender.changed,
-	    &compiled, err) < 0)
-		return -1;
-	return 0;
+		if (pf[i]->path != NULL && planned_stage(cli, pf[i], &j,
+		    err) < 0)
+			goto out;
+	if (am_journal_commit(&j, err) < 0)
+		goto out;
+	/*
+	 * The table follows its source: rebuilt when the source changed
+	 * now, or when it is older than the source (a run killed between
+	 * the two, whichever subcommand comes next).
+	 */
+	if (!o->no_sender_map) {
+		map = r->sender.path != NULL ? strdup(r->sender.path) :
+		    conf_root_path(cli, AM_CONF_SENDER_MAP);
+		if (map == NULL) {
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if (access(map, F_OK) == 0 && compile_sender_map(cli, map,
+		    r->sender.changed, &compiled, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(map);
+	am_journal_free(&j);
+	return rc;
 }

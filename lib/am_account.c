@@ -1,5 +1,6 @@
 #include "am_account.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "am_atomic.h"
+#include "am_journal.h"
 
 static const struct {
 	const char *name;
@@ -55,26 +57,13 @@ am_acct_name_valid(const char *name)
 	return true;
 }
 
-static char *
-root_join(const char *root, const char *path)
-{
-	char *res = NULL;
-	size_t rlen = root != NULL ? strlen(root) : 0;
-
-	while (rlen > 0 && root[rlen - 1] == '/')
-		rlen--;
-	if (asprintf(&res, "%.*s%s", (int)rlen, rlen ? root : "", path) < 0)
-		return NULL;
-	return res;
-}
-
 char *
 am_acct_path(const char *root, enum am_acct_kind kind)
 {
 	char path[32];
 
 	snprintf(path, sizeof(path), "/etc/%s", kinds[kind].name);
-	return root_join(root, path);
+	return am_root_join(root, path);
 }
 
 /* Comments, blank lines, NIS entries and lines without ':' have no name. */
@@ -488,7 +477,7 @@ login_defs_ulong(const char *root, const char *name, unsigned long dflt,
 	FILE *fp;
 
 	*value = dflt;
-	if ((path = root_join(root, "/etc/login.defs")) == NULL)
+	if ((path = am_root_join(root, "/etc/login.defs")) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	if ((fp = fopen(path, "re")) == NULL) {
 		free(path);
@@ -653,17 +642,28 @@ nap(void)
 	nanosleep(&ts, NULL);
 }
 
-/* The PID in a lock file, 0 if it has none. */
+/*
+ * The PID in a lock file, 0 if it has none; -1 if it is gone, -2 if it
+ * is not a regular file (a symbolic link, FIFO or directory can never be
+ * a lock: no process will ever remove it).  O_NONBLOCK: a FIFO must not
+ * block the open.
+ */
 static long
 lock_owner(const char *lockfile)
 {
 	char buf[32], *end;
+	struct stat st;
 	ssize_t n;
 	long pid;
 	int fd;
 
-	if ((fd = open(lockfile, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -1;
+	if ((fd = open(lockfile, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return errno == ENOENT ? -1 : -2;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -2;
+	}
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n <= 0)
@@ -728,13 +728,17 @@ link_lock(const char *file, long deadline, bool forever, char **held,
 			goto out;
 		}
 		owner = lock_owner(lockfile);
-		if (owner < 0)
-			continue;	/* removed meanwhile: try again */
+		if (owner == -2) {
+			am_error_set(err, AM_E_IO, "lock %s is not a regular "
+			    "file (symbolic link, FIFO or directory?); remove "
+			    "it", lockfile);
+			goto out;
+		}
 		if (owner > 0 && owner != (long)getpid() &&
 		    kill((pid_t)owner, 0) < 0 && errno == ESRCH) {
 			/* Stale: its process is gone. */
 			(void)unlink(lockfile);
-			continue;
+			owner = -1;
 		}
 		if (signal_pending()) {
 			am_error_set(err, AM_E_LOCK_BUSY, "lock %s: interrupted "
@@ -752,7 +756,9 @@ link_lock(const char *file, long deadline, bool forever, char **held,
 				    "program is changing accounts", lockfile);
 			goto out;
 		}
-		nap();
+		/* Gone meanwhile: at once again (still bounded above). */
+		if (owner >= 0)
+			nap();
 	}
 	*held = lockfile;
 	lockfile = NULL;
@@ -773,6 +779,7 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
     int timeout_ms, struct am_error *err)
 {
 	struct flock fl;
+	struct stat st;
 	sigset_t set;
 	char *path = NULL;
 	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -786,15 +793,23 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
 	block_set(&set);
 	if (sigprocmask(SIG_BLOCK, &set, &lk->old_mask) == 0)
 		lk->masked = true;
-	if ((path = root_join(root, "/etc/.pwd.lock")) == NULL) {
+	if ((path = am_root_join(root, "/etc/.pwd.lock")) == NULL) {
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto bad;
 	}
-	lk->pwd_fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (lk->pwd_fd < 0) {
-		am_error_set_errno(err, am_error_code_from_errno(errno), errno,
-		    "open %s", path);
+	/* O_NONBLOCK: a FIFO there must not hang the open. */
+	lk->pwd_fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600);
+	if (lk->pwd_fd < 0 || fstat(lk->pwd_fd, &st) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		if (lk->pwd_fd < 0 && errno != ELOOP && errno != EISDIR &&
+		    errno != ENXIO)
+			am_error_set_errno(err, am_error_code_from_errno(errno),
+			    errno, "open %s", path);
+		else
+			am_error_set(err, AM_E_IO, "lock %s is not a regular "
+			    "file (symbolic link, FIFO or directory?); remove "
+			    "it", path);
 		goto bad;
 	}
 	memset(&fl, 0, sizeof(fl));
@@ -865,18 +880,105 @@ am_acct_unlock(struct am_acct_lock *lk)
 
 /* Database */
 
+/* Remove FILE.PID, the link-lock files of processes that are gone. */
+static void
+sweep_pid_files(const char *file)
+{
+	char *copy = NULL, *slash;
+	const char *base;
+	struct dirent *de;
+	size_t blen;
+	long pid;
+	char *end;
+	DIR *d;
+
+	if ((copy = strdup(file)) == NULL ||
+	    (slash = strrchr(copy, '/')) == NULL)
+		goto out;
+	*slash = '\0';
+	base = slash + 1;
+	blen = strlen(base);
+	if ((d = opendir(copy[0] != '\0' ? copy : "/")) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, base, blen) != 0 ||
+		    de->d_name[blen] != '.' || de->d_name[blen + 1] < '0' ||
+		    de->d_name[blen + 1] > '9')
+			continue;
+		pid = strtol(de->d_name + blen + 1, &end, 10);
+		if (*end != '\0' || pid <= 0 || pid == (long)getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		(void)unlinkat(dirfd(d), de->d_name, 0);
+	}
+	closedir(d);
+out:
+	free(copy);
+}
+
+/*
+ * Under the locks: finish a journal a killed run left, then remove what
+ * killed runs leave (temporaries of both kinds, link-lock PID files).
+ * The order matters: the journal's temporaries are the change itself.
+ */
+static int
+recover(const char *root, unsigned int files, struct am_error *err)
+{
+	char *path = NULL, *backup = NULL;
+	bool replayed;
+	size_t skipped;
+	int k;
+
+	if (am_journal_replay(root, &replayed, &skipped, err) < 0)
+		return -1;
+	if ((path = am_root_join(root, AM_JOURNAL_FILE)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	am_atomic_remove_stale(path);
+	free(path);
+	for (k = 0; k < AM_ACCT_NKINDS; k++) {
+		if (!(files & (1u << k)))
+			continue;
+		if ((path = am_acct_path(root, (enum am_acct_kind)k)) == NULL ||
+		    asprintf(&backup, "%s-", path) < 0) {
+			free(path);
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		}
+		am_journal_sweep(path);
+		am_journal_sweep(backup);
+		am_atomic_remove_stale(path);
+		am_atomic_remove_stale(backup);
+		sweep_pid_files(path);
+		free(path);
+		free(backup);
+		backup = NULL;
+	}
+	return 0;
+}
+
 int
 am_acct_db_open(struct am_acct_db *db, const char *root, unsigned int files,
     bool lock, int timeout_ms, struct am_error *err)
 {
+	struct am_journal pending;
+	const char *src;
+	bool found = false;
 	char *path;
-	int k;
+	int k, rc;
 
 	memset(db, 0, sizeof(*db));
+	memset(&pending, 0, sizeof(pending));
 	db->lock.pwd_fd = -1;
 	if ((db->root = strdup(root != NULL ? root : "/")) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	if (lock && am_acct_lock(&db->lock, root, files, timeout_ms, err) < 0)
+	if (lock && (am_acct_lock(&db->lock, root, files, timeout_ms,
+	    err) < 0 || recover(db->root, files, err) < 0))
+		goto bad;
+	/*
+	 * Without the locks a pending journal cannot be finished here; read
+	 * the files it will install instead, so that a reader sees the
+	 * change complete, as the next writer will make it.
+	 */
+	if (!lock && am_journal_load(&pending, db->root, &found, err) < 0)
 		goto bad;
 	for (k = 0; k < AM_ACCT_NKINDS; k++) {
 		if (!(files & (1u << k)))
@@ -885,12 +987,24 @@ am_acct_db_open(struct am_acct_db *db, const char *root, unsigned int files,
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto bad;
 		}
-		if (am_acct_file_load(&db->file[k], (enum am_acct_kind)k, path,
-		    err) < 0) {
-			free(path);
-			goto bad;
+		src = found ? am_journal_source(&pending, path) : NULL;
+		rc = am_acct_file_load(&db->file[k], (enum am_acct_kind)k,
+		    src != NULL ? src : path, err);
+		if (rc == 0 && src != NULL && !db->file[k].exists) {
+			/* Renamed by its writer meanwhile: now the target. */
+			am_acct_file_free(&db->file[k]);
+			src = NULL;
+			rc = am_acct_file_load(&db->file[k],
+			    (enum am_acct_kind)k, path, err);
+		}
+		if (rc == 0 && src != NULL) {
+			free(db->file[k].path);
+			db->file[k].path = path;
+			path = NULL;
 		}
 		free(path);
+		if (rc < 0)
+			goto bad;
 		db->loaded |= 1u << k;
 		/* Every system has one; a root without it is a wrong root. */
 		if (k == AM_ACCT_PASSWD && !db->file[k].exists) {
@@ -899,8 +1013,10 @@ am_acct_db_open(struct am_acct_db *db, const char *root, unsigned int files,
 			goto bad;
 		}
 	}
+	am_journal_free(&pending);
 	return 0;
 bad:
+	am_journal_free(&pending);
 	am_acct_db_close(db);
 	return -1;
 }
@@ -949,8 +1065,10 @@ am_acct_check_duplicates(const struct am_acct_file *f, struct am_error *err)
 	return rc;
 }
 
+/* Backup FILE- (old content, owner, mode) and FILE as journal steps. */
 static int
-write_file(struct am_acct_file *f, struct am_error *err)
+stage_file(struct am_acct_file *f, struct am_journal *j,
+    struct am_error *err)
 {
 	struct am_buf b = AM_BUF_INIT;
 	char *backup = NULL;
@@ -963,7 +1081,7 @@ write_file(struct am_acct_file *f, struct am_error *err)
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if (am_atomic_write_file(backup, f->orig, f->orig_len,
+		if (am_journal_add_file(j, backup, f->orig, f->orig_len,
 		    f->st.st_mode & 07777, true, f->st.st_uid, f->st.st_gid,
 		    err) < 0)
 			goto out;
@@ -976,7 +1094,7 @@ write_file(struct am_acct_file *f, struct am_error *err)
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (am_atomic_write_file(f->path, b.data ? b.data : "", b.len, mode,
+	if (am_journal_add_file(j, f->path, b.data ? b.data : "", b.len, mode,
 	    f->exists, f->st.st_uid, f->st.st_gid, err) < 0)
 		goto out;
 	rc = 0;
@@ -988,7 +1106,8 @@ out:
 }
 
 int
-am_acct_db_commit(struct am_acct_db *db, struct am_error *err)
+am_acct_db_stage(struct am_acct_db *db, struct am_journal *j,
+    struct am_error *err)
 {
 	static const enum am_acct_kind order[] = { AM_ACCT_PASSWD,
 	    AM_ACCT_SHADOW, AM_ACCT_GROUP, AM_ACCT_GSHADOW };
@@ -1008,11 +1127,29 @@ am_acct_db_commit(struct am_acct_db *db, struct am_error *err)
 
 		if (!(db->loaded & (1u << order[i])) || !f->changed)
 			continue;
-		if (write_file(f, err) < 0)
+		if (stage_file(f, j, err) < 0)
 			return -1;
-		f->changed = false;
 	}
 	return 0;
+}
+
+int
+am_acct_db_commit(struct am_acct_db *db, struct am_error *err)
+{
+	struct am_journal j;
+	int k, rc = -1;
+
+	if (am_journal_init(&j, db->root, err) < 0)
+		return -1;
+	if (am_acct_db_stage(db, &j, err) < 0 ||
+	    am_journal_commit(&j, err) < 0)
+		goto out;
+	for (k = 0; k < AM_ACCT_NKINDS; k++)
+		db->file[k].changed = false;
+	rc = 0;
+out:
+	am_journal_free(&j);
+	return rc;
 }
 
 void

@@ -25,7 +25,18 @@
  * the locks are held SIGHUP, SIGINT, SIGQUIT and SIGTERM are blocked, and
  * a wait ends early when one of them is pending: am_acct_unlock() removes
  * the lock files and then restores the signal mask, so such a signal
- * arrives only after every lock is gone.
+ * arrives only after every lock is gone.  A lock file that is a symbolic
+ * link, FIFO or directory can never be released by its owner: that is
+ * AM_E_IO at once (exit 74), not a wait.
+ *
+ * Crashes (am_journal.h): am_acct_db_commit() goes through a journal.
+ * am_acct_db_open() with lock, once the locks are held, first finishes a
+ * pending journal, then removes what killed runs leave: temporaries
+ * (FILE.tmp.PID.*, FILE.jnl.PID.*, the same for FILE-) and link-lock
+ * files FILE.PID of dead processes.  Without lock it changes nothing and
+ * reads each file from the pending journal's temporary when there is
+ * one, so that readers (passwd status, relay list) see the finished
+ * change, never a half one.
  */
 #ifndef AM_ACCOUNT_H
 #define AM_ACCOUNT_H
@@ -38,6 +49,7 @@
 
 #include "am_buf.h"
 #include "am_error.h"
+#include "am_journal.h"
 
 enum am_acct_kind {
 	AM_ACCT_PASSWD,
@@ -183,11 +195,19 @@ int am_acct_db_open(struct am_acct_db *db, const char *root,
     unsigned int files, bool lock, int timeout_ms, struct am_error *err);
 /*
  * Write every changed file: backup FILE- with the old content, owner and
- * mode, then the new content atomically with the same owner and mode.
- * passwd before shadow.  Nothing changed: nothing written.  A changed file
- * in which any name appears twice is refused before anything is written.
+ * mode, then the new content with the same owner and mode, all through
+ * one journal (am_journal.h), so that a crash leaves the old files or a
+ * journal the next locked open finishes.  passwd before shadow.  Nothing
+ * changed: nothing written.  A changed file in which any name appears
+ * twice is refused before anything is written.
  */
 int am_acct_db_commit(struct am_acct_db *db, struct am_error *err);
+/*
+ * The same steps added to a caller's journal, for a change that spans
+ * more files (relay); the caller commits it.  f->changed stays set.
+ */
+int am_acct_db_stage(struct am_acct_db *db, struct am_journal *j,
+    struct am_error *err);
 /* Unlock and free; NULL-safe and safe to repeat. */
 void am_acct_db_close(struct am_acct_db *db);
 

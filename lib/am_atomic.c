@@ -15,6 +15,19 @@
 #include <time.h>
 #include <unistd.h>
 
+char *
+am_root_join(const char *root, const char *path)
+{
+	char *res = NULL;
+	size_t rlen = root != NULL ? strlen(root) : 0;
+
+	while (rlen > 0 && root[rlen - 1] == '/')
+		rlen--;
+	if (asprintf(&res, "%.*s%s", (int)rlen, rlen ? root : "", path) < 0)
+		return NULL;
+	return res;
+}
+
 int
 am_write_all(int fd, const void *buf, size_t len)
 {
@@ -91,6 +104,13 @@ int
 am_atomic_begin(struct am_atomic *af, const char *target_path,
     struct am_error *err)
 {
+	return am_atomic_begin_tag(af, target_path, "tmp", err);
+}
+
+int
+am_atomic_begin_tag(struct am_atomic *af, const char *target_path,
+    const char *tag, struct am_error *err)
+{
 	unsigned int rnd;
 	size_t dirlen;
 	int attempt;
@@ -102,8 +122,8 @@ am_atomic_begin(struct am_atomic *af, const char *target_path,
 		if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 			rnd = (unsigned int)time(NULL) ^ (unsigned int)attempt;
 		free(af->tmp_name);
-		if (asprintf(&af->tmp_name, "%s.tmp.%ld.%08x",
-		    af->target_name, (long)getpid(), rnd) < 0) {
+		if (asprintf(&af->tmp_name, "%s.%s.%ld.%08x",
+		    af->target_name, tag, (long)getpid(), rnd) < 0) {
 			af->tmp_name = NULL;
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto bad;
@@ -169,8 +189,9 @@ place(struct am_atomic *af)
 	return 0;
 }
 
-int
-am_atomic_commit(struct am_atomic *af, struct am_error *err)
+/* Owner, mode, fsync and close of the temporary file; 0 or -1. */
+static int
+seal(struct am_atomic *af, struct am_error *err)
 {
 	int fd;
 
@@ -197,6 +218,36 @@ am_atomic_commit(struct am_atomic *af, struct am_error *err)
 		    af->tmp_path);
 		goto bad;
 	}
+	return 0;
+bad:
+	return -1;
+}
+
+int
+am_atomic_finish(struct am_atomic *af, struct am_error *err)
+{
+	if (seal(af, err) < 0) {
+		am_atomic_abort(af);
+		return -1;
+	}
+	return 0;
+}
+
+void
+am_atomic_release(struct am_atomic *af)
+{
+	if (af == NULL)
+		return;
+	free(af->tmp_name);
+	af->tmp_name = NULL;
+	am_atomic_abort(af);
+}
+
+int
+am_atomic_commit(struct am_atomic *af, struct am_error *err)
+{
+	if (seal(af, err) < 0)
+		goto bad;
 	if (place(af) < 0) {
 		if (errno == EEXIST)
 			am_error_set(err, AM_E_EXISTS, "%s exists; not "
@@ -264,10 +315,16 @@ am_atomic_write_file(const char *path, const void *buf, size_t len,
 void
 am_atomic_remove_stale(const char *target_path)
 {
+	am_atomic_remove_stale_tag(target_path, "tmp");
+}
+
+void
+am_atomic_remove_stale_tag(const char *target_path, const char *tag)
+{
 	struct am_atomic af;
 	struct dirent *de;
 	struct am_error err;
-	size_t nlen;
+	size_t nlen, tlen;
 	DIR *d;
 	char *end;
 	long pid;
@@ -282,11 +339,14 @@ am_atomic_remove_stale(const char *target_path)
 		goto out;
 	}
 	nlen = strlen(af.target_name);
+	tlen = strlen(tag);
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, af.target_name, nlen) != 0 ||
-		    strncmp(de->d_name + nlen, ".tmp.", 5) != 0)
+		    de->d_name[nlen] != '.' ||
+		    strncmp(de->d_name + nlen + 1, tag, tlen) != 0 ||
+		    de->d_name[nlen + 1 + tlen] != '.')
 			continue;
-		pid = strtol(de->d_name + nlen + 5, &end, 10);
+		pid = strtol(de->d_name + nlen + tlen + 2, &end, 10);
 		if (pid <= 0 || *end != '.')
 			continue;
 		/* Only files of processes that are gone. */
@@ -353,15 +413,30 @@ am_lock_path(const char *path, int timeout_ms, int *lockfd,
 {
 	char *lockname = NULL;
 	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	struct stat st;
 	int fd = -1, delay = 1;
 
 	*lockfd = -1;
 	if (asprintf(&lockname, "%s.lock", path) < 0)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	fd = open(lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		am_error_set_errno(err, am_error_code_from_errno(errno), errno,
-		    "open lock file %s", lockname);
+	/*
+	 * Never through a symbolic link, and never blocking in open() on a
+	 * FIFO: a lock file that is not a regular file can never be taken,
+	 * so it is an error at once (AM_E_IO), not a wait.
+	 */
+	fd = open(lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0600);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd < 0 && errno != ELOOP && errno != EISDIR &&
+		    errno != ENXIO)
+			am_error_set_errno(err, am_error_code_from_errno(errno),
+			    errno, "open lock file %s", lockname);
+		else
+			am_error_set(err, AM_E_IO, "lock file %s is not a "
+			    "regular file (symbolic link, FIFO or directory?); "
+			    "remove it", lockname);
+		if (fd >= 0)
+			close(fd);
 		free(lockname);
 		return -1;
 	}
@@ -384,6 +459,8 @@ am_lock_path(const char *path, int timeout_ms, int *lockfd,
 	}
 	free(lockname);
 	*lockfd = fd;
+	/* Under the lock: temporaries of killed writers can go now. */
+	am_atomic_remove_stale(path);
 	return 0;
 }
 

@@ -48,10 +48,24 @@ struct am_atomic {
 
 int am_atomic_begin(struct am_atomic *af, const char *target_path,
     struct am_error *err);
+/*
+ * As am_atomic_begin() with TARGET.TAG.PID.RANDOM as the temporary name
+ * (am_journal uses "jnl": its temporaries outlive the process).
+ */
+int am_atomic_begin_tag(struct am_atomic *af, const char *target_path,
+    const char *tag, struct am_error *err);
 int am_atomic_write(struct am_atomic *af, const void *buf, size_t len,
     struct am_error *err);
 int am_atomic_commit(struct am_atomic *af, struct am_error *err);
 void am_atomic_abort(struct am_atomic *af);
+/*
+ * For a rename done later by someone else (am_journal): owner, mode,
+ * fsync and close of the temporary file, which stays (tmp_path) until
+ * am_atomic_release() forgets it without removing it.  On failure the
+ * temporary file is removed and af released.
+ */
+int am_atomic_finish(struct am_atomic *af, struct am_error *err);
+void am_atomic_release(struct am_atomic *af);
 
 /* Write a whole file atomically in one call. */
 int am_atomic_write_file(const char *path, const void *buf, size_t len,
@@ -59,6 +73,14 @@ int am_atomic_write_file(const char *path, const void *buf, size_t len,
 
 /* Remove TARGET.tmp.PID.* files whose process no longer exists. */
 void am_atomic_remove_stale(const char *target_path);
+/* The same for TARGET.TAG.PID.* */
+void am_atomic_remove_stale_tag(const char *target_path, const char *tag);
+
+/*
+ * ROOT + PATH (PATH absolute), for files found under --root; a NULL or
+ * "/" root gives PATH.  Caller frees; NULL when out of memory.
+ */
+char *am_root_join(const char *root, const char *path);
 
 /* Write all of buf to fd, retrying short writes and EINTR; 0 or -1. */
 int am_write_all(int fd, const void *buf, size_t len);
@@ -72,7 +94,10 @@ int am_lock_fcntl(int fd, short type, int timeout_ms, const char *what,
 
 /*
  * Exclusive flock() on PATH.lock (created mode 0600 if needed); the lock
- * file descriptor goes to *lockfd.  Bounded wait as above.
+ * file descriptor goes to *lockfd.  Bounded wait as above.  A PATH.lock
+ * that is a symbolic link, FIFO or directory is AM_E_IO at once (it can
+ * never be taken; waiting would not help).  Once the lock is held, stale
+ * temporaries of PATH (am_atomic_remove_stale()) are removed.
  */
 int am_lock_path(const char *path, int timeout_ms, int *lockfd,
     struct am_error *err);
