@@ -82,7 +82,7 @@ void cli_print_usage(FILE *fp, const struct am_cli *cli,
 const char *cli_nearest(const char *word, const char *const *candidates,
     size_t n);
 
-/* The bash completion script, generated from the tables, on stdout. */
-int cli_complete_bash(void);
+/* The bash completion script, generated from the tables, on fp. */
+int cli_complete_bash(FILE *fp);
 
 #endif

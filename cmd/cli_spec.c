@@ -181,9 +181,9 @@ static const struct cli_sub passwd_subs[] = {
 	    "anyone in.", passwd_clear_opts, 1, 1, CLI_SUB_MODIFIES },
 	{ "set", "archmail passwd set USER (--password-stdin | "
 	    "--password-fd N) [--scheme yescrypt|sha512] [--cost N] "
-	    "[--rounds N]",
+	    "[--rounds N] [--dry-run | --check]",
 	    "Set a password (nothing written when it is already set).",
-	    password_opts, 1, 1, CLI_SUB_CRYPTO },
+	    password_opts, 1, 1, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "status", "archmail passwd status USER",
 	    "Print the password state, as passwd -S.", no_opts, 1, 1, 0 },
 };
@@ -239,9 +239,10 @@ static const struct cli_sub relay_subs[] = {
 	    "Create (or verify) the relay account of HOST.", relay_add_opts,
 	    1, 1, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "rotate", "archmail relay rotate HOST (--password-stdin | "
-	    "--password-fd N | --generate) [--client-file FILE]",
+	    "--password-fd N | --generate) [--client-file FILE] "
+	    "[--dry-run | --check]",
 	    "Give a relay account a new password.", relay_rotate_opts, 1, 1,
-	    CLI_SUB_CRYPTO },
+	    CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "remove", "archmail relay remove HOST [--delete] "
 	    "[--dry-run | --check]",
 	    "Lock (or delete) a relay account.", relay_remove_opts, 1, 1,

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "am_pam.h"
+#include "cli_result.h"
 
 /*
  * The PAM services a mail server may authenticate with: Dovecot's default
@@ -205,33 +206,40 @@ find_user(struct am_acct_db *db, const char *user, struct am_acct_entry *pe,
 	return 0;
 }
 
+static void
+passwd_members(struct am_json *j, void *arg)
+{
+	const struct passwd_opts *o = arg;
+
+	am_json_string(j, "user", o->user);
+}
+
+/*
+ * The result, printed while the account locks still hold SIGINT, SIGTERM
+ * and SIGHUP back: a committed change is always reported.
+ */
 static int
 finish(struct am_cli *cli, const struct passwd_opts *o, bool changed,
-    const char *path)
+    const struct am_acct_file *shadow)
 {
-	struct am_json j;
+	struct cli_result r;
+	struct am_buf diff = AM_BUF_INIT;
+	struct am_error err;
 	bool would = o->dry_run || o->check;
+	bool clear = strcmp(o->sub, "clear") == 0;
 
-	if (cli->json) {
-		cli_json_begin(cli, &j, true);
-		am_json_bool(&j, "changed", changed && !would);
-		if (would)
-			am_json_bool(&j, "would_change", changed);
-		am_json_string(&j, "user", o->user);
-		am_json_array_begin(&j, "files");
-		am_json_object_begin(&j, NULL);
-		am_json_string(&j, "path", path);
-		am_json_bool(&j, "changed", changed && !would);
-		am_json_object_end(&j);
-		am_json_array_end(&j);
-		if (cli_json_end(cli, &j) < 0)
-			return 74;
-	} else if (!would && cli->verbose >= 0) {
-		printf("%s: %s\n", o->user, !changed ? "unchanged" :
-		    strcmp(o->sub, "clear") == 0 ? "password cleared" :
-		    "password changed");
-	}
-	return o->check && changed ? 1 : 0;
+	am_error_clear(&err);
+	cli_result_init(&r, cli);
+	account_result_files(&r, shadow);
+	if (would && account_diff(shadow, &diff, &err) == 0)
+		cli_result_diff(&r, diff.data, diff.len);
+	am_buf_free(&diff);
+	if (!changed)
+		cli_result_line(&r, "%s: unchanged", o->user);
+	else if (!would)
+		cli_result_line(&r, "%s: %s", o->user, clear ?
+		    "password cleared" : "password changed");
+	return cli_result_finish(&r, passwd_members, (void *)o);
 }
 
 static int
@@ -286,12 +294,10 @@ passwd_modify(struct am_cli *cli, struct passwd_opts *o)
 			goto fail;
 		changed = db.file[AM_ACCT_SHADOW].changed;
 	}
-	if (o->dry_run || o->check)
-		account_show(cli, &db.file[AM_ACCT_SHADOW]);
-	else if (am_acct_db_commit(&db, &err) < 0)
+	if (!o->dry_run && !o->check && am_acct_db_commit(&db, &err) < 0)
 		goto fail;
-	am_acct_unlock(&db.lock);
-	status = finish(cli, o, changed, db.file[AM_ACCT_SHADOW].path);
+	status = finish(cli, o, changed, &db.file[AM_ACCT_SHADOW]);
+	(void)fflush(stdout);
 	am_acct_db_close(&db);
 	goto out;
 fail:
@@ -382,6 +388,10 @@ out:
 	return status;
 }
 
+/*
+ * argv: passwd SUB [options] -- USER, as cli_parse() made it: every
+ * option is one SUB takes.
+ */
 int
 cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 {
@@ -395,39 +405,20 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 		{ "scheme", required_argument, NULL, OPT_SCHEME },
 		{ "cost", required_argument, NULL, OPT_COST },
 		{ "rounds", required_argument, NULL, OPT_ROUNDS },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct passwd_opts o;
-	bool clear, set, ok;
+	bool clear, set;
 	int c, status;
 
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		return cli_help(cli);
-	if (argc < 2)
-		return cli_usage_error(cli, "passwd: missing subcommand");
 	memset(&o, 0, sizeof(o));
 	o.sub = argv[1];
 	clear = strcmp(o.sub, "clear") == 0;
 	set = strcmp(o.sub, "set") == 0;
-	if (!clear && !set && strcmp(o.sub, "status") != 0)
-		return cli_usage_error(cli, "passwd: unknown subcommand "
-		    "\"%s\"", o.sub);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":h", longopts,
+	while ((c = getopt_long(argc - 1, argv + 1, ":", longopts,
 	    NULL)) != -1) {
-		if (c == 'h')
-			return cli_help(cli);
-		ok = (clear && (c == OPT_ALLOW_NULLOK || c == OPT_SYSTEM ||
-		    c == OPT_DRY_RUN || c == OPT_CHECK)) ||
-		    (set && (c == OPT_PASSWORD_STDIN ||
-		    c == OPT_PASSWORD_FD || c == OPT_SCHEME || c == OPT_COST ||
-		    c == OPT_ROUNDS));
-		if (!ok)
-			return cli_usage_error(cli, "passwd %s: %s option "
-			    "\"%s\"", o.sub, c == ':' ? "missing argument of" :
-			    "bad", argv[optind]);
 		if (c == OPT_ALLOW_NULLOK)
 			o.allow_nullok = true;
 		else if (c == OPT_SYSTEM)
@@ -439,13 +430,7 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 		else if ((status = pw_opts_set(cli, &o.pw, c, optarg)) != 0)
 			return status;
 	}
-	if (argc - 1 - optind != 1)
-		return cli_usage_error(cli, "passwd %s: expected one USER",
-		    o.sub);
 	o.user = argv[1 + optind];
-	if (o.dry_run && o.check)
-		return cli_usage_error(cli, "--dry-run and --check exclude "
-		    "each other");
 	if (set && (o.pw.source == PW_NONE || o.pw.source == PW_GENERATE))
 		return cli_usage_error(cli, "passwd set needs "
 		    "--password-stdin or --password-fd N");

@@ -5,6 +5,7 @@
  * written in relay_plan.c, relay list is in relay_list.c.
  */
 #include "relay_plan.h"
+#include "cli_result.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -12,22 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static void
-report(struct am_cli *cli, struct relay_run *r)
-{
-	struct am_acct_file *f;
-	struct planned_file *pf[] = { &r->client, &r->sender, &r->postfwd };
-	size_t i;
-
-	f = &r->db.file[AM_ACCT_PASSWD];
-	report_file(&r->files, f->path, f->changed);
-	f = &r->db.file[AM_ACCT_SHADOW];
-	report_file(&r->files, f->path, f->changed);
-	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
-		if (pf[i]->path != NULL)
-			report_file(&r->files, pf[i]->path, pf[i]->changed);
-	(void)cli;
-}
+static const char *const verbs[] = { "add", "rotate", "remove", "list" };
 
 static bool
 any_change(const struct relay_opts *o, const struct relay_run *r)
@@ -39,51 +25,100 @@ any_change(const struct relay_opts *o, const struct relay_run *r)
 	    (o->sub == RELAY_REMOVE && o->delete && !r->home_missing);
 }
 
+struct relay_report {
+	const struct relay_opts *o;
+	const struct relay_run *r;
+	bool reload;
+};
+
+static void
+relay_members(struct am_json *j, void *arg)
+{
+	const struct relay_report *rr = arg;
+
+	am_json_string(j, "host", rr->o->host);
+	am_json_string(j, "user", rr->o->user);
+	am_json_bool(j, "created", rr->r->created);
+	if (rr->r->uid != 0)
+		am_json_int(j, "uid", (long long)rr->r->uid);
+	if (rr->reload)
+		am_json_string(j, "reload", RELAY_RELOAD_COMMAND);
+}
+
+/* The plan as a diff (dry run), every secret hidden. */
+static int
+relay_diff(const struct relay_opts *o, struct relay_run *r,
+    struct cli_result *res, struct am_error *err)
+{
+	const struct planned_file *pf[] = { &r->client, &r->sender,
+	    &r->postfwd };
+	struct am_buf diff = AM_BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (account_diff(&r->db.file[AM_ACCT_PASSWD], &diff, err) < 0 ||
+	    account_diff(&r->db.file[AM_ACCT_SHADOW], &diff, err) < 0)
+		goto out;
+	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
+		if (pf[i]->path != NULL && planned_diff(pf[i], &diff, err) < 0)
+			goto out;
+	cli_result_diff(res, diff.data, diff.len);
+	if (o->sub == RELAY_ADD && r->home_missing)
+		cli_result_line(res, "would create %s", r->home);
+	if (o->sub == RELAY_REMOVE && o->delete && !r->home_missing)
+		cli_result_line(res, "would remove %s", r->home);
+	rc = 0;
+out:
+	am_buf_wipe(&diff);
+	return rc;
+}
+
 static int
 output(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
-    bool changed)
+    struct cli_result *res, bool changed)
 {
-	static const char *const verbs[] = { "add", "rotate", "remove" };
-	bool would = o->dry_run || o->check;
-	struct am_json j;
+	const struct planned_file *pf[] = { &r->client, &r->sender,
+	    &r->postfwd };
+	struct relay_report rr = { o, r, false };
+	bool would = cli->dry_run || cli->check;
+	bool home = (o->sub == RELAY_ADD && r->home_missing) ||
+	    (o->sub == RELAY_REMOVE && o->delete && !r->home_missing);
+	size_t i;
 
-	if (cli->json) {
-		cli_json_begin(cli, &j, true);
-		am_json_bool(&j, "changed", changed && !would);
-		if (would)
-			am_json_bool(&j, "would_change", changed);
-		am_json_string(&j, "action", verbs[o->sub]);
-		am_json_string(&j, "host", o->host);
-		am_json_string(&j, "user", o->user);
-		am_json_bool(&j, "created", r->created);
-		if (r->uid != 0)
-			am_json_int(&j, "uid", (long long)r->uid);
-		report_json_files(&j, &r->files);
-		if (r->postfwd.changed && !would)
-			am_json_string(&j, "reload", RELAY_RELOAD_COMMAND);
-		return cli_json_end(cli, &j) < 0 ? 74 : (o->check &&
-		    changed ? 1 : 0);
-	}
+	for (i = 0; i < 2; i++)
+		account_result_files(res, &r->db.file[i == 0 ? AM_ACCT_PASSWD :
+		    AM_ACCT_SHADOW]);
+	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
+		if (pf[i]->path != NULL)
+			cli_result_file(res, pf[i]->path, pf[i]->changed);
+	if (r->sender_table != NULL)
+		cli_result_file(res, r->sender_table, true);
+	if (r->home != NULL && (home || o->sub != RELAY_REMOVE))
+		cli_result_file(res, r->home, home);
+	rr.reload = r->postfwd.changed && !would;
 	/* The one time a secret is printed: generated, no client file. */
 	if (!would && o->pw.source == PW_GENERATE && o->client_file == NULL &&
 	    r->hash[0] != '\0')
 		printf("%s %s:%s\n", am_conf_get(&cli->conf,
 		    AM_CONF_MAIL_HOST), o->user, r->pw.data);
-	if (!would && cli->verbose >= 0) {
-		fprintf(stderr, "%s: relay %s %s: %s\n", cli->progname,
-		    verbs[o->sub], o->host, !changed ? "unchanged" :
-		    r->created ? "account created" : "updated");
-		if (r->postfwd.changed)
-			fprintf(stderr, "%s: postfwd.cf changed; reload it "
-			    "with: %s\n", cli->progname, RELAY_RELOAD_COMMAND);
-	}
-	return o->check && changed ? 1 : 0;
+	if (!would)
+		cli_result_line(res, "relay %s %s: %s", verbs[o->sub],
+		    o->host, !changed ? "unchanged" : r->created ? "created" :
+		    "updated");
+	else if (!changed)
+		cli_result_line(res, "relay %s %s: unchanged", verbs[o->sub],
+		    o->host);
+	if (rr.reload)
+		cli_result_line(res, "%s: changed; reload postfwd with: %s",
+		    r->postfwd.path, RELAY_RELOAD_COMMAND);
+	return cli_result_finish(res, relay_members, &rr);
 }
 
 static int
 relay_modify(struct am_cli *cli, struct relay_opts *o)
 {
 	struct relay_run r;
+	struct cli_result res;
 	struct am_error err;
 	bool changed;
 	int status;
@@ -93,25 +128,21 @@ relay_modify(struct am_cli *cli, struct relay_opts *o)
 	planned_init(&r.sender);
 	planned_init(&r.client);
 	am_error_clear(&err);
+	cli_result_init(&res, cli);
 	if (relay_host_user(o->host, o->user, sizeof(o->user), &err) < 0 ||
 	    relay_plan(cli, o, &r, &err) < 0)
 		goto fail;
 	changed = any_change(o, &r);
 	if (o->dry_run || o->check) {
-		account_show(cli, &r.db.file[AM_ACCT_PASSWD]);
-		account_show(cli, &r.db.file[AM_ACCT_SHADOW]);
-		planned_show(cli, &r.client);
-		planned_show(cli, &r.sender);
-		planned_show(cli, &r.postfwd);
-		if (!cli->json && o->sub == RELAY_ADD && r.home_missing)
-			printf("would create %s\n", r.home);
+		if (relay_diff(o, &r, &res, &err) < 0)
+			goto fail;
 	} else if (relay_commit(cli, o, &r, &err) < 0) {
 		goto fail;
 	}
-	report(cli, &r);
-	status = output(cli, o, &r, changed);
+	status = output(cli, o, &r, &res, changed);
 	goto out;
 fail:
+	cli_result_free(&res);
 	status = cli_fail(cli, &err);
 out:
 	/*
@@ -124,13 +155,17 @@ out:
 	planned_free(&r.postfwd);
 	planned_free(&r.sender);
 	planned_free(&r.client);
-	report_free(&r.files);
 	am_buf_wipe(&r.pw);
 	explicit_bzero(r.hash, sizeof(r.hash));
 	free(r.home);
+	free(r.sender_table);
 	return status;
 }
 
+/*
+ * argv: relay SUB [options] [-- HOST], as cli_parse() made it: every
+ * option is one SUB takes, and HOST is there when SUB needs it.
+ */
 int
 cmd_relay(struct am_cli *cli, int argc, char *argv[])
 {
@@ -147,52 +182,25 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "delete", no_argument, NULL, OPT_DELETE },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const subs[] = { "add", "rotate", "remove",
-	    "list" };
 	struct relay_opts o;
-	bool ok;
 	int c, status;
 	size_t i;
 
-	if (argc > 1 && strcmp(argv[1], "--help") == 0)
-		return cli_help(cli);
-	if (argc < 2)
-		return cli_usage_error(cli, "relay: missing subcommand");
 	memset(&o, 0, sizeof(o));
-	for (i = 0; i < 4 && strcmp(argv[1], subs[i]) != 0; i++)
+	for (i = 0; i < 4 && strcmp(argv[1], verbs[i]) != 0; i++)
 		;
 	if (i == 4)
-		return cli_usage_error(cli, "relay: unknown subcommand \"%s\"",
+		return cli_usage_error(cli, "relay: no subcommand \"%s\"",
 		    argv[1]);
 	o.sub = (enum relay_sub)i;
+	if (o.sub == RELAY_LIST)
+		return relay_list(cli);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc - 1, argv + 1, ":h", longopts,
+	while ((c = getopt_long(argc - 1, argv + 1, ":", longopts,
 	    NULL)) != -1) {
-		if (c == 'h')
-			return cli_help(cli);
-		switch (o.sub) {
-		case RELAY_ADD:
-			ok = c >= OPT_PASSWORD_STDIN && c <= OPT_CHECK;
-			break;
-		case RELAY_ROTATE:
-			ok = (c >= OPT_PASSWORD_STDIN && c <= OPT_GENERATE) ||
-			    c == OPT_CLIENT_FILE;
-			break;
-		case RELAY_REMOVE:
-			ok = c == OPT_DELETE || c == OPT_DRY_RUN ||
-			    c == OPT_CHECK;
-			break;
-		default:
-			ok = false;
-		}
-		if (!ok)
-			return cli_usage_error(cli, "relay %s: %s option "
-			    "\"%s\"", subs[o.sub], c == ':' ? "missing "
-			    "argument of" : "bad", argv[optind]);
 		switch (c) {
 		case OPT_CLIENT_FILE: o.client_file = optarg; break;
 		case OPT_NO_POSTFWD: o.no_postfwd = true; break;
@@ -205,22 +213,10 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 				return status;
 		}
 	}
-	if (o.sub == RELAY_LIST) {
-		if (argc - 1 - optind != 0)
-			return cli_usage_error(cli, "relay list takes no "
-			    "arguments");
-		return relay_list(cli);
-	}
-	if (argc - 1 - optind != 1)
-		return cli_usage_error(cli, "relay %s: expected one HOST",
-		    subs[o.sub]);
 	o.host = argv[1 + optind];
-	if (o.dry_run && o.check)
-		return cli_usage_error(cli, "--dry-run and --check exclude "
-		    "each other");
 	if (o.sub != RELAY_REMOVE && o.pw.source == PW_NONE)
 		return cli_usage_error(cli, "relay %s needs --password-stdin, "
-		    "--password-fd N or --generate", subs[o.sub]);
+		    "--password-fd N or --generate", verbs[o.sub]);
 	if (cli->json && o.pw.source == PW_GENERATE && o.client_file == NULL)
 		return cli_usage_error(cli, "--generate with --json needs "
 		    "--client-file (the password never goes into JSON)");

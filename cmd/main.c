@@ -95,10 +95,29 @@ cmd_help(struct am_cli *cli, int argc, char *argv[])
 int
 cmd_completion(struct am_cli *cli, int argc, char *argv[])
 {
+	struct am_json j;
+	char *script = NULL;
+	size_t len = 0;
+	FILE *fp;
+	int rc;
+
 	if (strcmp(argv[argc - 1], "bash") != 0)
 		return cli_usage_error(cli, "completion: only \"bash\" is "
 		    "known");
-	return cli_complete_bash();
+	if (!cli->json)
+		return cli_complete_bash(stdout);
+	/* With --json the script is a member of the one object. */
+	if ((fp = open_memstream(&script, &len)) == NULL)
+		return 70;
+	rc = cli_complete_bash(fp);
+	if (fclose(fp) != 0 || rc != 0) {
+		free(script);
+		return 70;
+	}
+	cli_json_begin(cli, &j, true);
+	am_json_string(&j, "script", script);
+	free(script);
+	return cli_json_end(cli, &j) < 0 ? 74 : 0;
 }
 
 static int

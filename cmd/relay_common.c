@@ -340,41 +340,6 @@ relay_free_names(char **names, size_t n)
 	free(names);
 }
 
-void
-report_file(struct file_report *r, const char *path, bool changed)
-{
-	if (r->n >= sizeof(r->path) / sizeof(r->path[0]))
-		return;
-	if ((r->path[r->n] = strdup(path)) == NULL)
-		return;
-	r->changed[r->n++] = changed;
-}
-
-void
-report_free(struct file_report *r)
-{
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		free(r->path[i]);
-	r->n = 0;
-}
-
-void
-report_json_files(struct am_json *j, const struct file_report *r)
-{
-	size_t i;
-
-	am_json_array_begin(j, "files");
-	for (i = 0; i < r->n; i++) {
-		am_json_object_begin(j, NULL);
-		am_json_string(j, "path", r->path[i]);
-		am_json_bool(j, "changed", r->changed[i]);
-		am_json_object_end(j);
-	}
-	am_json_array_end(j);
-}
-
 char *
 conf_root_path(struct am_cli *cli, enum am_conf_key key)
 {

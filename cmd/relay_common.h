@@ -58,13 +58,6 @@ struct planned_file {
 	mode_t new_mode;	/* for a file that does not exist yet */
 };
 
-/* Files reported in the result ("files": [{path, changed}]). */
-struct file_report {
-	char *path[8];
-	bool changed[8];
-	size_t n;
-};
-
 /* Option parsing helpers: 0, or an exit status already reported. */
 int pw_opts_set(struct am_cli *cli, struct pw_opts *o, int opt,
     const char *arg);
@@ -129,10 +122,21 @@ int plan_sender_map(struct am_cli *cli, struct planned_file *pf,
 /* Write pf atomically if changed (owner and mode kept). */
 int planned_commit(struct am_cli *cli, struct planned_file *pf,
     struct am_error *err);
-/* Print the diff of pf (dry run). */
-void planned_show(struct am_cli *cli, const struct planned_file *pf);
-/* Diff of an account file, hashes hidden. */
-void account_show(struct am_cli *cli, const struct am_acct_file *f);
+/*
+ * Append the unified diff of a planned file (dry run) to out; a secret
+ * file (the client line) shows "<password>" / "<new password>".
+ */
+int planned_diff(const struct planned_file *pf, struct am_buf *out,
+    struct am_error *err);
+/*
+ * Append the diff of an account file to out; in shadow and gshadow every
+ * hash is hidden, as "<new hash>" on the lines this run changed.
+ */
+int account_diff(const struct am_acct_file *f, struct am_buf *out,
+    struct am_error *err);
+struct cli_result;
+/* An account file and, when it changed, its backup FILE- in the result. */
+void account_result_files(struct cli_result *r, const struct am_acct_file *f);
 /* Compile the sender map like postmap (if the table is not current). */
 int compile_sender_map(struct am_cli *cli, const char *path, bool force,
     bool *compiled, struct am_error *err);
@@ -140,9 +144,6 @@ int compile_sender_map(struct am_cli *cli, const char *path, bool force,
 bool sender_map_has(struct am_cli *cli, const char *path, const char *key,
     const char *value);
 
-void report_file(struct file_report *r, const char *path, bool changed);
-void report_free(struct file_report *r);
-void report_json_files(struct am_json *j, const struct file_report *r);
 
 /* ROOT-prefixed path of a setting (caller frees); NULL on ENOMEM. */
 char *conf_root_path(struct am_cli *cli, enum am_conf_key key);

@@ -4,6 +4,7 @@
  * --dry-run, checked (postfwd -C) and written atomically afterwards.
  */
 #include "relay_common.h"
+#include "cli_result.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -383,56 +384,25 @@ planned_stage(struct am_cli *cli, struct planned_file *pf,
 	    own ? pf->st.st_uid : 0, own ? pf->st.st_gid : 0, err);
 }
 
-static void
-show_diff(struct am_cli *cli, const char *path, const char *old,
-    size_t old_len, const char *new, size_t new_len)
-{
-	struct am_buf diff = AM_BUF_INIT;
-	struct am_error err;
-
-	am_error_clear(&err);
-	if (cli->json)
-		return;
-	if (am_text_diff(old, old_len, new, new_len, path, &diff, &err) == 0 &&
-	    diff.len > 0)
-		fwrite(diff.data, 1, diff.len, stdout);
-	am_buf_free(&diff);
-}
-
-void
-planned_show(struct am_cli *cli, const struct planned_file *pf)
-{
-	if (!pf->changed)
-		return;
-	if (pf->secret) {
-		if (!cli->json)
-			printf("would write %s (contents not shown)\n",
-			    pf->path);
-		return;
-	}
-	show_diff(cli, pf->path, pf->old.data ? pf->old.data : "",
-	    pf->old.len, pf->new.data ? pf->new.data : "", pf->new.len);
-}
-
-/* The text with every password field of a shadow file replaced. */
+/*
+ * A secret's place in a diff: the client line "HOST USER:PASSWORD" with
+ * the password replaced, marked new when the password changes.
+ */
 static int
-redact(const char *text, size_t len, struct am_buf *out)
+redact_client(const char *text, size_t len, bool changed, struct am_buf *out)
 {
-	const char *p = text, *end = text + len, *nl, *c1, *c2;
+	const char *p = text, *end = text + len, *nl, *colon;
 
 	while (p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		nl = nl != NULL ? nl + 1 : end;
-		c1 = memchr(p, ':', (size_t)(nl - p));
-		c2 = c1 != NULL ? memchr(c1 + 1, ':', (size_t)(nl - c1 - 1)) :
-		    NULL;
-		if (c2 != NULL && c2 - c1 > 3 && p[0] != '#') {
-			if (am_buf_add(out, p, (size_t)(c1 - p + 1)) < 0 ||
-			    am_buf_adds(out, c1[1] == '!' ? "!<hash>" :
-			    "<hash>") < 0 ||
-			    am_buf_add(out, c2, (size_t)(nl - c2)) < 0)
+		colon = memchr(p, ':', (size_t)(nl - p));
+		if (colon == NULL) {
+			if (am_buf_adds(out, "<secret>\n") < 0)
 				return -1;
-		} else if (am_buf_add(out, p, (size_t)(nl - p)) < 0) {
+		} else if (am_buf_add(out, p, (size_t)(colon - p + 1)) < 0 ||
+		    am_buf_adds(out, changed ? "<new password>\n" :
+		    "<password>\n") < 0) {
 			return -1;
 		}
 		p = nl;
@@ -440,35 +410,113 @@ redact(const char *text, size_t len, struct am_buf *out)
 	return 0;
 }
 
-void
-account_show(struct am_cli *cli, const struct am_acct_file *f)
+int
+planned_diff(const struct planned_file *pf, struct am_buf *out,
+    struct am_error *err)
+{
+	struct am_buf a = AM_BUF_INIT, b = AM_BUF_INIT;
+	int rc = -1;
+
+	if (!pf->changed)
+		return 0;
+	if (!pf->secret)
+		return am_text_diff(pf->old.data ? pf->old.data : "",
+		    pf->old.len, pf->new.data ? pf->new.data : "", pf->new.len,
+		    pf->path, out, err);
+	if (redact_client(pf->old.data ? pf->old.data : "", pf->old.len,
+	    false, &a) < 0 || redact_client(pf->new.data ? pf->new.data : "",
+	    pf->new.len, true, &b) < 0) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = am_text_diff(a.data ? a.data : "", a.len, b.data ? b.data : "",
+	    b.len, pf->path, out, err);
+out:
+	am_buf_wipe(&a);
+	am_buf_wipe(&b);
+	return rc;
+}
+
+/*
+ * Line i of an account file with its password field hidden: "<hash>" for
+ * a line as read, "<new hash>" for a line this run wrote (so that a
+ * changed hash still shows as a changed line).
+ */
+static int
+redact_line(const struct am_acct_file *f, size_t i, struct am_buf *out)
+{
+	const struct am_acct_line *l = &f->line[i];
+	const char *c1, *c2, *end = l->text + l->len;
+	bool fresh = l->owned || l->lineno == 0;
+
+	c1 = memchr(l->text, ':', l->len);
+	c2 = c1 != NULL ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
+	if (c2 == NULL || l->name_len == 0 || c2 - c1 == 1)
+		return am_buf_add(out, l->text, l->len);
+	if (am_buf_add(out, l->text, (size_t)(c1 - l->text + 1)) < 0 ||
+	    am_buf_adds(out, c1[1] == '!' ? "!" : "") < 0 ||
+	    am_buf_adds(out, fresh ? "<new hash>" : "<hash>") < 0)
+		return -1;
+	return am_buf_add(out, c2, (size_t)(end - c2));
+}
+
+/* The file as read, every password field hidden. */
+static int
+redact_orig(const struct am_acct_file *f, struct am_buf *out)
+{
+	struct am_acct_file copy;
+	struct am_error ignored;
+	size_t i;
+	int rc = -1;
+
+	am_error_clear(&ignored);
+	if (am_acct_file_parse(&copy, f->kind, f->path, f->orig, f->orig_len,
+	    &ignored) < 0)
+		return -1;
+	for (i = 0; i < copy.count; i++)
+		if (redact_line(&copy, i, out) < 0 || ((i + 1 < copy.count ||
+		    copy.final_newline) && am_buf_addc(out, '\n') < 0))
+			goto out;
+	rc = 0;
+out:
+	am_acct_file_free(&copy);
+	return rc;
+}
+
+int
+account_diff(const struct am_acct_file *f, struct am_buf *out,
+    struct am_error *err)
 {
 	struct am_buf now = AM_BUF_INIT, a = AM_BUF_INIT, b = AM_BUF_INIT;
 	bool secret = f->kind == AM_ACCT_SHADOW || f->kind == AM_ACCT_GSHADOW;
+	size_t i;
+	int rc = -1;
 
-	if (!f->changed || am_acct_file_render(f, &now) < 0)
-		goto out;
+	if (!f->changed)
+		return 0;
 	if (!secret) {
-		show_diff(cli, f->path, f->orig, f->orig_len, now.data ?
-		    now.data : "", now.len);
+		if (am_acct_file_render(f, &now) < 0)
+			goto nomem;
+		rc = am_text_diff(f->orig, f->orig_len, now.data ? now.data :
+		    "", now.len, f->path, out, err);
 		goto out;
 	}
-	if (redact(f->orig, f->orig_len, &a) < 0 ||
-	    redact(now.data ? now.data : "", now.len, &b) < 0)
-		goto out;
-	/* Only a hash changed: say so, since the diff cannot show it. */
-	if (a.len == b.len && memcmp(a.data, b.data, a.len) == 0) {
-		if (!cli->json)
-			printf("would change a password hash in %s\n",
-			    f->path);
-	} else {
-		show_diff(cli, f->path, a.data ? a.data : "", a.len,
-		    b.data ? b.data : "", b.len);
-	}
+	if (redact_orig(f, &a) < 0)
+		goto nomem;
+	for (i = 0; i < f->count; i++)
+		if (redact_line(f, i, &b) < 0 || ((i + 1 < f->count ||
+		    f->final_newline) && am_buf_addc(&b, '\n') < 0))
+			goto nomem;
+	rc = am_text_diff(a.data ? a.data : "", a.len, b.data ? b.data : "",
+	    b.len, f->path, out, err);
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
 out:
 	am_buf_wipe(&now);
 	am_buf_wipe(&a);
 	am_buf_wipe(&b);
+	return rc;
 }
 
 static void
@@ -538,3 +586,16 @@ sender_map_has(struct am_cli *cli, const char *path, const char *key,
 	return has;
 }
 
+
+void
+account_result_files(struct cli_result *r, const struct am_acct_file *f)
+{
+	char *backup = NULL;
+
+	cli_result_file(r, f->path, f->changed);
+	/* A changed file is backed up first, as shadow-utils does. */
+	if (f->changed && asprintf(&backup, "%s-", f->path) >= 0) {
+		cli_result_file(r, backup, true);
+		free(backup);
+	}
+}

@@ -207,7 +207,8 @@ out:
  * run decides later.
  */
 static int
-recover(struct am_cli *cli, const struct relay_opts *o, struct am_error *err)
+recover(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
+    struct am_error *err)
 {
 	static const enum am_conf_key keys[] = { AM_CONF_POSTFWD_CONFIG,
 	    AM_CONF_SENDER_MAP };
@@ -236,6 +237,10 @@ recover(struct am_cli *cli, const struct relay_opts *o, struct am_error *err)
 	if (!o->no_sender_map && access(path, F_OK) == 0 &&
 	    compile_sender_map(cli, path, false, &compiled, err) < 0)
 		goto out;
+	if (compiled && r->sender_table == NULL) {
+		r->sender_table = table;
+		table = NULL;
+	}
 	rc = 0;
 	goto out;
 nomem:
@@ -269,7 +274,7 @@ relay_plan(struct am_cli *cli, const struct relay_opts *o,
 	    AM_ACCT_F_SHADOW, !o->dry_run && !o->check, cli->lock_timeout_ms,
 	    err) < 0)
 		return -1;
-	if (r->db.lock.pwd_fd >= 0 && recover(cli, o, err) < 0)
+	if (r->db.lock.pwd_fd >= 0 && recover(cli, o, r, err) < 0)
 		return -1;
 	pi = find_relay(cli, r, o, &pe, err);
 	if (pi < 0 && (err->code != AM_E_NOUSER || o->sub != RELAY_ADD)) {
@@ -399,6 +404,12 @@ relay_commit(struct am_cli *cli, const struct relay_opts *o,
 		if (access(map, F_OK) == 0 && compile_sender_map(cli, map,
 		    r->sender.changed, &compiled, err) < 0)
 			goto out;
+		if (compiled && r->sender_table == NULL &&
+		    asprintf(&r->sender_table, "%s.lmdb", map) < 0) {
+			r->sender_table = NULL;
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
 	}
 	rc = 0;
 out:

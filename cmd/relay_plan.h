@@ -35,7 +35,7 @@ struct relay_run {
 	gid_t gid;
 	bool created;		/* new account */
 	bool home_missing;
-	struct file_report files;
+	char *sender_table;	/* the sender map's table, when rebuilt */
 };
 
 /* Validate and compute every change; nothing is written. */

@@ -186,7 +186,10 @@ check "client line format" \
     grep -Eqx 'mail\.archlinux\.org aur:[A-HJ-NP-Za-km-z2-9]{32}' <<<"$line"
 check "generated password verifies against shadow" \
     crypt_ok "${line#*:}" "$(field aur shadow 2)"
-out=$(am relay rotate aur.archlinux.org --generate 2>/dev/null)
+all=$(am relay rotate aur.archlinux.org --generate 2>/dev/null)
+out=$(sed -n 1p <<<"$all")
+check_eq "... then the result line on stdout" \
+    "relay rotate aur.archlinux.org: updated" "$(sed -n 2p <<<"$all")"
 check "generated password printed once without --client-file" \
     crypt_ok "${out#*:}" "$(field aur shadow 2)"
 out=$(am --json relay rotate aur.archlinux.org --generate 2>/dev/null)

@@ -51,6 +51,7 @@ test_addresses(void **state)
 	};
 	size_t i;
 
+	(void)state;
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (addr(good[i], AM_ADDR_LOCAL_REQUIRED) != 0)
 			fail_msg("refused: %s", good[i]);
@@ -68,6 +69,7 @@ test_domains(void **state)
 	struct am_error err;
 	char long_label[80];
 
+	(void)state;
 	am_error_clear(&err);
 	assert_int_equal(am_domain_check("archlinux.org", &err), 0);
 	assert_int_equal(am_domain_check("a", &err), 0);
@@ -99,6 +101,7 @@ test_logins(void **state)
 	struct am_error err;
 	size_t i;
 
+	(void)state;
 	am_error_clear(&err);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (am_login_check(good[i], &err) != 0)
@@ -122,6 +125,7 @@ test_alias_names(void **state)
 	struct am_error err;
 	size_t i;
 
+	(void)state;
 	am_error_clear(&err);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (am_alias_name_check(good[i], &err) != 0)
@@ -137,6 +141,7 @@ test_alias_values(void **state)
 	struct am_error err;
 	bool special;
 
+	(void)state;
 	am_error_clear(&err);
 	assert_int_equal(am_alias_value_check("root", &special, &err), 0);
 	assert_false(special);
@@ -169,6 +174,7 @@ test_gitlab_paths(void **state)
 {
 	struct am_error err;
 
+	(void)state;
 	am_error_clear(&err);
 	assert_int_equal(am_gitlab_path_check("archlinux/legal", false,
 	    "group", &err), 0);
