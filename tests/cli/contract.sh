@@ -386,6 +386,18 @@ for c in $commands; do
 	    "$([ ${#out} -le ${#plain} ] && echo 1)"
 done
 
+# -q silences the result lines, the diff of --dry-run among them,
+# wherever it is.
+run --root "$R" users add eve@archlinux.org alice --category developers --dry-run
+check_eq "users add --dry-run: exit 0" 0 "$rc"
+check "users add --dry-run: a diff on stdout" test -n "$out"
+run --root "$R" -q users add eve@archlinux.org alice --category developers --dry-run
+check_eq "-q users add --dry-run: stdout empty" "" "$out"
+run --root "$R" users add eve@archlinux.org alice --category developers --dry-run -q
+check_eq "users add --dry-run -q: stdout empty" "" "$out"
+run --root "$R" users -q add eve@archlinux.org alice --category developers --dry-run
+check_eq "users -q add --dry-run: stdout empty" "" "$out"
+
 # --- 3. every modifying subcommand ------------------------------------------
 # modify DESC INPUT ARGS...: --dry-run, --check, the real run and the
 # repeated run of "archmail --root R ARGS" (INPUT on stdin each time).
