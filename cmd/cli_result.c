@@ -45,6 +45,15 @@ cli_result_file(struct cli_result *r, const char *path, bool changed)
 }
 
 void
+cli_result_changed(struct cli_result *r, bool changed)
+{
+	if (dry(r))
+		r->would_change |= changed;
+	else
+		r->changed |= changed;
+}
+
+void
 cli_result_line(struct cli_result *r, const char *fmt, ...)
 {
 	char text[2048];

@@ -45,6 +45,11 @@ void cli_result_init(struct cli_result *r, struct am_cli *cli);
  * written: it counts towards would_change and is reported unchanged.
  */
 void cli_result_file(struct cli_result *r, const char *path, bool changed);
+/*
+ * A change that is not a file's bytes (a home directory made or removed):
+ * counts towards changed, or would_change in a dry run.
+ */
+void cli_result_changed(struct cli_result *r, bool changed);
 /* One result line ("NAME: created"); a newline is added. */
 void cli_result_line(struct cli_result *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -230,7 +230,7 @@ finish(struct am_cli *cli, const struct passwd_opts *o, bool changed,
 
 	am_error_clear(&err);
 	cli_result_init(&r, cli);
-	account_result_files(&r, shadow);
+	account_result_files(&r, shadow, changed);
 	if (would && account_diff(shadow, &diff, &err) == 0)
 		cli_result_diff(&r, diff.data, diff.len);
 	am_buf_free(&diff);

@@ -80,21 +80,26 @@ output(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
 	const struct planned_file *pf[] = { &r->client, &r->sender,
 	    &r->postfwd };
 	struct relay_report rr = { o, r, false };
+	const struct am_acct_file *f;
 	bool would = cli->dry_run || cli->check;
-	bool home = (o->sub == RELAY_ADD && r->home_missing) ||
-	    (o->sub == RELAY_REMOVE && o->delete && !r->home_missing);
 	size_t i;
 
-	for (i = 0; i < 2; i++)
-		account_result_files(res, &r->db.file[i == 0 ? AM_ACCT_PASSWD :
-		    AM_ACCT_SHADOW]);
+	for (i = 0; i < 2; i++) {
+		f = &r->db.file[i == 0 ? AM_ACCT_PASSWD : AM_ACCT_SHADOW];
+		account_result_files(res, f, f->changed);
+	}
 	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
 		if (pf[i]->path != NULL)
 			cli_result_file(res, pf[i]->path, pf[i]->changed);
 	if (r->sender_table != NULL)
 		cli_result_file(res, r->sender_table, true);
-	if (r->home != NULL && (home || o->sub != RELAY_REMOVE))
-		cli_result_file(res, r->home, home);
+	/* A home is a directory, not a file: a result line says it. */
+	cli_result_changed(res, (o->sub == RELAY_ADD && r->home_missing) ||
+	    (o->sub == RELAY_REMOVE && o->delete && !r->home_missing));
+	if (!would && o->sub == RELAY_ADD && r->home_missing)
+		cli_result_line(res, "%s: created", r->home);
+	if (!would && o->sub == RELAY_REMOVE && o->delete && !r->home_missing)
+		cli_result_line(res, "%s: removed", r->home);
 	rr.reload = r->postfwd.changed && !would;
 	/* The one time a secret is printed: generated, no client file. */
 	if (!would && o->pw.source == PW_GENERATE && o->client_file == NULL &&

@@ -136,7 +136,8 @@ int account_diff(const struct am_acct_file *f, struct am_buf *out,
     struct am_error *err);
 struct cli_result;
 /* An account file and, when it changed, its backup FILE- in the result. */
-void account_result_files(struct cli_result *r, const struct am_acct_file *f);
+void account_result_files(struct cli_result *r, const struct am_acct_file *f,
+    bool changed);
 /* Compile the sender map like postmap (if the table is not current). */
 int compile_sender_map(struct am_cli *cli, const char *path, bool force,
     bool *compiled, struct am_error *err);

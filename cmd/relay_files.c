@@ -588,13 +588,14 @@ sender_map_has(struct am_cli *cli, const char *path, const char *key,
 
 
 void
-account_result_files(struct cli_result *r, const struct am_acct_file *f)
+account_result_files(struct cli_result *r, const struct am_acct_file *f,
+    bool changed)
 {
 	char *backup = NULL;
 
-	cli_result_file(r, f->path, f->changed);
+	cli_result_file(r, f->path, changed);
 	/* A changed file is backed up first, as shadow-utils does. */
-	if (f->changed && asprintf(&backup, "%s-", f->path) >= 0) {
+	if (changed && asprintf(&backup, "%s-", f->path) >= 0) {
 		cli_result_file(r, backup, true);
 		free(backup);
 	}

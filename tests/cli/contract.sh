@@ -463,6 +463,16 @@ modify() {
 	done < <(diff <(grep '^file ' <<<"$m0") <(grep '^file ' <<<"$m1") |
 	    awk '/^[<>] file / { print $3 }' | sort -u)
 
+	# relay rotate always sets a new salt (archmail-relay(8)): a second
+	# run changes the hash again, by design.  Its second run must still
+	# give one schema-valid object and exit 0.
+	if [ "$desc" = "relay rotate" ]; then
+		run -i "$input" --root "$R" --json "$@"
+		check_eq "$desc again: exit 0" 0 "$rc"
+		check_eq "$desc again: a new hash, changed true" true \
+		    "$(jv changed)"
+		return
+	fi
 	run -i "$input" --root "$R" --json "$@"
 	check_eq "$desc again: exit 0" 0 "$rc"
 	check_eq "$desc again: changed false" false "$(jv changed)"
