@@ -9,6 +9,8 @@
 #   check_eq DESC EXPECTED ACTUAL
 #   dump FILE.lmdb         the records of a table, via a copy (mdb_dump
 #                          leaves a lock file) and without the header
+#   require_tool TOOL      true when TOOL is installed; otherwise the
+#                          test fails (an oracle is never skipped)
 #   as_nobody CMD ARGS...  run CMD as uid/gid 65534; CMD "archmail" means
 #                          a copy of the binary under test that 65534 can
 #                          reach (see unpriv_init)
@@ -99,6 +101,13 @@ as_nobody() {
 	unpriv_init
 	[ "$cmd" = archmail ] && cmd=$UNPRIV/archmail
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$cmd" "$@"
+}
+
+require_tool() {
+	command -v "$1" >/dev/null && return 0
+	fail "$1 is not installed: the checks that need it cannot run" \
+	    "(tests/install-deps.sh installs it)"
+	return 1
 }
 
 finish() {

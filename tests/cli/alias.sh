@@ -191,7 +191,7 @@ check_eq "4 writers x 25: 100 new records" 100 \
 
 
 # --- the man page's SYNOPSIS is the usage text ------------------------------------
-if command -v mandoc >/dev/null; then
+if require_tool mandoc; then
 	check "man page lint" mandoc -T lint -W warning man/archmail-alias.8
 	want=$("$ARCHMAIL" help alias | sed -n '/^usage:/,/^$/p' |
 	    sed 's/^usage://' | tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//')

@@ -234,7 +234,7 @@ check_eq "stale lock (dead PID): taken" 0 $?
 check_fails "stale lock removed" test -e "$R/etc/passwd.lock"
 
 # A postfwd.cf that postfwd -C would reject: refused before any write.
-if command -v postfwd >/dev/null; then
+if require_tool postfwd; then
 	printf 'postfwd_macro = OTHER_MACRO\n' > "$R/etc/archmail.conf"
 	sum_before=$(cat "$R/etc/passwd" "$R/etc/shadow" | sha1sum)
 	cp "$R/etc/postfwd/postfwd.cf" "$T/postfwd.before"

@@ -279,7 +279,7 @@ check_eq "no temporary files left" "" \
     "$(find "$PF" -name '*.tmp.*')"
 
 # --- lock held by someone else -----------------------------------------------------
-if command -v flock >/dev/null; then
+if require_tool flock; then
 	cp "$U" "$T/old"
 	flock "$U.lock" sleep 4 &
 	sleep 0.5
@@ -329,7 +329,7 @@ check_fails "forward --clear: removed" test -e "$R/home/alice/.forward"
 
 
 # --- the man page's SYNOPSIS is the usage text ------------------------------------
-if command -v mandoc >/dev/null; then
+if require_tool mandoc; then
 	check "man page lint" mandoc -T lint -W warning man/archmail-users.8
 	want=$("$ARCHMAIL" help users | sed -n '/^usage:/,/^$/p' |
 	    sed 's/^usage://' | tr -s ' \t\n' ' ' | sed 's/^ //; s/ $//')
