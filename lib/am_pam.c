@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,7 +37,12 @@ enum {
 };
 
 enum { H_MODULE, H_MUST_FAIL, H_SUBSTACK };
-enum { M_UNKNOWN, M_UNIX, M_PERMIT, M_DENY };
+/*
+ * M_CONDITION: a module of Linux-PAM that decides without any password
+ * (pam_succeed_if, pam_rootok, pam_localuser, ...): it may return
+ * anything, and when it succeeds nobody's password was checked.
+ */
+enum { M_UNKNOWN, M_UNIX, M_PERMIT, M_DENY, M_CONDITION };
 
 /* The return values that matter here. */
 #define R_SUCCESS	0
@@ -237,31 +243,91 @@ modname_ok(const char *path)
  * an absolute path in a ".../security/" directory.  Anything else may be
  * any module, or none (libpam then returns module_unknown).
  */
+/*
+ * The module path libpam loads for a name: relative names under the
+ * module directory; ".", ".." and repeated '/' resolved as the kernel
+ * resolves them (symbolic links aside).  -1 when it does not fit.
+ */
+static int
+normalize_module_path(const char *name, char *out, size_t size)
+{
+	char tmp[PATH_MAX], *save = NULL, *part;
+	size_t len = 0;
+	int n;
+
+	n = snprintf(tmp, sizeof(tmp), "%s%s", name[0] == '/' ? "" :
+	    "/lib/x86_64-linux-gnu/security/", name);
+	if (n < 0 || (size_t)n >= sizeof(tmp) || size < 2)
+		return -1;
+	out[0] = '\0';
+	for (part = strtok_r(tmp, "/", &save); part != NULL;
+	    part = strtok_r(NULL, "/", &save)) {
+		if (strcmp(part, ".") == 0)
+			continue;
+		if (strcmp(part, "..") == 0) {
+			char *slash = strrchr(out, '/');
+
+			len = slash != NULL ? (size_t)(slash - out) : 0;
+			out[len] = '\0';
+			continue;
+		}
+		n = snprintf(out + len, size - len, "/%s", part);
+		if (n < 0 || (size_t)n >= size - len)
+			return -1;
+		len += (size_t)n;
+	}
+	if (len == 0)
+		return -1;
+	return 0;
+}
+
 static int
 module_kind(const char *path)
 {
-	static const struct {
-		const char *name;
-		int kind;
-	} known[] = {
-		{ "pam_unix.so", M_UNIX },
-		{ "pam_permit.so", M_PERMIT },
-		{ "pam_deny.so", M_DENY },
-	};
-	const char *b = strrchr(path, '/');
+	/* Linux-PAM's modules whose auth checks no secret. */
+	static const char *const conditions[] = { "pam_access.so",
+	    "pam_debug.so", "pam_echo.so", "pam_env.so", "pam_faildelay.so",
+	    "pam_faillock.so", "pam_group.so", "pam_keyinit.so",
+	    "pam_limits.so", "pam_listfile.so", "pam_localuser.so",
+	    "pam_loginuid.so", "pam_mail.so", "pam_motd.so", "pam_nologin.so",
+	    "pam_rootok.so", "pam_securetty.so", "pam_shells.so",
+	    "pam_stress.so", "pam_succeed_if.so", "pam_tally2.so",
+	    "pam_time.so", "pam_umask.so", "pam_warn.so", "pam_wheel.so" };
+	static const char *const dirs[] = { "/lib/x86_64-linux-gnu/security",
+	    "/usr/lib/x86_64-linux-gnu/security", "/lib/security",
+	    "/usr/lib/security", "/lib64/security", "/usr/lib64/security" };
+	char norm[PATH_MAX], *b;
 	size_t i;
+	bool in_module_dir = false;
 
-	if (b != NULL) {
-		if (path[0] != '/' || b - path < 9 ||
-		    strncmp(b - 9, "/security", 9) != 0)
-			return M_UNKNOWN;
-		b++;
-	} else {
-		b = path;
-	}
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcmp(b, known[i].name) == 0)
-			return known[i].kind;
+	/*
+	 * libpam puts its module directory before a name that does not
+	 * start with '/' ("./pam_unix.so", "../security/pam_unix.so" load
+	 * pam_unix as well), and the kernel resolves ".", ".." and "//".
+	 */
+	if (normalize_module_path(path, norm, sizeof(norm)) < 0)
+		return M_UNKNOWN;
+	b = strrchr(norm, '/');
+	*b++ = '\0';
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (strcmp(norm, dirs[i]) == 0)
+			in_module_dir = true;
+	/*
+	 * Named pam_unix.so or pam_permit.so anywhere, it is taken for what
+	 * its name says: a copy elsewhere behaves the same, and a module
+	 * that merely carries the name can only make archmail refuse more.
+	 * pam_deny.so counts only in a module directory: an impostor there
+	 * could grant, and taking it for pam_deny would fail open.
+	 */
+	if (strcmp(b, "pam_unix.so") == 0)
+		return M_UNIX;
+	if (strcmp(b, "pam_permit.so") == 0)
+		return M_PERMIT;
+	if (strcmp(b, "pam_deny.so") == 0 && in_module_dir)
+		return M_DENY;
+	for (i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++)
+		if (strcmp(b, conditions[i]) == 0)
+			return M_CONDITION;
 	return M_UNKNOWN;
 }
 

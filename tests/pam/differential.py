@@ -232,6 +232,22 @@ def fixed_cases():
         "auth optional pam_permit.so\nauth required pam_env.so\n"
         "auth required pam_faillock.so authsucc\n",
         "other": "auth required pam_deny.so\n"}, why="unknown module")
+    # Module paths libpam resolves to pam_unix and pam_permit.
+    for path in ["./pam_unix.so", ".//pam_unix.so", "../security/pam_unix.so",
+                 "/lib/x86_64-linux-gnu/security/./pam_unix.so",
+                 "/usr/lib/x86_64-linux-gnu/security//pam_unix.so"]:
+        add("path-" + path, {"dovecot": "auth sufficient %s nullok\n"
+            "auth required pam_deny.so\n" % path,
+            "other": "auth required pam_deny.so\n"})
+    add("path-./pam_permit", {"dovecot": "auth sufficient ./pam_permit.so\n"
+        "auth required pam_deny.so\n",
+        "other": "auth required pam_deny.so\n"})
+    # Modules that grant without any password.
+    for mod in ["pam_succeed_if.so uid >= 1000", "pam_localuser.so",
+                "pam_rootok.so", "pam_shells.so"]:
+        add("grants-" + mod.split()[0], {"dovecot": "auth sufficient %s\n"
+            "auth required pam_deny.so\n" % mod,
+            "other": "auth required pam_deny.so\n"})
     add("substack-done", {"dovecot": "auth substack inner\n"
         "auth required pam_deny.so\n", "inner":
         "auth sufficient pam_unix.so nullok\n"})
