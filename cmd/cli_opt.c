@@ -252,6 +252,10 @@ set_global(struct parse *p, enum global_id id, const char *value)
 
 	switch (id) {
 	case G_ROOT:
+		/* "--root $R" with R unset must not mean the live system. */
+		if (value[0] == '\0')
+			return usage(p, "--root needs a directory (an empty one "
+			    "would mean the host's own files; say --root /)");
 		cli->root = value;
 		break;
 	case G_CONFIG:
@@ -578,6 +582,13 @@ cli_parse(struct am_cli *cli, int argc, char *argv[], int *first,
 	p.cli = cli;
 	*out_argc = 0;
 	*out_argv = NULL;
+	/*
+	 * --json anywhere (up to "--") shapes every answer, also a usage
+	 * error found before the parse reaches it.
+	 */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			cli->json = true;
 	if ((rc = find_command(&p, argc, argv, first)) != 0)
 		goto out;
 	/* Postfix's tools keep Postfix's option rules (their own parser). */

@@ -51,7 +51,7 @@ static const struct cli_sub users_subs[] = {
 	    "table.", no_opts, 1, 1, CLI_SUB_MODIFIES },
 	{ "forward", "archmail users forward USER [DEST...] [--clear] "
 	    "[--keep-copy] [--dry-run | --check]",
-	    "Show, set or clear a user's ~/.forward.", users_forward_opts, 1,
+	    "Set or clear a user's ~/.forward.", users_forward_opts, 1,
 	    -1, CLI_SUB_MODIFIES },
 };
 

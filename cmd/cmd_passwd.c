@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "am_file.h"
 #include "am_pam.h"
 #include "cli_result.h"
 
@@ -102,48 +103,72 @@ nullok_check(struct am_cli *cli, const struct passwd_opts *o,
 static int
 uid_min(struct am_cli *cli, unsigned long *min, struct am_error *err)
 {
-	char *path, *line = NULL, *p, *end;
-	size_t cap = 0;
-	unsigned long v;
+	return am_acct_login_defs(cli->root, "UID_MIN", 1000, min, err);
+}
+
+/*
+ * Can an account with this shell log in?  An empty shell is /bin/sh.
+ * With ROOT/etc/shells (what chsh and pam_shells trust) only a shell
+ * listed there; without it, any shell but the well-known refusers.
+ */
+static int
+login_shell(struct am_cli *cli, const char *shell, bool *login,
+    struct am_error *err)
+{
+	static const char *const refusers[] = { "nologin", "false", "true",
+	    "sync", "shutdown", "halt" };
+	char *path, *line = NULL;
+	const char *base;
+	size_t cap = 0, i;
+	ssize_t n;
 	FILE *fp;
 
-	*min = 1000;
-	if ((path = cli_root_path(cli, "/etc/login.defs")) == NULL)
-		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	if ((fp = fopen(path, "re")) == NULL) {
-		free(path);
+	*login = false;
+	if (shell[0] == '\0') {
+		*login = true;
 		return 0;
 	}
-	while (getline(&line, &cap, fp) > 0) {
-		p = line + strspn(line, " \t");
-		if (strncmp(p, "UID_MIN", 7) != 0 || (p[7] != ' ' &&
-		    p[7] != '\t'))
-			continue;
-		p += 7 + strspn(p + 7, " \t");
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (errno == 0 && end != p && (*end == '\0' || *end == '\n' ||
-		    *end == ' ' || *end == '\t' || *end == '#'))
-			*min = v;
+	if ((path = cli_root_path(cli, "/etc/shells")) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	fp = am_file_fopen_read(path, 0, err);
+	free(path);
+	if (fp == NULL) {
+		if (err->sys_errno != ENOENT)
+			return -1;
+		am_error_clear(err);
+		base = strrchr(shell, '/') != NULL ? strrchr(shell, '/') + 1 :
+		    shell;
+		/* A blank or a trailing '/' is no program exec() runs. */
+		*login = shell[0] == '/' && strpbrk(shell, " \t") == NULL &&
+		    base[0] != '\0';
+		for (i = 0; i < sizeof(refusers) / sizeof(refusers[0]); i++)
+			if (strcmp(base, refusers[i]) == 0)
+				*login = false;
+		return 0;
+	}
+	while (!*login && (n = getline(&line, &cap, fp)) > 0) {
+		line[strcspn(line, "\n")] = '\0';
+		if (line[0] != '#' && strcmp(line, shell) == 0)
+			*login = true;
 	}
 	free(line);
 	fclose(fp);
-	free(path);
 	return 0;
 }
 
 /*
  * passwd clear is for people: never uid 0 or a relay account; a system
- * account (UID below UID_MIN, a nologin or false shell, a locked '*'/'!'
- * password) only with --system.
+ * account (UID below UID_MIN, a shell that does not log in, a locked
+ * '*'/'!' password) only with --system.
  */
 static int
 clear_allowed(struct am_cli *cli, const struct passwd_opts *o,
     const struct am_acct_entry *pe, const struct am_acct_entry *se,
     struct am_error *err)
 {
-	const char *uidf = pe->field[2], *shell, *base, *why = NULL;
+	const char *uidf = pe->field[2], *why = NULL;
 	unsigned long uid, min;
+	bool login;
 	char *endp;
 
 	errno = 0;
@@ -160,13 +185,12 @@ clear_allowed(struct am_cli *cli, const struct passwd_opts *o,
 		    relay_gecos_host(pe->field[4]));
 	if (o->system)
 		return 0;
-	if (uid_min(cli, &min, err) < 0)
+	if (uid_min(cli, &min, err) < 0 || login_shell(cli, pe->nfields > 6 ?
+	    pe->field[6] : "", &login, err) < 0)
 		return -1;
-	shell = pe->nfields > 6 ? pe->field[6] : "";
-	base = strrchr(shell, '/') != NULL ? strrchr(shell, '/') + 1 : shell;
 	if (uid < min)
 		why = "its UID is below UID_MIN";
-	else if (strcmp(base, "nologin") == 0 || strcmp(base, "false") == 0)
+	else if (!login)
 		why = "its shell does not allow logins";
 	else if (se->field[1][0] == '*' || se->field[1][0] == '!')
 		why = "its password is locked";

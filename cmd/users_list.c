@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_file.h"
+
 int
 edit_list(struct edit_ctx *ec, const char *cat)
 {
@@ -160,9 +162,10 @@ passwd_lookup(struct am_cli *cli, const char *user, uid_t *uid, gid_t *gid,
 
 	if ((path = cli_root_path(cli, "/etc/passwd")) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	if ((fp = fopen(path, "re")) == NULL) {
-		found = errno == ENOENT ? 0 : am_error_set_errno(err,
-		    am_error_code_from_errno(errno), errno, "open %s", path);
+	if ((fp = am_file_fopen_read(path, 0, err)) == NULL) {
+		found = err->sys_errno == ENOENT ? 0 : -1;
+		if (found == 0)
+			am_error_clear(err);
 		free(path);
 		return found;
 	}

@@ -1,5 +1,6 @@
 #include "am_account.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "am_atomic.h"
+#include "am_file.h"
 #include "am_journal.h"
 
 static const struct {
@@ -466,12 +468,37 @@ am_acct_remove(struct am_acct_file *f, size_t i)
 	f->changed = true;
 }
 
-/* login.defs: "NAME value" lines, '#' comments. */
-static int
-login_defs_ulong(const char *root, const char *name, unsigned long dflt,
+/*
+ * One number of login.defs, read as shadow-utils reads it: "NAME value"
+ * lines (blanks around), '#' lines ignored, the value stripped of
+ * trailing blanks (a CR too) and of surrounding double quotes, then taken
+ * as strtoul base 0 would (decimal, 0x hex, 0 octal) if all of it is a
+ * number; the last line for NAME wins; anything else leaves the default.
+ */
+static bool
+login_defs_number(char *p, unsigned long *v)
+{
+	size_t len = strlen(p);
+	char *end;
+
+	while (len > 0 && isspace((unsigned char)p[len - 1]))
+		p[--len] = '\0';
+	if (len > 0 && p[0] == '"') {
+		p++;
+		len--;
+		if (len > 0 && p[len - 1] == '"')
+			p[--len] = '\0';
+	}
+	errno = 0;
+	*v = strtoul(p, &end, 0);
+	return errno == 0 && end != p && *end == '\0' && p[0] != '-';
+}
+
+int
+am_acct_login_defs(const char *root, const char *name, unsigned long dflt,
     unsigned long *value, struct am_error *err)
 {
-	char *path = NULL, *line = NULL, *p, *end;
+	char *path = NULL, *line = NULL, *p;
 	size_t cap = 0, nlen = strlen(name);
 	unsigned long v;
 	FILE *fp;
@@ -479,20 +506,21 @@ login_defs_ulong(const char *root, const char *name, unsigned long dflt,
 	*value = dflt;
 	if ((path = am_root_join(root, "/etc/login.defs")) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	if ((fp = fopen(path, "re")) == NULL) {
+	if ((fp = am_file_fopen_read(path, 0, err)) == NULL) {
 		free(path);
-		return 0;
+		if (err->sys_errno == ENOENT) {
+			am_error_clear(err);
+			return 0;
+		}
+		return -1;
 	}
 	while (getline(&line, &cap, fp) > 0) {
 		p = line + strspn(line, " \t");
-		if (strncmp(p, name, nlen) != 0 || (p[nlen] != ' ' &&
-		    p[nlen] != '\t'))
+		if (*p == '#' || strncmp(p, name, nlen) != 0 ||
+		    !isspace((unsigned char)p[nlen]))
 			continue;
 		p += nlen + strspn(p + nlen, " \t");
-		errno = 0;
-		v = strtoul(p, &end, 10);
-		if (errno == 0 && end != p && (*end == '\0' || *end == '\n' ||
-		    *end == ' ' || *end == '\t' || *end == '#'))
+		if (login_defs_number(p, &v))
 			*value = v;
 	}
 	free(line);
@@ -544,8 +572,8 @@ am_acct_alloc_uid(const struct am_acct_file *passwd, const char *root,
 	uid_t *used = NULL;
 	size_t i, n = 0;
 
-	if (login_defs_ulong(root, "UID_MIN", 1000, &min, err) < 0 ||
-	    login_defs_ulong(root, "UID_MAX", 60000, &max, err) < 0)
+	if (am_acct_login_defs(root, "UID_MIN", 1000, &min, err) < 0 ||
+	    am_acct_login_defs(root, "UID_MAX", 60000, &max, err) < 0)
 		return -1;
 	if (min > max || max > 0xfffffffeUL)
 		return am_error_set(err, AM_E_CONFIG,

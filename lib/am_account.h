@@ -176,6 +176,13 @@ int am_acct_alloc_uid(const struct am_acct_file *passwd, const char *root,
 /* The GID of a group by name, or its number; AM_E_NOUSER if unknown. */
 int am_acct_group_gid(const struct am_acct_file *group, const char *name,
     gid_t *gid, struct am_error *err);
+/*
+ * A number of ROOT/etc/login.defs (UID_MIN, ...) as shadow-utils reads
+ * it; dflt when unset or not a number.  A login.defs that is not a
+ * regular file is an error.
+ */
+int am_acct_login_defs(const char *root, const char *name, unsigned long dflt,
+    unsigned long *value, struct am_error *err);
 /* Days since the epoch, as shadow's last-change field counts. */
 long am_acct_today(void);
 

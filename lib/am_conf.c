@@ -108,7 +108,7 @@ am_conf_load(struct am_conf *conf, const char *path, bool missing_ok,
 	char *name, *value, *copy;
 	int i, got, rc = -1;
 
-	if (am_source_open(&src, path, err) < 0) {
+	if (am_source_open_regular(&src, path, err) < 0) {
 		if (missing_ok && err->code == AM_E_NOINPUT &&
 		    err->sys_errno == ENOENT) {
 			am_error_clear(err);
@@ -168,7 +168,7 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
 		pc->path = NULL;
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	}
-	if (am_source_open(&src, pc->path, err) < 0) {
+	if (am_source_open_regular(&src, pc->path, err) < 0) {
 		if (err->sys_errno == ENOENT) {
 			am_error_clear(err);
 			return 0;

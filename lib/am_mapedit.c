@@ -19,6 +19,7 @@
 
 #include "am_arena.h"
 #include "am_atomic.h"
+#include "am_file.h"
 
 #define NO_OFFSET ((size_t)-1)
 
@@ -457,18 +458,9 @@ open_mapped(struct am_mapedit *ed, const char *path, struct am_error *err)
 	void *p;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return am_error_set_errno(err, am_error_code_from_errno(errno),
-		    errno, "open %s", path);
-	if (fstat(fd, &st) < 0) {
-		am_error_set_errno(err, AM_E_IO, errno, "stat %s", path);
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		am_error_set(err, AM_E_NOINPUT, "open %s: not a regular file",
-		    path);
-		goto out;
-	}
+	/* A FIFO or device at the map's path is refused, never waited on. */
+	if (am_file_open_read(path, 0, &fd, &st, err) < 0)
+		return -1;
 	if (st.st_size > 0) {
 		p = mmap(NULL, (size_t)st.st_size, PROT_READ,
 		    MAP_PRIVATE | MAP_POPULATE, fd, 0);

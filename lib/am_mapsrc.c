@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "am_file.h"
 #include "am_tok822.h"
 #include "am_utf8.h"
 
@@ -59,20 +60,23 @@ read_all(int fd, char **data, size_t *len, size_t hint)
 	return 0;
 }
 
-int
-am_source_open(struct am_source *src, const char *path, struct am_error *err)
+static int
+source_open(struct am_source *src, const char *path, bool regular_only,
+    struct am_error *err)
 {
 	struct stat st;
 	int fd = -1, rc = -1;
 
 	if (source_init(src, path, err) < 0)
 		return -1;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	if (regular_only) {
+		if (am_file_open_read(path, 0, &fd, &st, err) < 0)
+			goto out;
+	} else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
 		am_error_set_errno(err, am_error_code_from_errno(errno), errno,
 		    "open %s", path);
 		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
+	} else if (fstat(fd, &st) < 0) {
 		am_error_set_errno(err, AM_E_IO, errno, "stat %s", path);
 		goto out;
 	}
@@ -96,6 +100,19 @@ out:
 	if (rc < 0)
 		am_source_close(src);
 	return rc;
+}
+
+int
+am_source_open(struct am_source *src, const char *path, struct am_error *err)
+{
+	return source_open(src, path, false, err);
+}
+
+int
+am_source_open_regular(struct am_source *src, const char *path,
+    struct am_error *err)
+{
+	return source_open(src, path, true, err);
 }
 
 int

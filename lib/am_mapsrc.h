@@ -71,6 +71,12 @@ struct am_entry {
 /* Read the whole file.  On failure err says "open PATH: reason". */
 int am_source_open(struct am_source *src, const char *path,
     struct am_error *err);
+/*
+ * The same for a file archmail reads by itself (archmail.conf, main.cf):
+ * only a regular file, and the open never blocks (am_file.h).
+ */
+int am_source_open_regular(struct am_source *src, const char *path,
+    struct am_error *err);
 /* Read everything from fd (stdin for postmap -i), named name. */
 int am_source_read_fd(struct am_source *src, int fd, const char *name,
     struct am_error *err);
