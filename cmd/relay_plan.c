@@ -213,7 +213,7 @@ recover(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
 	static const enum am_conf_key keys[] = { AM_CONF_POSTFWD_CONFIG,
 	    AM_CONF_SENDER_MAP };
 	char *path = NULL, *table = NULL;
-	bool compiled;
+	bool compiled = false;
 	size_t i;
 	int rc = -1;
 
