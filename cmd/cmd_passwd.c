@@ -22,8 +22,8 @@
  * name without a file falls back to "other", as in libpam.
  */
 static const char *const pam_services[] = { "dovecot", "imap", "pop3",
-    "submission", "lmtp", "sieve", "managesieve", "smtp", "system-auth",
-    "common-auth" };
+    "submission", "lmtp", "sieve", "managesieve", "doveadm", "smtp",
+    "system-auth", "common-auth" };
 
 /* Not a getopt_long value relay_common.h uses. */
 enum { OPT_SYSTEM = 1000 };
