@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 SERVICES = ["dovecot", "imap", "pop3", "submission", "lmtp", "sieve",
-            "managesieve", "smtp", "system-auth", "common-auth"]
+            "managesieve", "doveadm", "smtp", "system-auth", "common-auth"]
 INCLUDES = ["inc-a", "inc-b", "inc-c"]
 SEC = "/lib/x86_64-linux-gnu/security/"
 
@@ -200,7 +200,7 @@ def fixed_cases():
     add("other-fallback", {"other": "auth sufficient pam_unix.so nullok\n"
         "auth required pam_deny.so\n"})
     for s in ["imap", "pop3", "submission", "lmtp", "sieve", "managesieve",
-              "smtp"]:
+              "doveadm", "smtp"]:
         add("service-" + s, {s: "auth required pam_unix.so nullok\n",
                               "other": "auth required pam_deny.so\n"})
     add("include-directory", {"dovecot": "auth include broken.d\n"
