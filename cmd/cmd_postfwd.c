@@ -58,7 +58,11 @@ postfwd_sync(struct am_cli *cli, bool init)
 		goto fail;
 	if (!would && planned_commit(cli, &pf, &err) < 0)
 		goto fail;
-	am_acct_unlock(&db.lock);
+	/*
+	 * The result is printed while the account locks still hold SIGINT
+	 * and SIGTERM back (am_acct_db_close() below lets them in): a
+	 * committed change is always reported.
+	 */
 	cli_result_file(&r, pf.path, pf.changed);
 	cli_result_diff(&r, diff.data, diff.len);
 	s.reload = pf.changed && !would;
@@ -68,6 +72,7 @@ postfwd_sync(struct am_cli *cli, bool init)
 	else if (!pf.changed)
 		cli_result_line(&r, "%s: unchanged", pf.path);
 	status = cli_result_finish(&r, sync_members, &s);
+	(void)fflush(stdout);
 	goto out;
 fail:
 	am_acct_unlock(&db.lock);
