@@ -174,6 +174,7 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
 			return 0;
 		}
 		err->code = AM_E_CONFIG;
+		am_postconf_free(pc);
 		return -1;
 	}
 	pc->found = true;
@@ -204,6 +205,9 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
 	rc = 0;
 out:
 	am_source_close(&src);
+	/* A failed load leaves nothing to free. */
+	if (rc < 0)
+		am_postconf_free(pc);
 	return rc;
 }
 
