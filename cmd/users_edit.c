@@ -40,6 +40,7 @@ edit_init(struct edit_ctx *ec, struct am_cli *cli, enum am_map_kind kind)
 	/* It reports its own failure. */
 	if ((status = postmap_load_postconf(cli, &po)) != 0) {
 		postmap_opts_free(&po);
+		edit_free(ec);
 		return status;
 	}
 	ec->utf8 = po.utf8;
