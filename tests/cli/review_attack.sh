@@ -33,8 +33,7 @@ make_root() {
 # Every file and its bytes; empty lock files (taken and released, as
 # shadow-utils leaves .pwd.lock) aside.
 tree_sum() {
-	(cd "$R" && find . ! -name '*.lock' -print0 | sort -z |
-	    xargs -0 stat -c '%n %F %s %Y' &&
+	(cd "$R" && find . ! -name '*.lock' -printf '%p %y %m %U\n' | sort &&
 	    find . -type f ! -name '*.lock' -print0 | sort -z |
 	    xargs -0 sha1sum) | sha1sum
 }
