@@ -807,7 +807,6 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
     int timeout_ms, struct am_error *err)
 {
 	struct flock fl;
-	struct stat st;
 	sigset_t set;
 	char *path = NULL;
 	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
@@ -825,21 +824,8 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto bad;
 	}
-	/* O_NONBLOCK: a FIFO there must not hang the open. */
-	lk->pwd_fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC, 0600);
-	if (lk->pwd_fd < 0 || fstat(lk->pwd_fd, &st) < 0 ||
-	    !S_ISREG(st.st_mode)) {
-		if (lk->pwd_fd < 0 && errno != ELOOP && errno != EISDIR &&
-		    errno != ENXIO)
-			am_error_set_errno(err, am_error_code_from_errno(errno),
-			    errno, "open %s", path);
-		else
-			am_error_set(err, AM_E_IO, "lock %s is not a regular "
-			    "file (symbolic link, FIFO or directory?); remove "
-			    "it", path);
+	if (am_lock_file_open(path, &lk->pwd_fd, err) < 0)
 		goto bad;
-	}
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;

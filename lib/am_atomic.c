@@ -408,22 +408,17 @@ am_lock_fcntl(int fd, short type, int timeout_ms, const char *what,
 }
 
 int
-am_lock_path(const char *path, int timeout_ms, int *lockfd,
-    struct am_error *err)
+am_lock_file_open(const char *lockname, int *lockfd, struct am_error *err)
 {
-	char *lockname = NULL;
-	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	struct stat st;
-	int fd = -1, delay = 1;
+	int fd;
 
-	*lockfd = -1;
-	if (asprintf(&lockname, "%s.lock", path) < 0)
-		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	/*
 	 * Never through a symbolic link, and never blocking in open() on a
 	 * FIFO: a lock file that is not a regular file can never be taken,
 	 * so it is an error at once (AM_E_IO), not a wait.
 	 */
+	*lockfd = -1;
 	fd = open(lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
@@ -437,6 +432,24 @@ am_lock_path(const char *path, int timeout_ms, int *lockfd,
 			    "remove it", lockname);
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	*lockfd = fd;
+	return 0;
+}
+
+int
+am_lock_path(const char *path, int timeout_ms, int *lockfd,
+    struct am_error *err)
+{
+	char *lockname = NULL;
+	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	int fd = -1, delay = 1;
+
+	*lockfd = -1;
+	if (asprintf(&lockname, "%s.lock", path) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (am_lock_file_open(lockname, &fd, err) < 0) {
 		free(lockname);
 		return -1;
 	}

@@ -93,6 +93,14 @@ int am_lock_fcntl(int fd, short type, int timeout_ms, const char *what,
     struct am_error *err);
 
 /*
+ * Open (creating, mode 0600) a lock file for reading and writing, never
+ * through a symbolic link and never blocking: anything but a regular file
+ * at lockname is AM_E_IO at once, since it can never be taken.
+ */
+int am_lock_file_open(const char *lockname, int *lockfd,
+    struct am_error *err);
+
+/*
  * Exclusive flock() on PATH.lock (created mode 0600 if needed); the lock
  * file descriptor goes to *lockfd.  Bounded wait as above.  A PATH.lock
  * that is a symbolic link, FIFO or directory is AM_E_IO at once (it can
