@@ -5,6 +5,7 @@
 #
 # usage (from the repository root): bash tests/cli/relay.sh ARCHMAIL
 . tests/testlib.sh
+. tests/lib/relay_root.bash
 
 R=$T/root
 am() { "$ARCHMAIL" --root "$R" --lock-timeout 2 "$@"; }
@@ -17,29 +18,11 @@ sys.exit(0 if crypt.crypt(sys.argv[1], sys.argv[2]) == sys.argv[2] else 1)' "$1"
 field() { awk -F: -v u="$1" -v f="$3" '$1 == u { print $f }' "$R/etc/$2"; }
 today=$(( $(date -u +%s) / 86400 ))
 
+# The account files of tests/lib/relay_root.bash, with the reference
+# host's postfwd.cf (no archmail markers yet).
 make_root() {
-	rm -rf "$R"
-	mkdir -p "$R/etc/postfix" "$R/etc/postfwd" "$R/etc/pam.d" \
-	    "$R/usr/bin" "$R/bin" "$R/root" "$R/home/laurent"
-	for s in usr/bin/nologin bin/bash; do
-		printf '#!/bin/sh\n' > "$R/$s"
-		chmod 755 "$R/$s"
-	done
-	cat > "$R/etc/passwd" <<-'EOF'
-	root:x:0:0:root:/root:/bin/bash
-	laurent:x:1000:1000:Laurent:/home/laurent:/bin/bash
-	nobody:x:65534:65534:nobody:/:/usr/bin/nologin
-	EOF
-	cat > "$R/etc/shadow" <<-'EOF'
-	root:*:19000:0:99999:7:::
-	laurent:!:19000:0:99999:7:::
-	nobody:*:19000:0:99999:7:::
-	EOF
-	printf 'root:x:0:\nlaurent:x:1000:\nnobody:x:65534:\n' > "$R/etc/group"
-	printf 'root:*::\nlaurent:!::\nnobody:!::\n' > "$R/etc/gshadow"
-	chmod 640 "$R/etc/shadow" "$R/etc/gshadow"
+	make_account_root "$R"
 	chgrp shadow "$R/etc/shadow" "$R/etc/gshadow" 2>/dev/null || true
-	printf 'UID_MIN 1000\nUID_MAX 60000\n' > "$R/etc/login.defs"
 	cat > "$R/etc/postfwd/postfwd.cf" <<'EOF'
 # rate limits
 &&SASL_WHITELIST {
@@ -58,7 +41,6 @@ id=RcptRate; protocol_state==END-OF-MESSAGE; sasl_username!~/^$/;
 id=logging; protocol_state==END-OF-MESSAGE; action=dunno
 EOF
 	chmod 600 "$R/etc/postfwd/postfwd.cf"
-	cp "$PFCONF/main.cf" "$R/etc/postfix/main.cf"
 }
 
 make_root

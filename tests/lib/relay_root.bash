@@ -1,8 +1,26 @@
 # A mail host's account files on a temporary --root, for the relay, passwd
 # and postfwd tests: sourced after tests/testlib.sh; make_root DIR builds
 # it (root, laurent, nobody; login.defs; a postfwd.cf with the reference
-# host's SASL_WHITELIST; main.cf from $PFCONF).
+# host's SASL_WHITELIST in archmail's markers; main.cf from $PFCONF).
+# make_account_root DIR: the same without postfwd.cf.
 make_root() {
+	make_account_root "$1"
+	cat > "$1/etc/postfwd/postfwd.cf" <<'EOF'
+# archmail: begin relay hosts
+&&SASL_WHITELIST {
+	sasl_username==devnull;
+};
+# archmail: end relay hosts
+id=SaslWhitelist; protocol_state==END-OF-MESSAGE; &&SASL_WHITELIST;
+	action=rcpt(sasl_username/360/3600/REJECT You can only send to 360 recipients per 1h per user)
+id=RcptRate; protocol_state==END-OF-MESSAGE; sasl_username!~/^$/;
+	action=rcpt(sasl_username/100/21600/REJECT You can only send to 100 recipients per 6h per user)
+EOF
+	chmod 600 "$1/etc/postfwd/postfwd.cf"
+}
+
+# Everything but postfwd.cf.
+make_account_root() {
 	local R=$1 s
 	rm -rf "$R"
 	mkdir -p "$R/etc/postfix" "$R/etc/postfwd" "$R/etc/pam.d" \
@@ -25,18 +43,6 @@ make_root() {
 	printf 'root:*::\nlaurent:!::\nnobody:!::\n' > "$R/etc/gshadow"
 	chmod 640 "$R/etc/shadow" "$R/etc/gshadow"
 	printf 'UID_MIN 1000\nUID_MAX 60000\n' > "$R/etc/login.defs"
-	cat > "$R/etc/postfwd/postfwd.cf" <<'EOF'
-# archmail: begin relay hosts
-&&SASL_WHITELIST {
-	sasl_username==devnull;
-};
-# archmail: end relay hosts
-id=SaslWhitelist; protocol_state==END-OF-MESSAGE; &&SASL_WHITELIST;
-	action=rcpt(sasl_username/360/3600/REJECT You can only send to 360 recipients per 1h per user)
-id=RcptRate; protocol_state==END-OF-MESSAGE; sasl_username!~/^$/;
-	action=rcpt(sasl_username/100/21600/REJECT You can only send to 100 recipients per 6h per user)
-EOF
-	chmod 600 "$R/etc/postfwd/postfwd.cf"
 	cp "$PFCONF/main.cf" "$R/etc/postfix/main.cf"
 }
 
