@@ -183,8 +183,8 @@ plan_sender_map(struct am_cli *cli, struct planned_file *pf,
 	rc = -1;
 	pf->new_mode = 0644;
 	/*
-	 * An empty map has nothing to keep or find (and am_mapedit reads
-	 * past an empty text: line_at() gets a NULL pointer).
+	 * An empty map has nothing to keep or find; the line below appends
+	 * to the old text's last line, which an empty text does not have.
 	 */
 	if (pf->old.len == 0) {
 		if (add && am_buf_printf(&pf->new, "%s %s\n", key, value) < 0)
