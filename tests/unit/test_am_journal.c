@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "am_account.h"
+#include "am_acct.h"
 #include "am_journal.h"
 #include "unit_helpers.h"
 

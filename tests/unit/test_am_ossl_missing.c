@@ -15,7 +15,7 @@
 #include "am_dkim_key.h"
 #include "am_dkim_record.h"
 #include "am_ossl.h"
-#include "am_password.h"
+#include "am_pw.h"
 
 #define MISSING "libarchmail-test-no-such-crypto.so.3"
 

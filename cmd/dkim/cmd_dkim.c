@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "am_account.h"
+#include "am_acct.h"
 #include "am_atomic.h"
 #include "am_dnsname.h"
 

@@ -1,4 +1,4 @@
-#include "am_account.h"
+#include "am_acct.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "am_atomic.h"
+#include "am_host.h"
 #include "am_file.h"
 #include "am_journal.h"
 

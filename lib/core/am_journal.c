@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "am_atomic.h"
+#include "am_host.h"
 #include "am_buf.h"
 
 #define HEADER "archmail-journal 1\n"

@@ -14,8 +14,8 @@
  * minus one trailing newline) or from OpenSSL's CSPRNG (am_pw_generate()).
  * Every buffer that held a password is wiped (am_buf_wipe()).
  */
-#ifndef AM_PASSWORD_H
-#define AM_PASSWORD_H
+#ifndef AM_PW_H
+#define AM_PW_H
 
 #include <stdbool.h>
 #include <stddef.h>

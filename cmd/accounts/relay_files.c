@@ -144,23 +144,17 @@ plan_postfwd(struct am_cli *cli, struct planned_file *pf, char **names,
 	return 0;
 }
 
-static bool
-main_cf_utf8(struct am_cli *cli)
+/* smtputf8_enable of main.cf; an unreadable main.cf is an error. */
+static int
+main_cf_utf8(struct am_cli *cli, bool *utf8, struct am_error *err)
 {
-	struct am_postconf pc;
-	struct am_error ignored;
-	char *dir;
-	bool utf8 = true;
+	struct am_postfix_settings ps;
 
-	am_error_clear(&ignored);
-	if ((dir = cli_postfix_config_dir(cli, NULL)) == NULL)
-		return true;
-	if (am_postconf_load(&pc, dir, "localhost", &ignored) == 0) {
-		utf8 = am_postconf_bool(&pc, "smtputf8_enable", true);
-		am_postconf_free(&pc);
-	}
-	free(dir);
-	return utf8;
+	if (am_postfix_settings_load(&ps, &cli->host, NULL, err) < 0)
+		return -1;
+	*utf8 = ps.utf8;
+	am_postfix_settings_free(&ps);
+	return 0;
 }
 
 int
@@ -168,6 +162,7 @@ plan_sender_map(struct am_cli *cli, struct planned_file *pf,
     const char *key, const char *value, bool add, struct am_error *err)
 {
 	struct am_mapedit ed;
+	bool utf8;
 	struct am_mapedit_change ch;
 	char *path;
 	long i;
@@ -194,8 +189,10 @@ plan_sender_map(struct am_cli *cli, struct planned_file *pf,
 		pf->changed = add;
 		return 0;
 	}
+	if (main_cf_utf8(cli, &utf8, err) < 0)
+		return -1;
 	if (am_mapedit_from_text(&ed, pf->path, pf->exists ? pf->old.data :
-	    "", pf->old.len, AM_MAP_POSTMAP, main_cf_utf8(cli), cli_warn_cb,
+	    "", pf->old.len, AM_MAP_POSTMAP, utf8, cli_warn_cb,
 	    cli, err) < 0)
 		return -1;
 	if (add) {
@@ -519,20 +516,13 @@ out:
 	return rc;
 }
 
-static void
-temp_created(const char *path, void *arg)
-{
-	cli_set_cleanup(arg, path);
-}
-
 int
 compile_sender_map(struct am_cli *cli, const char *path, bool force,
     bool *compiled, struct am_error *err)
 {
-	struct am_map_build_opts bo;
+	struct am_postfix_settings ps;
 	struct am_map_spec spec;
 	struct stat src, db;
-	size_t records = 0;
 	int rc;
 
 	*compiled = false;
@@ -545,23 +535,12 @@ compile_sender_map(struct am_cli *cli, const char *path, bool force,
 		am_map_spec_free(&spec);
 		return 0;
 	}
-	memset(&bo, 0, sizeof(bo));
-	bo.compile.kind = AM_MAP_POSTMAP;
-	bo.compile.fold = true;
-	bo.compile.utf8 = main_cf_utf8(cli);
-	bo.compile.nul = true;
-	bo.compile.dup = AM_DUP_WARN;
-	bo.compile.now = time(NULL);
-	bo.compile.warn = cli_warn_cb;
-	bo.compile.warn_ctx = cli;
-	bo.as_source_owner = true;
-	bo.lock_timeout_ms = cli->lock_timeout_ms;
-	bo.temp_created = temp_created;
-	bo.temp_arg = cli;
-	cli_guard_signals(cli);
-	rc = am_map_build(&spec, &bo, &records, err);
-	cli_clear_cleanup(cli);
 	am_map_spec_free(&spec);
+	if (am_postfix_settings_load(&ps, &cli->host, NULL, err) < 0)
+		return -1;
+	rc = am_map_rebuild(&cli->host, path, AM_MAP_POSTMAP, &ps, NULL,
+	    err);
+	am_postfix_settings_free(&ps);
 	if (rc == 0)
 		*compiled = true;
 	return rc;
@@ -574,11 +553,12 @@ sender_map_has(struct am_cli *cli, const char *path, const char *key,
 	struct am_mapedit ed;
 	struct am_error err;
 	long i;
-	bool has;
+	bool has, utf8;
 
 	am_error_clear(&err);
-	if (access(path, F_OK) < 0 || am_mapedit_open(&ed, path,
-	    AM_MAP_POSTMAP, main_cf_utf8(cli), NULL, NULL, &err) < 0)
+	if (access(path, F_OK) < 0 || main_cf_utf8(cli, &utf8, &err) < 0 ||
+	    am_mapedit_open(&ed, path, AM_MAP_POSTMAP, utf8, NULL, NULL,
+	    &err) < 0)
 		return false;
 	i = am_mapedit_find(&ed, key, &err);
 	has = i >= 0 && strcmp(ed.entries[i].value, value) == 0;

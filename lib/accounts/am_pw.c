@@ -1,4 +1,4 @@
-#include "am_password.h"
+#include "am_pw.h"
 
 #include <crypt.h>
 #include <errno.h>

@@ -17,36 +17,31 @@
 #include "am_atomic.h"
 #include "am_mapfile.h"
 #include "am_table.h"
-#include "postmap.h"
 
 int
 edit_init(struct edit_ctx *ec, struct am_cli *cli, enum am_map_kind kind)
 {
-	struct postmap_opts po;
+	struct am_postfix_settings ps;
 	struct am_error err;
-	int status;
 
 	memset(ec, 0, sizeof(*ec));
 	ec->cli = cli;
 	ec->kind = kind;
 	ec->path = cli_root_path(cli, am_conf_get(&cli->conf,
 	    kind == AM_MAP_ALIASES ? AM_CONF_ALIASES_MAP : AM_CONF_USERS_MAP));
+	am_error_clear(&err);
 	if (ec->path == NULL) {
-		am_error_clear(&err);
 		am_error_set(&err, AM_E_NOMEM, "out of memory");
 		return cli_fail(cli, &err);
 	}
-	memset(&po, 0, sizeof(po));
-	/* It reports its own failure. */
-	if ((status = postmap_load_postconf(cli, &po)) != 0) {
-		postmap_opts_free(&po);
+	if (am_postfix_settings_load(&ps, &cli->host, NULL, &err) < 0) {
 		edit_free(ec);
-		return status;
+		return cli_fail(cli, &err);
 	}
-	ec->utf8 = po.utf8;
-	ec->myhostname = po.myhostname;
-	po.myhostname = NULL;
-	postmap_opts_free(&po);
+	ec->utf8 = ps.utf8;
+	ec->myhostname = ps.myhostname;
+	ps.myhostname = NULL;
+	am_postfix_settings_free(&ps);
 	return 0;
 }
 
@@ -101,41 +96,14 @@ edit_json_entry(struct am_json *j, const struct am_mapedit *ed, const char *key,
 	am_json_object_end(j);
 }
 
-static void
-temp_created(const char *path, void *arg)
-{
-	cli_set_cleanup(arg, path);
-}
-
 static int
 rebuild(struct edit_ctx *ec, size_t *records, struct am_error *err)
 {
-	struct am_map_build_opts bo;
-	struct am_map_spec spec;
-	int rc;
+	struct am_postfix_settings ps = { .utf8 = ec->utf8,
+	    .myhostname = ec->myhostname };
 
-	memset(&bo, 0, sizeof(bo));
-	bo.compile.kind = ec->kind;
-	bo.compile.fold = true;
-	bo.compile.utf8 = ec->utf8;
-	bo.compile.nul = true;
-	bo.compile.dup = AM_DUP_WARN;
-	bo.compile.alias_extras = ec->kind == AM_MAP_ALIASES;
-	bo.compile.myhostname = ec->myhostname;
-	bo.compile.now = time(NULL);
-	bo.compile.warn = cli_warn_cb;
-	bo.compile.warn_ctx = ec->cli;
-	bo.as_source_owner = true;
-	bo.lock_timeout_ms = ec->cli->lock_timeout_ms;
-	bo.temp_created = temp_created;
-	bo.temp_arg = ec->cli;
-	if (am_map_spec_parse(&spec, ec->path, "lmdb", err) < 0)
-		return -1;
-	cli_guard_signals(ec->cli);
-	rc = am_map_build(&spec, &bo, records, err);
-	cli_clear_cleanup(ec->cli);
-	am_map_spec_free(&spec);
-	return rc;
+	return am_map_rebuild(&ec->cli->host, ec->path, ec->kind, &ps,
+	    records, err);
 }
 
 static const char *

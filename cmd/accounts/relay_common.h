@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 
 #include "archmail.h"
-#include "am_account.h"
+#include "am_acct.h"
 #include "am_buf.h"
-#include "am_password.h"
+#include "am_pw.h"
 
 #define RELAY_GECOS_PREFIX "SMTP Relay Account for "
 #define RELAY_RELOAD_COMMAND "postfwd --reload --keep_rates"

@@ -1,9 +1,12 @@
 #include "am_mapfile.h"
 
+#include "am_host.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "am_mapsrc.h"
@@ -199,5 +202,53 @@ out:
 	am_table_close(t);
 	am_records_free(&rs);
 	am_source_close(&src);
+	return rc;
+}
+
+static void
+rebuild_warn(void *ctx, const struct am_error *warning)
+{
+	am_host_warn(ctx, warning);
+}
+
+static void
+rebuild_temp_created(const char *path, void *arg)
+{
+	am_host_temp_created(arg, path);
+}
+
+int
+am_map_rebuild(const struct am_host *h, const char *path,
+    enum am_map_kind kind, const struct am_postfix_settings *ps,
+    size_t *records, struct am_error *err)
+{
+	struct am_map_build_opts bo;
+	struct am_map_spec spec;
+	size_t count = 0;
+	int rc;
+
+	memset(&bo, 0, sizeof(bo));
+	bo.compile.kind = kind;
+	bo.compile.fold = true;
+	bo.compile.utf8 = ps->utf8;
+	bo.compile.nul = true;
+	bo.compile.dup = AM_DUP_WARN;
+	bo.compile.alias_extras = kind == AM_MAP_ALIASES;
+	bo.compile.myhostname = ps->myhostname;
+	bo.compile.now = time(NULL);
+	bo.compile.warn = rebuild_warn;
+	bo.compile.warn_ctx = (void *)h;
+	bo.as_source_owner = true;
+	bo.lock_timeout_ms = h->lock_timeout_ms;
+	bo.temp_created = rebuild_temp_created;
+	bo.temp_arg = (void *)h;
+	if (am_map_spec_parse(&spec, path, "lmdb", err) < 0)
+		return -1;
+	am_host_temp_guard(h);
+	rc = am_map_build(&spec, &bo, &count, err);
+	am_host_temp_gone(h);
+	am_map_spec_free(&spec);
+	if (records != NULL)
+		*records = count;
 	return rc;
 }

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "am_password.h"
+#include "am_pw.h"
 
 static void
 round_trip(enum am_pw_scheme scheme, unsigned long cost, const char *prefix)

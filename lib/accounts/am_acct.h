@@ -38,8 +38,8 @@
  * one, so that readers (passwd status, relay list) see the finished
  * change, never a half one.
  */
-#ifndef AM_ACCOUNT_H
-#define AM_ACCOUNT_H
+#ifndef AM_ACCT_H
+#define AM_ACCT_H
 
 #include <signal.h>
 #include <stdbool.h>

@@ -21,6 +21,7 @@
 
 #include "am_conf.h"
 #include "am_error.h"
+#include "am_host.h"
 #include "am_json.h"
 #include "cli_opt.h"
 
@@ -65,6 +66,8 @@ struct am_cli {
 	size_t warning_count;	/* all warnings, JSON or not */
 	/* a temporary file to remove when a signal ends the process */
 	char *cleanup_path;
+	/* root, conf, lock timeout and callbacks, for the library (cli_host) */
+	struct am_host host;
 };
 
 extern const struct cli_command cli_commands[];
@@ -98,6 +101,12 @@ int cli_help(struct am_cli *cli);
 /* Start a JSON result with the common keys; finish and print it. */
 void cli_json_begin(struct am_cli *cli, struct am_json *j, bool ok);
 int cli_json_end(struct am_cli *cli, struct am_json *j);
+
+/*
+ * Fill cli->host from the options and archmail.conf: the library reports
+ * warnings, -v notes and temporary files back through it.
+ */
+void cli_host_init(struct am_cli *cli);
 
 /* ROOT-prefixed path of a file archmail finds by itself (caller frees). */
 char *cli_root_path(const struct am_cli *cli, const char *path);

@@ -19,32 +19,17 @@
 int
 postmap_load_postconf(struct am_cli *cli, struct postmap_opts *o)
 {
-	struct am_postconf pc;
+	struct am_postfix_settings ps;
 	struct am_error err;
-	char host[256] = "localhost";
-	char *dir;
-	int rc;
 
 	am_error_clear(&err);
-	if ((dir = cli_postfix_config_dir(cli, o->config_dir)) == NULL) {
-		am_error_set(&err, AM_E_NOMEM, "out of memory");
+	if (am_postfix_settings_load(&ps, &cli->host, o->config_dir,
+	    &err) < 0)
 		return cli_fail(cli, &err);
-	}
-	(void)gethostname(host, sizeof(host) - 1);
-	rc = am_postconf_load(&pc, dir, host, &err);
-	free(dir);
-	if (rc < 0)
-		return cli_fail(cli, &err);
-	o->utf8 = am_postconf_bool(&pc, "smtputf8_enable", true);
-	o->default_type = am_postconf_get(&pc, "default_database_type");
-	o->myhostname = am_postconf_get(&pc, "myhostname");
-	o->alias_database = am_postconf_get(&pc, "alias_database");
-	am_postconf_free(&pc);
-	if (o->default_type == NULL || o->myhostname == NULL ||
-	    o->alias_database == NULL) {
-		am_error_set(&err, AM_E_NOMEM, "out of memory");
-		return cli_fail(cli, &err);
-	}
+	o->utf8 = ps.utf8;
+	o->default_type = ps.default_type;
+	o->myhostname = ps.myhostname;
+	o->alias_database = ps.alias_database;
 	return 0;
 }
 

@@ -59,6 +59,20 @@ int am_map_apply(const struct am_map_spec *spec,
     const struct am_map_build_opts *opts, const struct am_source *input,
     int nul_option, size_t *stored, struct am_error *err);
 
+/*
+ * Rebuild the LMDB table of the source file path the way "postmap
+ * lmdb:PATH" (kind AM_MAP_POSTMAP) or "postalias" (AM_MAP_ALIASES) with
+ * Postfix's default options would, under the settings ps of main.cf: the
+ * one build the editing and account workflows share.  Warnings, the lock
+ * timeout and temporary-file events go through h.  *records (if not NULL)
+ * gets the record count.
+ */
+struct am_host;
+struct am_postfix_settings;
+int am_map_rebuild(const struct am_host *h, const char *path,
+    enum am_map_kind kind, const struct am_postfix_settings *ps,
+    size_t *records, struct am_error *err);
+
 /* Postfix's mode for a new table: only the source's read bits survive. */
 unsigned int am_map_new_table_mode(unsigned int source_mode);
 

@@ -223,6 +223,7 @@ main(int argc, char *argv[])
 	if ((cli.sub->flags & CLI_SUB_CRYPTO) &&
 	    (status = load_crypto(&cli)) != 0)
 		goto out;
+	cli_host_init(&cli);
 	optind = 0;	/* reset getopt for the command */
 	if (cargv != NULL)
 		status = cli.command->fn(&cli, cargc, cargv);

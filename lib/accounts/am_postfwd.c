@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "am_account.h"
+#include "am_acct.h"
 
 bool
 am_postfwd_macro_valid(const char *macro)

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "am_account.h"
+#include "am_acct.h"
 #include "am_buf.h"
 
 struct fixture {

@@ -243,31 +243,57 @@ cli_help(struct am_cli *cli)
 char *
 cli_root_path(const struct am_cli *cli, const char *path)
 {
-	char *res = NULL;
-	size_t rlen;
-
-	if (cli->root == NULL || strcmp(cli->root, "/") == 0 ||
-	    path[0] != '/')
-		return strdup(path);
-	rlen = strlen(cli->root);
-	while (rlen > 1 && cli->root[rlen - 1] == '/')
-		rlen--;
-	if (asprintf(&res, "%.*s%s", (int)rlen, cli->root, path) < 0)
-		return NULL;
-	return res;
+	return am_root_join(cli->root, path);
 }
 
 char *
 cli_postfix_config_dir(const struct am_cli *cli, const char *option)
 {
-	const char *env;
+	return am_host_postfix_dir(&cli->host, option);
+}
 
-	if (option != NULL)
-		return strdup(option);
-	if ((env = getenv("MAIL_CONFIG")) != NULL && *env != '\0')
-		return strdup(env);
-	return cli_root_path(cli,
-	    am_conf_get(&cli->conf, AM_CONF_POSTFIX_CONFIG_DIR));
+static void
+host_warn(void *ctx, const struct am_error *warning)
+{
+	cli_warn(ctx, warning);
+}
+
+static void
+host_note(void *ctx, const char *what, const char *path)
+{
+	cli_info(ctx, "%s %s", what, path);
+}
+
+static void
+host_temp_guard(void *ctx)
+{
+	cli_guard_signals(ctx);
+}
+
+static void
+host_temp_created(void *ctx, const char *path)
+{
+	cli_set_cleanup(ctx, path);
+}
+
+static void
+host_temp_gone(void *ctx)
+{
+	cli_clear_cleanup(ctx);
+}
+
+void
+cli_host_init(struct am_cli *cli)
+{
+	cli->host.root = cli->root;
+	cli->host.conf = &cli->conf;
+	cli->host.lock_timeout_ms = cli->lock_timeout_ms;
+	cli->host.warn = host_warn;
+	cli->host.note = host_note;
+	cli->host.temp_guard = host_temp_guard;
+	cli->host.temp_created = host_temp_created;
+	cli->host.temp_gone = host_temp_gone;
+	cli->host.ctx = cli;
 }
 
 static void

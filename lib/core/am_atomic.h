@@ -76,12 +76,6 @@ void am_atomic_remove_stale(const char *target_path);
 /* The same for TARGET.TAG.PID.* */
 void am_atomic_remove_stale_tag(const char *target_path, const char *tag);
 
-/*
- * ROOT + PATH (PATH absolute), for files found under --root; a NULL or
- * "/" root gives PATH.  Caller frees; NULL when out of memory.
- */
-char *am_root_join(const char *root, const char *path);
-
 /* Write all of buf to fd, retrying short writes and EINTR; 0 or -1. */
 int am_write_all(int fd, const void *buf, size_t len);
 

@@ -15,19 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-char *
-am_root_join(const char *root, const char *path)
-{
-	char *res = NULL;
-	size_t rlen = root != NULL ? strlen(root) : 0;
-
-	while (rlen > 0 && root[rlen - 1] == '/')
-		rlen--;
-	if (asprintf(&res, "%.*s%s", (int)rlen, rlen ? root : "", path) < 0)
-		return NULL;
-	return res;
-}
-
 int
 am_write_all(int fd, const void *buf, size_t len)
 {
