@@ -67,6 +67,20 @@ settings_get(const struct am_host *h, const char *file, const char *key,
 	return 0;
 }
 
+int
+am_useradd_private_groups(const struct am_host *h, bool *yes,
+    struct am_error *err)
+{
+	char *v;
+
+	if (settings_get(h, "/etc/login.defs", "USERGROUPS_ENAB", ' ', &v,
+	    err) < 0)
+		return -1;
+	*yes = v != NULL && strcasecmp(v, "yes") == 0;
+	free(v);
+	return 0;
+}
+
 static int
 number_field(const struct am_acct_file *f, size_t i, size_t n,
     unsigned long *v)
@@ -293,17 +307,14 @@ primary_group(const struct am_host *h, struct am_acct_db *db,
 {
 	struct am_acct_file *gr = &db->file[AM_ACCT_GROUP];
 	unsigned long min, max, gid;
-	char *upg = NULL, *dflt = NULL;
+	char *dflt = NULL;
 	const char *name = o->group;
-	bool private_group;
+	bool private_group, upg;
 	int rc = -1;
 
-	if (settings_get(h, "/etc/login.defs", "USERGROUPS_ENAB", ' ', &upg,
-	    err) < 0)
+	if (am_useradd_private_groups(h, &upg, err) < 0)
 		return -1;
-	private_group = name == NULL &&
-	    (upg == NULL || strcasecmp(upg, "yes") == 0);
-	free(upg);
+	private_group = name == NULL && upg;
 	if (!private_group) {
 		if (name == NULL) {
 			if (settings_get(h, "/etc/default/useradd", "GROUP",

@@ -15,7 +15,8 @@
  * What it writes, as useradd does:
  *  - UID: the highest one in use in login.defs' UID_MIN..UID_MAX plus
  *    one; when that is past UID_MAX, the lowest free one.
- *  - Group: with USERGROUPS_ENAB yes (the default) a group named like
+ *  - Group: with USERGROUPS_ENAB yes (Debian's and Arch's login.defs
+ *    set it; unset means no, as in shadow-utils) a group named like
  *    the login, GID equal to the UID when that GID is free, else chosen
  *    like the UID in GID_MIN..GID_MAX; a group of that name must not
  *    exist yet.  Otherwise (or with opts.group) an existing group.
@@ -82,5 +83,8 @@ int am_useradd_plan(const struct am_host *h, struct am_acct_db *db,
 int am_useradd_stage_home(const struct am_host *h,
     const struct am_useradd *ua, struct am_journal *j, struct am_error *err);
 void am_useradd_free(struct am_useradd *ua);
+/* USERGROUPS_ENAB of ROOT/etc/login.defs (unset: no). */
+int am_useradd_private_groups(const struct am_host *h, bool *yes,
+    struct am_error *err);
 
 #endif
