@@ -39,7 +39,7 @@ postmap_opts_free(struct postmap_opts *o)
 	free(o->default_type);
 	free(o->myhostname);
 	free(o->alias_database);
-	am_folder_free(&o->folder);
+	am_fold_free(&o->folder);
 }
 
 static void
