@@ -52,7 +52,7 @@ postfwd_sync(struct am_cli *cli, bool init)
 	    &err) < 0 ||
 	    plan_postfwd(cli, &pf, s.names, s.n, init, &err) < 0)
 		goto fail;
-	if (would && pf.changed && am_text_diff(pf.old.data ? pf.old.data :
+	if (would && pf.changed && am_diff_text(pf.old.data ? pf.old.data :
 	    "", pf.old.len, pf.new.data ? pf.new.data : "", pf.new.len,
 	    pf.path, &diff, &err) < 0)
 		goto fail;

@@ -417,7 +417,7 @@ planned_diff(const struct planned_file *pf, struct am_buf *out,
 	if (!pf->changed)
 		return 0;
 	if (!pf->secret)
-		return am_text_diff(pf->old.data ? pf->old.data : "",
+		return am_diff_text(pf->old.data ? pf->old.data : "",
 		    pf->old.len, pf->new.data ? pf->new.data : "", pf->new.len,
 		    pf->path, out, err);
 	if (redact_client(pf->old.data ? pf->old.data : "", pf->old.len,
@@ -426,7 +426,7 @@ planned_diff(const struct planned_file *pf, struct am_buf *out,
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = am_text_diff(a.data ? a.data : "", a.len, b.data ? b.data : "",
+	rc = am_diff_text(a.data ? a.data : "", a.len, b.data ? b.data : "",
 	    b.len, pf->path, out, err);
 out:
 	am_buf_wipe(&a);
@@ -494,7 +494,7 @@ account_diff(const struct am_acct_file *f, struct am_buf *out,
 	if (!secret) {
 		if (am_acct_file_render(f, &now) < 0)
 			goto nomem;
-		rc = am_text_diff(f->orig, f->orig_len, now.data ? now.data :
+		rc = am_diff_text(f->orig, f->orig_len, now.data ? now.data :
 		    "", now.len, f->path, out, err);
 		goto out;
 	}
@@ -504,7 +504,7 @@ account_diff(const struct am_acct_file *f, struct am_buf *out,
 		if (redact_line(f, i, &b) < 0 || ((i + 1 < f->count ||
 		    f->final_newline) && am_buf_addc(&b, '\n') < 0))
 			goto nomem;
-	rc = am_text_diff(a.data ? a.data : "", a.len, b.data ? b.data : "",
+	rc = am_diff_text(a.data ? a.data : "", a.len, b.data ? b.data : "",
 	    b.len, f->path, out, err);
 	goto out;
 nomem:

@@ -386,7 +386,7 @@ users_forward(struct am_cli *cli, int argc, char *argv[])
 	changed = f.clear ? f.exists : !f.exists || f.old.len != f.new.len ||
 	    memcmp(f.old.data, f.new.data, f.new.len) != 0;
 	if ((f.dry_run || f.check) && changed &&
-	    am_text_diff(f.old.data ? f.old.data : "", f.old.len,
+	    am_diff_text(f.old.data ? f.old.data : "", f.old.len,
 	    f.new.data ? f.new.data : "", f.new.len, f.path, &diff, &err) < 0)
 		goto fail;
 	if (!f.dry_run && !f.check && changed && write_forward(&f, &err) < 0)

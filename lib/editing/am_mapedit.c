@@ -63,13 +63,13 @@ comment_name(const char *text, size_t start, size_t end, const char **name)
 {
 	const char *p = text + start, *e = text + end;
 
-	while (p < e && am_isspace((unsigned char)*p))
+	while (p < e && am_source_isspace((unsigned char)*p))
 		p++;
 	while (p < e && *p == '#')
 		p++;
-	while (p < e && am_isspace((unsigned char)*p))
+	while (p < e && am_source_isspace((unsigned char)*p))
 		p++;
-	while (e > p && am_isspace((unsigned char)e[-1]))
+	while (e > p && am_source_isspace((unsigned char)e[-1]))
 		e--;
 	*name = p;
 	return (size_t)(e - p);
@@ -95,7 +95,7 @@ is_double_hash(const char *text, size_t start, size_t end)
 {
 	const char *p = text + start;
 
-	while (p < text + end && am_isspace((unsigned char)*p))
+	while (p < text + end && am_source_isspace((unsigned char)*p))
 		p++;
 	return p + 1 < text + end && p[0] == '#' && p[1] == '#';
 }
@@ -119,7 +119,7 @@ gap_scan(struct am_mapedit *ed, struct gap *g, size_t from, size_t to,
 			g->lines = nl;
 		}
 		for (p = ed->text + pos; p < ed->text + e &&
-		    am_isspace((unsigned char)*p); p++)
+		    am_source_isspace((unsigned char)*p); p++)
 			;
 		g->lines[g->n].kind = p == ed->text + e ? GAP_BLANK :
 		    *p == '#' ? GAP_COMMENT : GAP_OTHER;
@@ -265,12 +265,12 @@ fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
 }
 
 static int
-index_entry(struct am_mapedit *ed, struct am_logical_line *ll,
+index_entry(struct am_mapedit *ed, struct am_source_line *ll,
     struct am_mapedit_entry *e, am_warn_fn *warn, void *ctx,
     struct am_buf *kb, struct am_buf *vb, struct am_buf *fb,
     struct am_error *err)
 {
-	struct am_entry pe;
+	struct am_source_entry pe;
 	bool in_place;
 	int rc;
 
@@ -279,14 +279,14 @@ index_entry(struct am_mapedit *ed, struct am_logical_line *ll,
 	if (ed->kind == AM_MAP_ALIASES) {
 		am_buf_reset(kb);
 		am_buf_reset(vb);
-		rc = am_parse_alias_entry(&ed->src, ll, kb, vb, warn, ctx,
+		rc = am_source_parse_alias(&ed->src, ll, kb, vb, warn, ctx,
 		    err);
 		if (rc <= 0)
 			return rc;
 		e->key = arena_copy(ed, kb->data, kb->len);
 		e->value = arena_copy(ed, vb->data, vb->len);
 	} else {
-		rc = am_parse_postmap_entry(&ed->src, ll, &pe, warn, ctx);
+		rc = am_source_parse_postmap(&ed->src, ll, &pe, warn, ctx);
 		if (rc <= 0)
 			return rc;
 		e->key = in_place ? pe.key : arena_copy(ed, pe.key,
@@ -350,7 +350,7 @@ static int
 build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
     struct am_error *err)
 {
-	struct am_logical_line ll;
+	struct am_source_line ll;
 	struct am_mapedit_entry e, *ne;
 	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT;
 	struct gap g = { NULL, 0, 0 };
@@ -510,8 +510,8 @@ start_sparse(struct am_mapedit *ed, bool utf8, const char *key,
 	if (fold(ed, key, &fb) < 0 || (ed->only_fkey = strdup(fb.data)) ==
 	    NULL) {
 		rc = am_error_set(err, AM_E_INVALID, "cannot case-fold "
-		    "\"%s\": %s", key, am_folder_why(&ed->folder));
-		am_folder_free(&ed->folder);
+		    "\"%s\": %s", key, am_fold_why(&ed->folder));
+		am_fold_free(&ed->folder);
 	}
 	am_buf_free(&fb);
 	return rc;
@@ -577,7 +577,7 @@ am_mapedit_free(struct am_mapedit *ed)
 		free(ed->text);
 	free(ed->only_fkey);
 	am_source_close(&ed->src);
-	am_folder_free(&ed->folder);
+	am_fold_free(&ed->folder);
 	memset(ed, 0, sizeof(*ed));
 }
 
@@ -591,7 +591,7 @@ am_mapedit_find(struct am_mapedit *ed, const char *key, struct am_error *err)
 	if (fold(ed, key, &fb) < 0) {
 		am_buf_free(&fb);
 		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\": %s",
-		    key, am_folder_why(&ed->folder));
+		    key, am_fold_why(&ed->folder));
 		return -2;
 	}
 	for (i = 0; i < ed->nentries; i++) {
@@ -710,7 +710,7 @@ separator(const struct am_mapedit *ed)
 	bool alias = ed->kind == AM_MAP_ALIASES;
 
 	/* The first line that starts an entry: not blank, not a comment. */
-	while (p != NULL && p < end && (*p == '#' || am_isspace(
+	while (p != NULL && p < end && (*p == '#' || am_source_isspace(
 	    (unsigned char)*p))) {
 		if ((p = memchr(p, '\n', (size_t)(end - p))) != NULL)
 			p++;
@@ -736,8 +736,8 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
     struct am_buf *line, struct am_error *err)
 {
 	struct am_source src;
-	struct am_logical_line ll;
-	struct am_entry pe;
+	struct am_source_line ll;
+	struct am_source_entry pe;
 	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT;
 	const char *pkey = NULL, *pval = NULL;
 	size_t vlen = strlen(value);
@@ -751,8 +751,8 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
 		    "whitespace, control characters, quotes, a leading '#'%s "
 		    "are not allowed", key, ed->kind == AM_MAP_ALIASES ?
 		    " or ':'" : "");
-	if (vlen == 0 || am_isspace((unsigned char)value[0]) ||
-	    am_isspace((unsigned char)value[vlen - 1]))
+	if (vlen == 0 || am_source_isspace((unsigned char)value[0]) ||
+	    am_source_isspace((unsigned char)value[vlen - 1]))
 		return am_error_set(err, AM_E_INVALID, "invalid value \"%s\" "
 		    "for \"%s\": empty, control characters or surrounding "
 		    "whitespace", value, key);
@@ -765,12 +765,12 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
 	while ((got = am_source_next(&src, &ll, no_warn, NULL)) > 0) {
 		n++;
 		if (ed->kind == AM_MAP_ALIASES) {
-			if (am_parse_alias_entry(&src, &ll, &kb, &vb, no_warn,
+			if (am_source_parse_alias(&src, &ll, &kb, &vb, no_warn,
 			    NULL, err) <= 0)
 				continue;
 			pkey = kb.data;
 			pval = vb.data;
-		} else if (am_parse_postmap_entry(&src, &ll, &pe, no_warn,
+		} else if (am_source_parse_postmap(&src, &ll, &pe, no_warn,
 		    NULL) > 0) {
 			pkey = pe.key;
 			pval = pe.value;
@@ -870,13 +870,13 @@ new_category_name(struct am_mapedit *ed, const char *want, const char **name,
 {
 	const char *p = want, *e;
 
-	while (am_isspace((unsigned char)*p))
+	while (am_source_isspace((unsigned char)*p))
 		p++;
 	while (*p == '#')
 		p++;
-	while (am_isspace((unsigned char)*p))
+	while (am_source_isspace((unsigned char)*p))
 		p++;
-	for (e = p + strlen(p); e > p && am_isspace((unsigned char)e[-1]); e--)
+	for (e = p + strlen(p); e > p && am_source_isspace((unsigned char)e[-1]); e--)
 		;
 	if (e == p)
 		return am_error_set(err, AM_E_INVALID, "invalid category name "
@@ -1130,7 +1130,7 @@ am_mapedit_diff(const struct am_mapedit *ed,
 		return 0;
 	if (ed->no_text)
 		return am_error_set(err, AM_E_INTERNAL, "no text to diff");
-	return am_text_diff(ed->text, ed->len, ch->text.data, ch->text.len,
+	return am_diff_text(ed->text, ed->len, ch->text.data, ch->text.len,
 	    label, out, err);
 }
 

@@ -2,7 +2,7 @@
  * am_mapedit - edit a Postfix map or alias source as text, the way a
  * careful admin would by hand.
  *
- * am_mapedit_open() reads the file and indexes it with am_mapsrc, the one
+ * am_mapedit_open() reads the file and indexes it with am_source, the one
  * parser of these formats: every entry with its folded key, value, byte
  * range (continuation lines included), the comment lines directly above
  * it, and its category.  A change (am_mapedit_add(), am_mapedit_remove())
@@ -41,7 +41,8 @@
 #include "am_compile.h"
 #include "am_diff.h"
 #include "am_error.h"
-#include "am_mapsrc.h"
+#include "am_source.h"
+#include "am_fold.h"
 #include "am_utf8.h"
 
 struct am_mapedit_entry {

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "am_mapsrc.h"
+#include "am_source.h"
 #include "am_table.h"
 
 int

@@ -587,20 +587,20 @@ test_diff(void **state)
 
 	(void)state;
 	am_error_clear(&err);
-	assert_int_equal(am_text_diff(L_ONE, strlen(L_ONE), L_TWO,
+	assert_int_equal(am_diff_text(L_ONE, strlen(L_ONE), L_TWO,
 	    strlen(L_TWO), "f", &out, &err), 0);
 	assert_string_equal(out.data,
 	    "--- f\n+++ f\n@@ -1,5 +1,6 @@\n"
 	    " 1\n 2\n 3\n+new\n 4\n 5\n");
 	am_buf_reset(&out);
-	assert_int_equal(am_text_diff("a\nb", 3, "a\nb\nc", 5, "f", &out,
+	assert_int_equal(am_diff_text("a\nb", 3, "a\nb\nc", 5, "f", &out,
 	    &err), 0);
 	assert_string_equal(out.data,
 	    "--- f\n+++ f\n@@ -1,2 +1,3 @@\n a\n-b\n"
 	    "\\ No newline at end of file\n+b\n+c\n"
 	    "\\ No newline at end of file\n");
 	am_buf_reset(&out);
-	assert_int_equal(am_text_diff("a\n", 2, "a\n", 2, "f", &out, &err),
+	assert_int_equal(am_diff_text("a\n", 2, "a\n", 2, "f", &out, &err),
 	    0);
 	assert_int_equal(out.len, 0);
 	am_buf_free(&out);
