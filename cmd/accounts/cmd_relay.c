@@ -5,6 +5,7 @@
  * written in relay_plan.c, relay list is in relay_list.c.
  */
 #include "relay_plan.h"
+#include "am_acct_diff.h"
 #include "cli_result.h"
 
 #include <getopt.h>
@@ -19,8 +20,7 @@ static bool
 any_change(const struct relay_opts *o, const struct relay_run *r)
 {
 	return r->db.file[AM_ACCT_PASSWD].changed ||
-	    r->db.file[AM_ACCT_SHADOW].changed || r->client.changed ||
-	    r->sender.changed || r->postfwd.changed ||
+	    r->db.file[AM_ACCT_SHADOW].changed || am_change_any(&r->cs) ||
 	    (o->sub == RELAY_ADD && r->home_missing) ||
 	    (o->sub == RELAY_REMOVE && o->delete && !r->home_missing);
 }
@@ -42,7 +42,7 @@ relay_members(struct am_json *j, void *arg)
 	if (rr->r->uid != 0)
 		am_json_int(j, "uid", (long long)rr->r->uid);
 	if (rr->reload)
-		am_json_string(j, "reload", RELAY_RELOAD_COMMAND);
+		am_json_string(j, "reload", AM_RELAY_RELOAD_COMMAND);
 }
 
 /* The plan as a diff (dry run), every secret hidden. */
@@ -50,18 +50,13 @@ static int
 relay_diff(const struct relay_opts *o, struct relay_run *r,
     struct cli_result *res, struct am_error *err)
 {
-	const struct planned_file *pf[] = { &r->client, &r->sender,
-	    &r->postfwd };
 	struct am_buf diff = AM_BUF_INIT;
-	size_t i;
 	int rc = -1;
 
-	if (account_diff(&r->db.file[AM_ACCT_PASSWD], &diff, err) < 0 ||
-	    account_diff(&r->db.file[AM_ACCT_SHADOW], &diff, err) < 0)
+	if (am_acct_diff(&r->db.file[AM_ACCT_PASSWD], &diff, err) < 0 ||
+	    am_acct_diff(&r->db.file[AM_ACCT_SHADOW], &diff, err) < 0 ||
+	    am_change_diff(&r->cs, &diff, err) < 0)
 		goto out;
-	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
-		if (pf[i]->path != NULL && planned_diff(pf[i], &diff, err) < 0)
-			goto out;
 	cli_result_diff(res, diff.data, diff.len);
 	if (o->sub == RELAY_ADD && r->home_missing)
 		cli_result_line(res, "would create %s", r->home);
@@ -77,8 +72,7 @@ static int
 output(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
     struct cli_result *res, bool changed)
 {
-	const struct planned_file *pf[] = { &r->client, &r->sender,
-	    &r->postfwd };
+	const struct am_change_file *cf;
 	struct relay_report rr = { o, r, false };
 	const struct am_acct_file *f;
 	bool would = cli->dry_run || cli->check;
@@ -86,11 +80,12 @@ output(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
 
 	for (i = 0; i < 2; i++) {
 		f = &r->db.file[i == 0 ? AM_ACCT_PASSWD : AM_ACCT_SHADOW];
-		account_result_files(res, f, f->changed);
+		cli_result_account_file(res, f, f->changed);
 	}
-	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
-		if (pf[i]->path != NULL)
-			cli_result_file(res, pf[i]->path, pf[i]->changed);
+	for (i = 0; i < am_change_count(&r->cs); i++) {
+		cf = am_change_at(&r->cs, i);
+		cli_result_file(res, cf->path, cf->changed);
+	}
 	if (r->sender_table != NULL)
 		cli_result_file(res, r->sender_table, true);
 	/* A home is a directory, not a file: a result line says it. */
@@ -100,10 +95,10 @@ output(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
 		cli_result_line(res, "%s: created", r->home);
 	if (!would && o->sub == RELAY_REMOVE && o->delete && !r->home_missing)
 		cli_result_line(res, "%s: removed", r->home);
-	rr.reload = r->postfwd.changed && !would;
+	rr.reload = r->postfwd != NULL && r->postfwd->changed && !would;
 	/* The one time a secret is printed: generated, no client file. */
-	if (!would && o->pw.source == PW_GENERATE && o->client_file == NULL &&
-	    r->hash[0] != '\0')
+	if (!would && o->pw.source == AM_PW_SRC_GENERATE &&
+	    o->client_file == NULL && r->hash[0] != '\0')
 		printf("%s %s:%s\n", am_conf_get(&cli->conf,
 		    AM_CONF_MAIL_HOST), o->user, r->pw.data);
 	if (!would)
@@ -115,7 +110,7 @@ output(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
 		    o->host);
 	if (rr.reload)
 		cli_result_line(res, "%s: changed; reload postfwd with: %s",
-		    r->postfwd.path, RELAY_RELOAD_COMMAND);
+		    r->postfwd->path, AM_RELAY_RELOAD_COMMAND);
 	return cli_result_finish(res, relay_members, &rr);
 }
 
@@ -129,12 +124,10 @@ relay_modify(struct am_cli *cli, struct relay_opts *o)
 	int status;
 
 	memset(&r, 0, sizeof(r));
-	planned_init(&r.postfwd);
-	planned_init(&r.sender);
-	planned_init(&r.client);
+	am_change_init(&r.cs);
 	am_error_clear(&err);
 	cli_result_init(&res, cli);
-	if (relay_host_user(o->host, o->user, sizeof(o->user), &err) < 0 ||
+	if (am_relay_host_user(o->host, o->user, sizeof(o->user), &err) < 0 ||
 	    relay_plan(cli, o, &r, &err) < 0)
 		goto fail;
 	changed = any_change(o, &r);
@@ -157,9 +150,7 @@ out:
 	 */
 	(void)fflush(stdout);
 	am_acct_db_close(&r.db);
-	planned_free(&r.postfwd);
-	planned_free(&r.sender);
-	planned_free(&r.client);
+	am_change_free(&r.cs);
 	am_buf_wipe(&r.pw);
 	explicit_bzero(r.hash, sizeof(r.hash));
 	free(r.home);
@@ -214,15 +205,17 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 		case OPT_CHECK: o.check = true; break;
 		case OPT_DELETE: o.delete = true; break;
 		default:
-			if ((status = pw_opts_set(cli, &o.pw, c, optarg)) != 0)
+			if ((status = cli_password_opt(cli, &o.pw, c,
+			    optarg)) != 0)
 				return status;
 		}
 	}
 	o.host = argv[1 + optind];
-	if (o.sub != RELAY_REMOVE && o.pw.source == PW_NONE)
+	if (o.sub != RELAY_REMOVE && o.pw.source == AM_PW_SRC_NONE)
 		return cli_usage_error(cli, "relay %s needs --password-stdin, "
 		    "--password-fd N or --generate", verbs[o.sub]);
-	if (cli->json && o.pw.source == PW_GENERATE && o.client_file == NULL)
+	if (cli->json && o.pw.source == AM_PW_SRC_GENERATE &&
+	    o.client_file == NULL)
 		return cli_usage_error(cli, "--generate with --json needs "
 		    "--client-file (the password never goes into JSON)");
 	return relay_modify(cli, &o);

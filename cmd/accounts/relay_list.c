@@ -14,7 +14,7 @@
 
 
 struct list_ctx {
-	struct planned_file postfwd;
+	struct am_change_file postfwd;
 	struct am_postfwd_block block;
 	char *sender_path;
 };
@@ -50,7 +50,8 @@ one(struct am_cli *cli, struct list_ctx *lc, struct am_acct_db *db,
 	    lc->postfwd.old.data, lc->postfwd.old.len, &lc->block,
 	    pe->field[0]);
 	snprintf(key, sizeof(key), "@%s", host);
-	in_map = sender_map_has(cli, lc->sender_path, key, pe->field[0]);
+	in_map = am_relay_sender_map_has(&cli->host, lc->sender_path, key,
+	    pe->field[0]);
 	if (j != NULL) {
 		am_json_object_begin(j, NULL);
 		am_json_string(j, "user", pe->field[0]);
@@ -91,19 +92,19 @@ relay_list(struct am_cli *cli)
 	int status = 0;
 
 	memset(&lc, 0, sizeof(lc));
-	planned_init(&lc.postfwd);
+	am_change_file_init(&lc.postfwd);
 	am_error_clear(&err);
 	am_error_clear(&ignored);
 	if (am_acct_db_open(&db, cli->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, false, 0, &err) < 0)
 		return cli_fail(cli, &err);
-	if ((path = conf_root_path(cli, AM_CONF_POSTFWD_CONFIG)) == NULL ||
-	    (lc.sender_path = conf_root_path(cli, AM_CONF_SENDER_MAP)) ==
-	    NULL) {
+	if ((path = am_host_conf_path(&cli->host,
+	    AM_CONF_POSTFWD_CONFIG)) == NULL || (lc.sender_path =
+	    am_host_conf_path(&cli->host, AM_CONF_SENDER_MAP)) == NULL) {
 		am_error_set(&err, AM_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	if (planned_load(&lc.postfwd, path, false, &err) < 0)
+	if (am_change_file_load(&lc.postfwd, path, false, &err) < 0)
 		goto fail;
 	if (lc.postfwd.exists && am_postfwd_find_block(lc.postfwd.old.data,
 	    lc.postfwd.old.len, path, &lc.block, &ignored) < 0)
@@ -117,15 +118,15 @@ relay_list(struct am_cli *cli)
 		if (pw->line[i].name_len == 0 ||
 		    am_acct_entry_get(pw, i, &pe, &ignored) < 0)
 			continue;
-		switch (relay_account_kind(cli, &pe)) {
-		case RELAY_ACCOUNT:
-			host = relay_gecos_host(pe.field[4]);
+		switch (am_relay_account_kind(&cli->host, &pe)) {
+		case AM_RELAY_ACCOUNT:
+			host = am_relay_gecos_host(pe.field[4]);
 			one(cli, &lc, &db, &pe, host, cli->json ? &j : NULL);
 			break;
-		case RELAY_LOOKALIKE:
-			relay_warn_lookalike(cli, &pe);
+		case AM_RELAY_LOOKALIKE:
+			am_relay_warn_lookalike(&cli->host, &pe);
 			break;
-		case RELAY_NOT:
+		case AM_RELAY_NOT:
 			break;
 		}
 		am_acct_entry_free(&pe);
@@ -141,7 +142,7 @@ fail:
 out:
 	free(path);
 	free(lc.sender_path);
-	planned_free(&lc.postfwd);
+	am_change_file_free(&lc.postfwd);
 	am_acct_db_close(&db);
 	return status;
 }

@@ -15,6 +15,7 @@
  * than its source, which is how a crash between the two is repaired.
  */
 #include "relay_plan.h"
+#include "relay_home.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,13 +23,12 @@
 #include <unistd.h>
 
 #include "am_atomic.h"
-#include "relay_home.h"
 
 static int
 home_path(struct am_cli *cli, const char *host, char **out,
     struct am_error *err)
 {
-	const char *tmpl = am_conf_get(&cli->conf, AM_CONF_RELAY_HOME), *p;
+	const char *tmpl = am_host_conf(&cli->host, AM_CONF_RELAY_HOME), *p;
 	struct am_buf b = AM_BUF_INIT;
 
 	for (p = tmpl; *p != '\0'; p++) {
@@ -57,8 +57,8 @@ create_account(struct am_cli *cli, const struct relay_opts *o,
 {
 	struct am_acct_file group;
 	char uid[24], gid[24], today[24], gecos[300], *gpath;
-	const char *shell = am_conf_get(&cli->conf, AM_CONF_RELAY_SHELL);
-	const char *grname = am_conf_get(&cli->conf, AM_CONF_RELAY_GROUP);
+	const char *shell = am_host_conf(&cli->host, AM_CONF_RELAY_SHELL);
+	const char *grname = am_host_conf(&cli->host, AM_CONF_RELAY_GROUP);
 	const char *pwf[7], *spf[9];
 	char *shell_path;
 	int rc;
@@ -88,7 +88,7 @@ create_account(struct am_cli *cli, const struct relay_opts *o,
 	snprintf(uid, sizeof(uid), "%lu", (unsigned long)r->uid);
 	snprintf(gid, sizeof(gid), "%lu", (unsigned long)r->gid);
 	snprintf(today, sizeof(today), "%ld", am_acct_today());
-	snprintf(gecos, sizeof(gecos), "%s%s", RELAY_GECOS_PREFIX, o->host);
+	snprintf(gecos, sizeof(gecos), "%s%s", AM_RELAY_GECOS_PREFIX, o->host);
 	pwf[0] = o->user; pwf[1] = "x"; pwf[2] = uid; pwf[3] = gid;
 	pwf[4] = gecos; pwf[5] = home; pwf[6] = shell;
 	spf[0] = o->user; spf[1] = r->hash; spf[2] = today;
@@ -118,8 +118,8 @@ find_relay(struct am_cli *cli, struct relay_run *r, const struct relay_opts *o,
 	if (am_acct_entry_get(&r->db.file[AM_ACCT_PASSWD], (size_t)pi, pe,
 	    err) < 0)
 		return -1;
-	h = relay_gecos_host(pe->field[4]);
-	if (relay_account_kind(cli, pe) == RELAY_LOOKALIKE) {
+	h = am_relay_gecos_host(pe->field[4]);
+	if (am_relay_account_kind(&cli->host, pe) == AM_RELAY_LOOKALIKE) {
 		am_error_set(err, AM_E_EXISTS_DIFFERENT, "user \"%s\" has the "
 		    "relay marker in its GECOS but not relay_shell and "
 		    "relay_group: a hand-made account, not touched", o->user);
@@ -179,7 +179,7 @@ update_shadow(struct am_cli *cli, const struct relay_opts *o,
 		    o->host);
 		goto out;
 	}
-	if (pw_policy(cli, &o->pw, &scheme, &cost, err) < 0)
+	if (am_pw_policy(&cli->conf, &o->pw, &scheme, &cost, err) < 0)
 		goto out;
 	if (o->sub == RELAY_ADD) {
 		(void)am_pw_verify(r->pw.data, se.field[1], &match, err);
@@ -219,7 +219,7 @@ recover(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		free(path);
-		if ((path = conf_root_path(cli, keys[i])) == NULL)
+		if ((path = am_host_conf_path(&cli->host, keys[i])) == NULL)
 			goto nomem;
 		am_journal_sweep(path);
 		am_atomic_remove_stale(path);
@@ -235,7 +235,8 @@ recover(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
 		am_atomic_remove_stale(o->client_file);
 	}
 	if (!o->no_sender_map && access(path, F_OK) == 0 &&
-	    compile_sender_map(cli, path, false, &compiled, err) < 0)
+	    am_relay_compile_sender_map(&cli->host, path, false, &compiled,
+	    err) < 0)
 		goto out;
 	if (compiled && r->sender_table == NULL) {
 		r->sender_table = table;
@@ -265,8 +266,8 @@ relay_plan(struct am_cli *cli, const struct relay_opts *o,
 
 	memset(&pe, 0, sizeof(pe));
 	if (o->sub != RELAY_REMOVE &&
-	    (pw_policy(cli, &o->pw, &scheme, &cost, err) < 0 ||
-	    pw_read(&o->pw, &r->pw, err) < 0))
+	    (am_pw_policy(&cli->conf, &o->pw, &scheme, &cost, err) < 0 ||
+	    am_pw_read(&o->pw, &r->pw, err) < 0))
 		return -1;
 	if (o->sub == RELAY_ADD && home_path(cli, o->host, &r->home, err) < 0)
 		return -1;
@@ -331,31 +332,30 @@ relay_plan(struct am_cli *cli, const struct relay_opts *o,
 	if (o->sub == RELAY_ROTATE)
 		goto client;
 	if (!o->no_postfwd) {
-		if (relay_postfwd_names(cli, &r->db, NULL, NULL, &names, &n,
-		    err) < 0)
+		if (am_relay_postfwd_names(&cli->host, &r->db, NULL, NULL,
+		    &names, &n, err) < 0)
 			return -1;
-		rc = plan_postfwd(cli, &r->postfwd, names, n, false, err);
-		relay_free_names(names, n);
+		rc = am_relay_plan_postfwd(&cli->host, &r->cs, names, n, false,
+		    &r->postfwd, err);
+		am_relay_free_names(names, n);
 		if (rc < 0)
 			return -1;
 	}
 	snprintf(key, sizeof(key), "@%s", o->host);
-	if (!o->no_sender_map && plan_sender_map(cli, &r->sender, key,
-	    o->user, o->sub == RELAY_ADD, err) < 0)
+	if (!o->no_sender_map && am_relay_plan_sender_map(&cli->host, &r->cs,
+	    key, o->user, o->sub == RELAY_ADD, &r->sender, err) < 0)
 		return -1;
 client:
 	if (o->client_file != NULL && r->pw.data != NULL) {
-		if (planned_load(&r->client, o->client_file, false, err) < 0)
+		if (am_change_add(&r->cs, o->client_file, false, &r->client,
+		    err) < 0)
 			return -1;
-		if (am_buf_printf(&r->client.new, "%s %s:%s\n",
-		    am_conf_get(&cli->conf, AM_CONF_MAIL_HOST), o->user,
+		r->client->redact = am_relay_redact_client;
+		if (am_buf_printf(&r->client->new, "%s %s:%s\n",
+		    am_host_conf(&cli->host, AM_CONF_MAIL_HOST), o->user,
 		    r->pw.data) < 0)
 			return am_error_set(err, AM_E_NOMEM, "out of memory");
-		r->client.secret = true;
-		r->client.changed = !r->client.exists ||
-		    r->client.old.len != r->client.new.len ||
-		    memcmp(r->client.old.data, r->client.new.data,
-		    r->client.new.len) != 0;
+		am_change_file_decide(r->client);
 	}
 	return 0;
 }
@@ -364,11 +364,9 @@ int
 relay_commit(struct am_cli *cli, const struct relay_opts *o,
     struct relay_run *r, struct am_error *err)
 {
-	struct planned_file *pf[] = { &r->client, &r->sender, &r->postfwd };
 	struct am_journal j;
 	bool compiled = false;
 	char *map = NULL;
-	size_t i;
 	int rc = -1;
 
 	if (am_journal_init(&j, cli->root, err) < 0)
@@ -383,10 +381,8 @@ relay_commit(struct am_cli *cli, const struct relay_opts *o,
 	    am_journal_add_home(&j, AM_JOP_RMHOME, r->home, r->uid, r->gid,
 	    err) < 0)
 		goto out;
-	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
-		if (pf[i]->path != NULL && planned_stage(cli, pf[i], &j,
-		    err) < 0)
-			goto out;
+	if (am_change_stage(&r->cs, &j, err) < 0)
+		goto out;
 	if (am_journal_commit(&j, err) < 0)
 		goto out;
 	/*
@@ -395,14 +391,16 @@ relay_commit(struct am_cli *cli, const struct relay_opts *o,
 	 * the two, whichever subcommand comes next).
 	 */
 	if (!o->no_sender_map) {
-		map = r->sender.path != NULL ? strdup(r->sender.path) :
-		    conf_root_path(cli, AM_CONF_SENDER_MAP);
+		map = r->sender != NULL ? strdup(r->sender->path) :
+		    am_host_conf_path(&cli->host, AM_CONF_SENDER_MAP);
 		if (map == NULL) {
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if (access(map, F_OK) == 0 && compile_sender_map(cli, map,
-		    r->sender.changed, &compiled, err) < 0)
+		if (access(map, F_OK) == 0 &&
+		    am_relay_compile_sender_map(&cli->host, map,
+		    r->sender != NULL && r->sender->changed, &compiled,
+		    err) < 0)
 			goto out;
 		if (compiled && r->sender_table == NULL &&
 		    asprintf(&r->sender_table, "%s.lmdb", map) < 0) {

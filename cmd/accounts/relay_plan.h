@@ -7,7 +7,23 @@
 #ifndef RELAY_PLAN_H
 #define RELAY_PLAN_H
 
-#include "relay_common.h"
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "am_acct.h"
+#include "am_change.h"
+#include "am_pw.h"
+#include "am_relay.h"
+#include "archmail.h"
+#include "cli_password.h"
+
+/* relay's own long options, after the shared ones. */
+enum {
+	OPT_CLIENT_FILE = OPT_PASSWORD_NEXT,
+	OPT_NO_POSTFWD,
+	OPT_NO_SENDER_MAP,
+	OPT_DELETE,
+};
 
 enum relay_sub { RELAY_ADD, RELAY_ROTATE, RELAY_REMOVE, RELAY_LIST };
 
@@ -15,7 +31,7 @@ struct relay_opts {
 	enum relay_sub sub;
 	const char *host;
 	char user[64];
-	struct pw_opts pw;
+	struct am_pw_opts pw;
 	const char *client_file;
 	bool no_postfwd;
 	bool no_sender_map;
@@ -27,7 +43,8 @@ struct relay_opts {
 /* Everything one run decides before writing. */
 struct relay_run {
 	struct am_acct_db db;
-	struct planned_file postfwd, sender, client;
+	struct am_change cs;	/* postfwd.cf, sender map, client file */
+	struct am_change_file *postfwd, *sender, *client;	/* or NULL */
 	struct am_buf pw;
 	char hash[AM_PW_HASH_MAX];
 	char *home;		/* ROOT-prefixed */

@@ -1,0 +1,317 @@
+/*
+ * The files of relay accounts besides passwd and shadow (am_relay.h):
+ * postfwd.cf with its block of relay logins, checked by postfwd -C
+ * before anything is written; the sender map and its table.
+ */
+#include "am_relay.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "am_atomic.h"
+#include "am_mapedit.h"
+#include "am_mapfile.h"
+#include "am_postfwd.h"
+
+/* smtputf8_enable of main.cf; an unreadable main.cf is an error. */
+static int
+main_cf_utf8(const struct am_host *h, bool *utf8, struct am_error *err)
+{
+	struct am_postfix_settings ps;
+
+	if (am_postfix_settings_load(&ps, h, NULL, err) < 0)
+		return -1;
+	*utf8 = ps.utf8;
+	am_postfix_settings_free(&ps);
+	return 0;
+}
+
+/*
+ * postfwd -C prints the rules it understood, and "[LOG warning]" lines
+ * for what it ignored (on stdout); Debian's postfwd 1.35 exits 1 even for a good
+ * file, so the warnings decide.
+ */
+static int
+postfwd_check(const char *path, const char *name, struct am_error *err)
+{
+	char buf[4096], first[512] = "";
+	struct am_buf out = AM_BUF_INIT;
+	int pfd[2], status, devnull;
+	bool bad = false;
+	ssize_t n;
+	pid_t pid;
+	char *line, *save = NULL;
+
+	if (pipe(pfd) < 0)
+		return am_error_set_errno(err, AM_E_IO, errno, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return am_error_set_errno(err, AM_E_IO, errno, "fork");
+	}
+	if (pid == 0) {
+		devnull = open("/dev/null", O_RDWR);
+		/* Its warnings go to stdout, Perl's to stderr. */
+		dup2(devnull, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execlp("postfwd", "postfwd", "-C", "-f", path, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while ((n = read(pfd[0], buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || am_buf_add(&out, buf, (size_t)n) < 0)
+			break;
+	}
+	close(pfd[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
+		am_buf_free(&out);
+		return 0;	/* not installed */
+	}
+	for (line = out.data ? strtok_r(out.data, "\n", &save) : NULL;
+	    line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strstr(line, "[LOG warning]") != NULL ||
+		    strstr(line, "[LOG crit]") != NULL) {
+			if (!bad)
+				snprintf(first, sizeof(first), "%s", line);
+			bad = true;
+		}
+	}
+	am_buf_free(&out);
+	if (bad)
+		return am_error_set(err, AM_E_CONFIG, "postfwd -C rejects the "
+		    "new %s: %s", name, first);
+	return 0;
+}
+
+/* postfwd -C on the new text, in a temporary file next to the target. */
+static int
+postfwd_check_text(const struct am_host *h, const struct am_change_file *f,
+    struct am_error *err)
+{
+	struct am_atomic af;
+	int rc = -1;
+
+	am_host_temp_guard(h);
+	if (am_atomic_begin(&af, f->path, err) < 0) {
+		am_host_temp_gone(h);
+		return -1;
+	}
+	am_host_temp_created(h, af.tmp_path);
+	if (am_atomic_write(&af, f->new.data, f->new.len, err) == 0 &&
+	    postfwd_check(af.tmp_path, f->path, err) == 0)
+		rc = 0;
+	am_atomic_abort(&af);
+	am_host_temp_gone(h);
+	return rc;
+}
+
+int
+am_relay_plan_postfwd(const struct am_host *h, struct am_change *cs,
+    char **names, size_t n, bool init, struct am_change_file **fp,
+    struct am_error *err)
+{
+	struct am_change_file *f;
+	char *path;
+	int rc;
+
+	if ((path = am_host_conf_path(h, AM_CONF_POSTFWD_CONFIG)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = am_change_add(cs, path, true, &f, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	*fp = f;
+	if (am_postfwd_update(f->old.data, f->old.len, f->path,
+	    am_host_conf(h, AM_CONF_POSTFWD_MACRO),
+	    (const char *const *)names, n, init, &f->new, err) < 0)
+		return -1;
+	am_change_file_decide(f);
+	/* Checked now, before any file of the command is written. */
+	if (f->changed && postfwd_check_text(h, f, err) < 0)
+		return -1;
+	return 0;
+}
+
+int
+am_relay_plan_sender_map(const struct am_host *h, struct am_change *cs,
+    const char *key, const char *value, bool add,
+    struct am_change_file **fp, struct am_error *err)
+{
+	struct am_change_file *pf;
+	struct am_mapedit ed;
+	bool utf8;
+	struct am_mapedit_change ch;
+	char *path;
+	long i;
+	int rc = -1;
+
+	memset(&ch, 0, sizeof(ch));
+	if ((path = am_host_conf_path(h, AM_CONF_SENDER_MAP)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = am_change_add(cs, path, false, &pf, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	*fp = pf;
+	rc = -1;
+	pf->new_mode = 0644;
+	/*
+	 * An empty map has nothing to keep or find; the line below appends
+	 * to the old text's last line, which an empty text does not have.
+	 */
+	if (pf->old.len == 0) {
+		if (add && am_buf_printf(&pf->new, "%s %s\n", key, value) < 0)
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		if (pf->new.data == NULL && am_buf_reserve(&pf->new, 1) < 0)
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		pf->changed = add;
+		return 0;
+	}
+	if (main_cf_utf8(h, &utf8, err) < 0)
+		return -1;
+	if (am_mapedit_from_text(&ed, pf->path, pf->exists ? pf->old.data :
+	    "", pf->old.len, AM_MAP_POSTMAP, utf8, h->warn,
+	    h->ctx, err) < 0)
+		return -1;
+	if (add) {
+		/* Appended here: the entry has no category or note. */
+		if ((i = am_mapedit_find(&ed, key, err)) == -2)
+			goto out;
+		if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
+			am_error_set_at(err, AM_E_EXISTS_DIFFERENT, pf->path,
+			    ed.entries[i].line, "\"%s\" maps to \"%s\", not "
+			    "to \"%s\"", key, ed.entries[i].value, value);
+			goto out;
+		}
+		ch.result = i >= 0 ? AM_MAPEDIT_UNCHANGED : AM_MAPEDIT_ADDED;
+		if (i < 0 && (am_buf_add(&ch.text, pf->old.data,
+		    pf->old.len) < 0 || (pf->old.data[pf->old.len - 1] !=
+		    '\n' && am_buf_adds(&ch.text, ed.eol) < 0) ||
+		    am_buf_printf(&ch.text, "%s %s%s", key, value,
+		    ed.eol) < 0))
+			goto nomem;
+	} else {
+		if ((i = am_mapedit_find(&ed, key, err)) == -2)
+			goto out;
+		if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
+			am_host_warnf(h, pf->path, 0, "\"%s\" maps to \"%s\", "
+			    "not to \"%s\"; left as it is", key,
+			    ed.entries[i].value, value);
+			ch.result = AM_MAPEDIT_UNCHANGED;
+		} else if (am_mapedit_remove(&ed, key, &ch, err) < 0) {
+			goto out;
+		}
+	}
+	if (ch.result == AM_MAPEDIT_UNCHANGED) {
+		if (am_buf_add(&pf->new, pf->old.data ? pf->old.data : "",
+		    pf->old.len) < 0)
+			goto nomem;
+	} else if (am_buf_add(&pf->new, ch.text.data ? ch.text.data : "",
+	    ch.text.len) < 0) {
+		goto nomem;
+	}
+	if (pf->new.data == NULL && am_buf_reserve(&pf->new, 1) < 0)
+		goto nomem;
+	/* A missing map that stays empty is not created. */
+	if (!pf->exists && ch.result == AM_MAPEDIT_UNCHANGED)
+		pf->changed = false;
+	else
+		am_change_file_decide(pf);
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_mapedit_change_free(&ch);
+	am_mapedit_free(&ed);
+	return rc;
+}
+
+int
+am_relay_compile_sender_map(const struct am_host *h, const char *path,
+    bool force, bool *compiled, struct am_error *err)
+{
+	struct am_postfix_settings ps;
+	struct am_map_spec spec;
+	struct stat src, db;
+	int rc;
+
+	*compiled = false;
+	if (am_map_spec_parse(&spec, path, "lmdb", err) < 0)
+		return -1;
+	if (!force && stat(path, &src) == 0 && stat(spec.db_path, &db) == 0 &&
+	    (db.st_mtim.tv_sec > src.st_mtim.tv_sec ||
+	    (db.st_mtim.tv_sec == src.st_mtim.tv_sec &&
+	    db.st_mtim.tv_nsec >= src.st_mtim.tv_nsec))) {
+		am_map_spec_free(&spec);
+		return 0;
+	}
+	am_map_spec_free(&spec);
+	if (am_postfix_settings_load(&ps, h, NULL, err) < 0)
+		return -1;
+	rc = am_map_rebuild(h, path, AM_MAP_POSTMAP, &ps, NULL,
+	    err);
+	am_postfix_settings_free(&ps);
+	if (rc == 0)
+		*compiled = true;
+	return rc;
+}
+
+bool
+am_relay_sender_map_has(const struct am_host *h, const char *path,
+    const char *key, const char *value)
+{
+	struct am_mapedit ed;
+	struct am_error err;
+	long i;
+	bool has, utf8;
+
+	am_error_clear(&err);
+	if (access(path, F_OK) < 0 || main_cf_utf8(h, &utf8, &err) < 0 ||
+	    am_mapedit_open(&ed, path, AM_MAP_POSTMAP, utf8, NULL, NULL,
+	    &err) < 0)
+		return false;
+	i = am_mapedit_find(&ed, key, &err);
+	has = i >= 0 && strcmp(ed.entries[i].value, value) == 0;
+	am_mapedit_free(&ed);
+	return has;
+}
+
+/*
+ * A secret's place in a diff: the client line "HOST USER:PASSWORD" with
+ * the password replaced, marked new when the password changes.
+ */
+int
+am_relay_redact_client(const char *text, size_t len, bool changed,
+    struct am_buf *out)
+{
+	const char *p = text, *end = text + len, *nl, *colon;
+
+	while (p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		nl = nl != NULL ? nl + 1 : end;
+		colon = memchr(p, ':', (size_t)(nl - p));
+		if (colon == NULL) {
+			if (am_buf_adds(out, "<secret>\n") < 0)
+				return -1;
+		} else if (am_buf_add(out, p, (size_t)(colon - p + 1)) < 0 ||
+		    am_buf_adds(out, changed ? "<new password>\n" :
+		    "<password>\n") < 0) {
+			return -1;
+		}
+		p = nl;
+	}
+	return 0;
+}
