@@ -11,10 +11,13 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <sys/types.h>
+
 #include "am_acct.h"
 #include "am_change.h"
 #include "am_error.h"
 #include "am_host.h"
+#include "am_pw.h"
 
 #define AM_RELAY_GECOS_PREFIX "SMTP Relay Account for "
 #define AM_RELAY_RELOAD_COMMAND "postfwd --reload --keep_rates"
@@ -92,5 +95,93 @@ bool am_relay_sender_map_has(const struct am_host *h, const char *path,
  */
 int am_relay_redact_client(const char *text, size_t len, bool is_new,
     struct am_buf *out);
+
+/*
+ * relay add|rotate|remove as a library workflow: am_relay_plan() takes
+ * the account locks (unless dry_run), finishes what a killed run left,
+ * and decides every change (account, password, home, sender map,
+ * postfwd block, client line) without writing; am_relay_diff() shows
+ * it, secrets hidden; am_relay_commit() writes it all through one
+ * journal and compiles the sender map.  The locks are held until
+ * am_relay_plan_free(), so that the caller reports while no other
+ * writer runs.
+ *
+ *	struct am_relay_plan p;
+ *	am_relay_plan(h, &opts, &p, &err);
+ *	dry run: am_relay_diff(&p, &diff, &err);  else am_relay_commit(h,
+ *	    &p, &err);
+ *	report p.created, p.uid, am_relay_changed(&p), p.cs's files ...
+ *	am_relay_plan_free(&p);
+ */
+enum am_relay_op { AM_RELAY_ADD, AM_RELAY_ROTATE, AM_RELAY_REMOVE };
+
+struct am_relay_opts {
+	enum am_relay_op op;
+	const char *host;
+	struct am_pw_opts pw;	/* add, rotate: the new password */
+	const char *client_file;	/* NULL: none written */
+	bool no_postfwd;
+	bool no_sender_map;
+	bool dry_run;		/* no locks; nothing will be committed */
+	bool delete;		/* remove: the account and its home too */
+};
+
+struct am_relay_plan {
+	struct am_relay_opts o;	/* as given (the caller's pointers) */
+	char user[64];
+	struct am_acct_db db;	/* passwd, shadow: changed in memory */
+	struct am_change cs;	/* client file, sender map, postfwd.cf */
+	struct am_change_file *client, *sender, *postfwd;	/* or NULL */
+	struct am_buf pw;	/* the password (wiped by _free) */
+	char hash[AM_PW_HASH_MAX];	/* "" when the hash is not new */
+	char *home;		/* ROOT-prefixed, or NULL */
+	uid_t uid;
+	gid_t gid;
+	bool created;		/* new account */
+	bool home_create;	/* commit makes the home directory */
+	bool home_remove;	/* commit removes it */
+	char *sender_table;	/* the sender map's table, when compiled */
+};
+
+/* Validate and compute every change; nothing is written. */
+int am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
+    struct am_relay_plan *p, struct am_error *err);
+/* Would the commit change anything (a file's bytes, a home)? */
+bool am_relay_changed(const struct am_relay_plan *p);
+/* The plan as one unified diff (passwd, shadow, then cs), secrets hidden. */
+int am_relay_diff(const struct am_relay_plan *p, struct am_buf *out,
+    struct am_error *err);
+/* Write what am_relay_plan() decided. */
+int am_relay_commit(const struct am_host *h, struct am_relay_plan *p,
+    struct am_error *err);
+/* Unlock and free; NULL-safe, and safe after a failed am_relay_plan(). */
+void am_relay_plan_free(struct am_relay_plan *p);
+
+/* One relay account, as relay list shows it. */
+struct am_relay_entry {
+	char *user;
+	char *host;
+	unsigned long uid;
+	char *home;
+	enum am_pw_state state;
+	char method[16];	/* "yescrypt", ..., "" when none */
+	unsigned long cost;	/* 0: unknown */
+	char last_change[16];	/* YYYY-MM-DD or "never" */
+	bool postfwd;		/* listed in postfwd's block */
+	bool sender_map;	/* its sender-map line is there */
+};
+
+struct am_relay_list {
+	struct am_relay_entry *v;
+	size_t n;
+};
+
+/*
+ * Every relay account of h, in passwd order (look-alikes are warned
+ * about and left out).  Reads without locks.
+ */
+int am_relay_list(const struct am_host *h, struct am_relay_list *list,
+    struct am_error *err);
+void am_relay_list_free(struct am_relay_list *list);
 
 #endif

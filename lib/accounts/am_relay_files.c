@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "am_atomic.h"
@@ -151,8 +152,9 @@ am_relay_plan_sender_map(const struct am_host *h, struct am_change *cs,
 {
 	struct am_change_file *pf;
 	struct am_mapedit ed;
-	bool utf8;
+	struct am_mapedit_add line;
 	struct am_mapedit_change ch;
+	bool utf8;
 	char *path;
 	long i;
 	int rc = -1;
@@ -165,74 +167,48 @@ am_relay_plan_sender_map(const struct am_host *h, struct am_change *cs,
 	if (rc < 0)
 		return -1;
 	*fp = pf;
-	rc = -1;
 	pf->new_mode = 0644;
-	/*
-	 * An empty map has nothing to keep or find; the line below appends
-	 * to the old text's last line, which an empty text does not have.
-	 */
-	if (pf->old.len == 0) {
-		if (add && am_buf_printf(&pf->new, "%s %s\n", key, value) < 0)
-			return am_error_set(err, AM_E_NOMEM, "out of memory");
-		if (pf->new.data == NULL && am_buf_reserve(&pf->new, 1) < 0)
-			return am_error_set(err, AM_E_NOMEM, "out of memory");
-		pf->changed = add;
-		return 0;
-	}
 	if (main_cf_utf8(h, &utf8, err) < 0)
 		return -1;
-	if (am_mapedit_from_text(&ed, pf->path, pf->exists ? pf->old.data :
-	    "", pf->old.len, AM_MAP_POSTMAP, utf8, h->warn,
-	    h->ctx, err) < 0)
+	if (am_mapedit_from_text(&ed, pf->path, pf->old.data, pf->old.len,
+	    AM_MAP_POSTMAP, utf8, h->warn, h->ctx, err) < 0)
 		return -1;
+	rc = -1;
+	if ((i = am_mapedit_find(&ed, key, err)) == -2)
+		goto out;
+	if (add && i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
+		am_error_set_at(err, AM_E_EXISTS_DIFFERENT, pf->path,
+		    ed.entries[i].line, "\"%s\" maps to \"%s\", not to "
+		    "\"%s\"", key, ed.entries[i].value, value);
+		goto out;
+	}
 	if (add) {
-		/* Appended here: the entry has no category or note. */
-		if ((i = am_mapedit_find(&ed, key, err)) == -2)
+		/* Appended at the end: the entry has no category or note. */
+		memset(&line, 0, sizeof(line));
+		line.key = key;
+		line.value = value;
+		line.no_categories = true;
+		if (am_mapedit_add(&ed, &line, &ch, err) < 0)
 			goto out;
-		if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
-			am_error_set_at(err, AM_E_EXISTS_DIFFERENT, pf->path,
-			    ed.entries[i].line, "\"%s\" maps to \"%s\", not "
-			    "to \"%s\"", key, ed.entries[i].value, value);
-			goto out;
-		}
-		ch.result = i >= 0 ? AM_MAPEDIT_UNCHANGED : AM_MAPEDIT_ADDED;
-		if (i < 0 && (am_buf_add(&ch.text, pf->old.data,
-		    pf->old.len) < 0 || (pf->old.data[pf->old.len - 1] !=
-		    '\n' && am_buf_adds(&ch.text, ed.eol) < 0) ||
-		    am_buf_printf(&ch.text, "%s %s%s", key, value,
-		    ed.eol) < 0))
-			goto nomem;
-	} else {
-		if ((i = am_mapedit_find(&ed, key, err)) == -2)
-			goto out;
-		if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
-			am_host_warnf(h, pf->path, 0, "\"%s\" maps to \"%s\", "
-			    "not to \"%s\"; left as it is", key,
-			    ed.entries[i].value, value);
-			ch.result = AM_MAPEDIT_UNCHANGED;
-		} else if (am_mapedit_remove(&ed, key, &ch, err) < 0) {
-			goto out;
-		}
+	} else if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
+		am_host_warnf(h, pf->path, 0, "\"%s\" maps to \"%s\", not to "
+		    "\"%s\"; left as it is", key, ed.entries[i].value, value);
+		ch.result = AM_MAPEDIT_UNCHANGED;
+	} else if (am_mapedit_remove(&ed, key, &ch, err) < 0) {
+		goto out;
 	}
-	if (ch.result == AM_MAPEDIT_UNCHANGED) {
-		if (am_buf_add(&pf->new, pf->old.data ? pf->old.data : "",
-		    pf->old.len) < 0)
-			goto nomem;
-	} else if (am_buf_add(&pf->new, ch.text.data ? ch.text.data : "",
-	    ch.text.len) < 0) {
-		goto nomem;
+	if (am_buf_add(&pf->new, ch.result == AM_MAPEDIT_UNCHANGED ?
+	    pf->old.data : ch.text.data, ch.result == AM_MAPEDIT_UNCHANGED ?
+	    pf->old.len : ch.text.len) < 0) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
 	}
-	if (pf->new.data == NULL && am_buf_reserve(&pf->new, 1) < 0)
-		goto nomem;
 	/* A missing map that stays empty is not created. */
 	if (!pf->exists && ch.result == AM_MAPEDIT_UNCHANGED)
 		pf->changed = false;
 	else
 		am_change_file_decide(pf);
 	rc = 0;
-	goto out;
-nomem:
-	am_error_set(err, AM_E_NOMEM, "out of memory");
 out:
 	am_mapedit_change_free(&ch);
 	am_mapedit_free(&ed);
@@ -314,4 +290,144 @@ am_relay_redact_client(const char *text, size_t len, bool changed,
 		p = nl;
 	}
 	return 0;
+}
+
+static int
+list_one(const struct am_host *h, const struct am_acct_db *db,
+    const struct am_change_file *pf, const struct am_postfwd_block *block,
+    const char *sender_path, const struct am_acct_entry *pe,
+    const char *host, struct am_relay_entry *e)
+{
+	struct am_acct_entry se;
+	struct am_pw_info info;
+	struct am_error ignored;
+	char key[300];
+	time_t t;
+	struct tm tm;
+	long si;
+
+	memset(&se, 0, sizeof(se));
+	am_error_clear(&ignored);
+	am_pw_inspect("", &info);
+	info.state = AM_PW_STATE_LOCKED;
+	snprintf(e->last_change, sizeof(e->last_change), "never");
+	/* No shadow line: locked, never changed. */
+	if ((si = am_acct_find(&db->file[AM_ACCT_SHADOW], pe->field[0],
+	    &ignored)) >= 0 && am_acct_entry_get(&db->file[AM_ACCT_SHADOW],
+	    (size_t)si, &se, &ignored) == 0) {
+		am_pw_inspect(se.field[1], &info);
+		if (se.field[2][0] != '\0') {
+			t = (time_t)strtol(se.field[2], NULL, 10) * 86400;
+			gmtime_r(&t, &tm);
+			strftime(e->last_change, sizeof(e->last_change),
+			    "%Y-%m-%d", &tm);
+		}
+	}
+	am_acct_entry_free(&se);
+	e->state = info.state;
+	snprintf(e->method, sizeof(e->method), "%s", info.method);
+	e->cost = info.cost;
+	e->uid = strtoul(pe->field[2], NULL, 10);
+	e->postfwd = pf->exists && am_postfwd_block_lists(pf->old.data,
+	    pf->old.len, block, pe->field[0]);
+	snprintf(key, sizeof(key), "@%s", host);
+	e->sender_map = am_relay_sender_map_has(h, sender_path, key,
+	    pe->field[0]);
+	if ((e->user = strdup(pe->field[0])) == NULL ||
+	    (e->host = strdup(host)) == NULL ||
+	    (e->home = strdup(pe->field[5])) == NULL)
+		return -1;
+	return 0;
+}
+
+int
+am_relay_list(const struct am_host *h, struct am_relay_list *list,
+    struct am_error *err)
+{
+	struct am_change_file pf;
+	struct am_postfwd_block block;
+	struct am_acct_db db;
+	struct am_acct_entry pe;
+	struct am_relay_entry *v;
+	struct am_error ignored;
+	const struct am_acct_file *pw;
+	char *path = NULL, *sender_path = NULL;
+	size_t i;
+	int rc = -1;
+
+	memset(list, 0, sizeof(*list));
+	memset(&block, 0, sizeof(block));
+	am_change_file_init(&pf);
+	am_error_clear(&ignored);
+	if (am_acct_db_open(&db, h->root, AM_ACCT_F_PASSWD |
+	    AM_ACCT_F_SHADOW, false, 0, err) < 0)
+		return -1;
+	if ((path = am_host_conf_path(h, AM_CONF_POSTFWD_CONFIG)) == NULL ||
+	    (sender_path = am_host_conf_path(h, AM_CONF_SENDER_MAP)) ==
+	    NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (am_change_file_load(&pf, path, false, err) < 0)
+		goto out;
+	/* A broken block lists nobody; said once, the list goes on. */
+	if (pf.exists && am_postfwd_find_block(pf.old.data, pf.old.len, path,
+	    &block, &ignored) < 0)
+		am_host_warn(h, &ignored);
+	pw = &db.file[AM_ACCT_PASSWD];
+	for (i = 0; i < pw->count; i++) {
+		if (pw->line[i].name_len == 0 ||
+		    am_acct_entry_get(pw, i, &pe, &ignored) < 0)
+			continue;
+		switch (am_relay_account_kind(h, &pe)) {
+		case AM_RELAY_ACCOUNT:
+			v = reallocarray(list->v, list->n + 1, sizeof(*v));
+			if (v == NULL) {
+				am_acct_entry_free(&pe);
+				am_error_set(err, AM_E_NOMEM, "out of memory");
+				goto out;
+			}
+			list->v = v;
+			memset(&v[list->n], 0, sizeof(v[list->n]));
+			list->n++;
+			if (list_one(h, &db, &pf, &block, sender_path, &pe,
+			    am_relay_gecos_host(pe.field[4]),
+			    &v[list->n - 1]) < 0) {
+				am_acct_entry_free(&pe);
+				am_error_set(err, AM_E_NOMEM, "out of memory");
+				goto out;
+			}
+			break;
+		case AM_RELAY_LOOKALIKE:
+			am_relay_warn_lookalike(h, &pe);
+			break;
+		case AM_RELAY_NOT:
+			break;
+		}
+		am_acct_entry_free(&pe);
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		am_relay_list_free(list);
+	free(path);
+	free(sender_path);
+	am_change_file_free(&pf);
+	am_acct_db_close(&db);
+	return rc;
+}
+
+void
+am_relay_list_free(struct am_relay_list *list)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++) {
+		free(list->v[i].user);
+		free(list->v[i].host);
+		free(list->v[i].home);
+	}
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
 }
