@@ -21,6 +21,8 @@ enum {
 	OPT_NO_POSTFWD,
 	OPT_NO_SENDER_MAP,
 	OPT_DELETE,
+	OPT_UPDATE_PASSWORD,
+	OPT_ANY_DOMAIN,
 };
 
 static const char *const verbs[] = { "add", "rotate", "remove", "list" };
@@ -203,6 +205,8 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "delete", no_argument, NULL, OPT_DELETE },
+		{ "update-password", no_argument, NULL, OPT_UPDATE_PASSWORD },
+		{ "any-domain", no_argument, NULL, OPT_ANY_DOMAIN },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct am_relay_opts o;
@@ -230,6 +234,8 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 		case OPT_DRY_RUN: o.dry_run = true; break;
 		case OPT_CHECK: o.dry_run = true; break;
 		case OPT_DELETE: o.delete = true; break;
+		case OPT_UPDATE_PASSWORD: o.update_password = true; break;
+		case OPT_ANY_DOMAIN: o.any_domain = true; break;
 		default:
 			if ((status = cli_password_opt(cli, &o.pw, c,
 			    optarg)) != 0)

@@ -124,6 +124,10 @@ struct am_relay_opts {
 	bool no_sender_map;
 	bool dry_run;		/* no locks; nothing will be committed */
 	bool delete;		/* remove: the account and its home too */
+	/* add: a different password replaces the account's */
+	bool update_password;
+	/* add: HOST may be outside archmail.conf's domains */
+	bool any_domain;
 };
 
 struct am_relay_plan {

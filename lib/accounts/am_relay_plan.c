@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -229,6 +230,65 @@ find_relay(const struct am_host *h, struct am_relay_plan *r,
 	return pi;
 }
 
+/*
+ * relay add --generate for an account that exists: its password stays.
+ * That is only "unchanged" when the client file holds it (the line
+ * verifies against the stored hash): the generated password is then
+ * dropped and nothing is written.  Otherwise the relay host has no
+ * password to use and relay add cannot tell it one: AM_E_INVALID,
+ * pointing to relay rotate.
+ */
+static int
+keep_generated(const struct am_host *h, struct am_relay_plan *r,
+    const char *stored, struct am_error *err)
+{
+	struct am_buf prefix = AM_BUF_INIT, pw = AM_BUF_INIT;
+	const char *text, *end, *p, *nl;
+	bool match = false;
+	struct am_error ignored;
+	int rc = -1;
+
+	if (r->client != NULL && r->client->exists) {
+		if (am_buf_printf(&prefix, "%s %s:", am_host_conf(h,
+		    AM_CONF_MAIL_HOST), r->user) < 0)
+			goto nomem;
+		text = r->client->old.data;
+		end = text + r->client->old.len;
+		for (p = text; p < end && !match; p = nl + 1) {
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				nl = end;
+			if ((size_t)(nl - p) <= prefix.len ||
+			    memcmp(p, prefix.data, prefix.len) != 0)
+				continue;
+			am_buf_reset(&pw);
+			if (am_buf_add(&pw, p + prefix.len,
+			    (size_t)(nl - p) - prefix.len) < 0)
+				goto nomem;
+			am_error_clear(&ignored);
+			(void)am_pw_verify(pw.data, stored, &match, &ignored);
+		}
+	}
+	if (match) {
+		/* Nothing to write: the client line and hash stay. */
+		am_buf_wipe(&r->pw);
+		rc = 0;
+	} else {
+		am_error_set(err, AM_E_INVALID, "the relay account of %s "
+		    "exists and keeps its password, which %s; \"archmail "
+		    "relay rotate %s\" gives it a new one", r->o.host,
+		    r->client == NULL ? "--generate without --client-file "
+		    "cannot check" : "the client file does not hold",
+		    r->o.host);
+	}
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_buf_wipe(&prefix);
+	am_buf_wipe(&pw);
+	return rc;
+}
+
 /* Set, keep (same password, policy met) or lock the shadow password. */
 static int
 update_shadow(const struct am_host *h, struct am_relay_plan *r,
@@ -273,10 +333,26 @@ update_shadow(const struct am_host *h, struct am_relay_plan *r,
 	}
 	if (am_pw_policy(h->conf, &r->o.pw, &scheme, &cost, err) < 0)
 		goto out;
-	if (r->o.op == AM_RELAY_ADD) {
+	/*
+	 * relay add of an account that exists keeps its password; a
+	 * locked one (relay remove) is enabled again with the new one.
+	 */
+	if (r->o.op == AM_RELAY_ADD && se.field[1][0] != '!') {
+		if (r->o.pw.source == AM_PW_SRC_GENERATE) {
+			rc = keep_generated(h, r, se.field[1], err);
+			goto out;
+		}
 		(void)am_pw_verify(r->pw.data, se.field[1], &match, err);
 		if (match && am_pw_meets_policy(se.field[1], scheme, cost)) {
 			rc = 0;
+			goto out;
+		}
+		if (!match && !r->o.update_password) {
+			am_error_set(err, AM_E_INVALID, "the relay account of "
+			    "%s has another password: it is kept; "
+			    "--update-password replaces it, \"archmail relay "
+			    "rotate %s\" sets a new one", r->o.host,
+			    r->o.host);
 			goto out;
 		}
 	}
@@ -342,6 +418,37 @@ out:
 	return rc;
 }
 
+/*
+ * relay add: HOST is a host's full name, inside one of archmail.conf's
+ * domains (a subdomain of one: "aur.archlinux.org" for "archlinux.org")
+ * unless any_domain.  "baz" alone would make an account "baz" for a
+ * host nobody can name.
+ */
+static int
+host_in_domains(const struct am_host *h, const struct am_relay_opts *o,
+    struct am_error *err)
+{
+	const char *list = am_host_conf(h, AM_CONF_DOMAINS), *p;
+	size_t hlen = strlen(o->host), n;
+
+	if (strchr(o->host, '.') == NULL)
+		return am_error_set(err, AM_E_INVALID, "\"%s\" is not a full "
+		    "host name: relay add needs the relay host's name with "
+		    "its domain (HOST.DOMAIN)", o->host);
+	if (o->any_domain)
+		return 0;
+	for (p = list != NULL ? list : ""; *p != '\0'; p += n) {
+		p += strspn(p, ", \t");
+		n = strcspn(p, ", \t");
+		if (n > 0 && hlen > n + 1 && o->host[hlen - n - 1] == '.' &&
+		    strncasecmp(o->host + hlen - n, p, n) == 0)
+			return 0;
+	}
+	return am_error_set(err, AM_E_INVALID, "host %s is not in domains "
+	    "(%s); use --any-domain for a host of another domain", o->host,
+	    list != NULL ? list : "");
+}
+
 static void
 plan_init(struct am_relay_plan *p, const struct am_relay_opts *o)
 {
@@ -370,6 +477,8 @@ am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
 	if (o->host == NULL)
 		return am_error_set(err, AM_E_USAGE, "no host name");
 	if (am_relay_host_user(o->host, r->user, sizeof(r->user), err) < 0)
+		return -1;
+	if (o->op == AM_RELAY_ADD && host_in_domains(h, o, err) < 0)
 		return -1;
 	if (o->op != AM_RELAY_REMOVE &&
 	    (am_pw_policy(h->conf, &o->pw, &scheme, &cost, err) < 0 ||

@@ -1,7 +1,9 @@
 /*
  * Unit tests for the relay workflow (am_relay.h) on a sysroot, without
  * the binary: plan / diff / commit of relay add, rotate and remove; a
- * dry run writes nothing; the same add again changes nothing; the diff
+ * dry run writes nothing; the same add again changes nothing (with the
+ * same password, or --generate with a client file that holds it); a
+ * different password is refused; a host outside the domains is; the diff
  * never shows a password or a hash; the client line, shadow, sender map
  * and postfwd block agree.  The sysroot is the one of
  * tests/lib/relay_root.bash (root, laurent, nobody; a postfwd.cf with
@@ -293,8 +295,36 @@ test_add_rotate_remove(void **state)
 	assert_false(changed);
 	after = snapshot(s);
 	assert_string_equal(before, after);
-	free(before);
 	free(after);
+
+	/* another password is refused unless update_password */
+	opts(s, &o, AM_RELAY_ADD);
+	fd = pw_pipe(&o, "s3cret-other");
+	assert_int_equal(run(s, &o, &changed, NULL), -1);
+	close(fd);
+	assert_int_equal(s->err.code, AM_E_INVALID);
+	assert_non_null(strstr(s->err.message, "--update-password"));
+	/* generate: the client file holds the password, so nothing changes */
+	opts(s, &o, AM_RELAY_ADD);
+	o.pw.source = AM_PW_SRC_GENERATE;
+	assert_int_equal(run(s, &o, &changed, NULL), 0);
+	assert_false(changed);
+	/* ... and without a client file it cannot tell: refused */
+	o.client_file = NULL;
+	assert_int_equal(run(s, &o, &changed, NULL), -1);
+	assert_int_equal(s->err.code, AM_E_INVALID);
+	assert_non_null(strstr(s->err.message, "relay rotate " HOST));
+	after = snapshot(s);
+	assert_string_equal(before, after);
+	free(after);
+	opts(s, &o, AM_RELAY_ADD);
+	o.update_password = true;
+	o.dry_run = true;
+	fd = pw_pipe(&o, "s3cret-other");
+	assert_int_equal(run(s, &o, &changed, NULL), 0);
+	close(fd);
+	assert_true(changed);
+	free(before);
 
 	/* rotate: new hash, new client line, nothing else */
 	opts(s, &o, AM_RELAY_ROTATE);
@@ -363,6 +393,19 @@ test_refusals(void **state)
 	assert_int_equal(run(s, &o, &changed, NULL), -1);
 	close(fd);
 	assert_int_equal(s->err.code, AM_E_INVALID);
+	opts(s, &o, AM_RELAY_ADD);
+	o.host = "relay";
+	fd = pw_pipe(&o, "x");
+	assert_int_equal(run(s, &o, &changed, NULL), -1);
+	close(fd);
+	assert_int_equal(s->err.code, AM_E_INVALID);
+	opts(s, &o, AM_RELAY_ADD);
+	o.host = "relay.example.com";
+	fd = pw_pipe(&o, "x");
+	assert_int_equal(run(s, &o, &changed, NULL), -1);
+	close(fd);
+	assert_int_equal(s->err.code, AM_E_INVALID);
+	assert_non_null(strstr(s->err.message, "not in domains"));
 	opts(s, &o, AM_RELAY_ROTATE);
 	fd = pw_pipe(&o, "x");
 	assert_int_equal(run(s, &o, &changed, NULL), -1);
