@@ -2,7 +2,7 @@
  * archmail passwd clear|set|status: the onboarding reset (passwd -d) made
  * safe against PAM's nullok, an idempotent password set, and passwd -S.
  */
-#include "relay_common.h"
+#include "cli_password.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -11,8 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "am_acct_diff.h"
 #include "am_file.h"
 #include "am_pam.h"
+#include "am_relay.h"
 #include "cli_result.h"
 
 /*
@@ -25,7 +27,7 @@ static const char *const pam_services[] = { "dovecot", "imap", "pop3",
     "submission", "lmtp", "sieve", "managesieve", "doveadm", "smtp",
     "system-auth", "common-auth" };
 
-/* Not a getopt_long value relay_common.h uses. */
+/* Not a getopt_long value cli_password.h uses. */
 enum { OPT_SYSTEM = 1000 };
 
 struct passwd_opts {
@@ -35,7 +37,7 @@ struct passwd_opts {
 	bool system;
 	bool dry_run;
 	bool check;
-	struct pw_opts pw;
+	struct am_pw_opts pw;
 };
 
 static void
@@ -179,10 +181,10 @@ clear_allowed(struct am_cli *cli, const struct passwd_opts *o,
 	if (uid == 0)
 		return am_error_set(err, AM_E_INVALID, "refusing to clear the "
 		    "password of \"%s\" (uid 0)", o->user);
-	if (relay_gecos_host(pe->field[4]) != NULL)
+	if (am_relay_gecos_host(pe->field[4]) != NULL)
 		return am_error_set(err, AM_E_INVALID, "\"%s\" is a relay "
 		    "account; use \"archmail relay rotate %s\"", o->user,
-		    relay_gecos_host(pe->field[4]));
+		    am_relay_gecos_host(pe->field[4]));
 	if (o->system)
 		return 0;
 	if (uid_min(cli, &min, err) < 0 || login_shell(cli, pe->nfields > 6 ?
@@ -254,8 +256,8 @@ finish(struct am_cli *cli, const struct passwd_opts *o, bool changed,
 
 	am_error_clear(&err);
 	cli_result_init(&r, cli);
-	account_result_files(&r, shadow, changed);
-	if (would && account_diff(shadow, &diff, &err) == 0)
+	cli_result_account_file(&r, shadow, changed);
+	if (would && am_acct_diff(shadow, &diff, &err) == 0)
 		cli_result_diff(&r, diff.data, diff.len);
 	am_buf_free(&diff);
 	if (!changed)
@@ -284,8 +286,8 @@ passwd_modify(struct am_cli *cli, struct passwd_opts *o)
 	memset(&pe, 0, sizeof(pe));
 	memset(&se, 0, sizeof(se));
 	am_error_clear(&err);
-	if (!clear && (pw_policy(cli, &o->pw, &scheme, &cost, &err) < 0 ||
-	    pw_read(&o->pw, &pw, &err) < 0))
+	if (!clear && (am_pw_policy(&cli->conf, &o->pw, &scheme, &cost,
+	    &err) < 0 || am_pw_read(&o->pw, &pw, &err) < 0))
 		goto fail;
 	if (am_acct_db_open(&db, cli->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, !o->dry_run && !o->check, cli->lock_timeout_ms,
@@ -392,8 +394,8 @@ passwd_status(struct am_cli *cli, struct passwd_opts *o)
 		am_json_string(&j, "judgement",
 		    am_pw_judgement_name(info.judgement));
 		am_json_bool(&j, "legacy", info.judgement == AM_PW_LEGACY);
-		am_json_bool(&j, "relay", relay_gecos_host(pe.field[4]) !=
-		    NULL);
+		am_json_bool(&j, "relay",
+		    am_relay_gecos_host(pe.field[4]) != NULL);
 		if (cli_json_end(cli, &j) < 0)
 			status = 74;
 	} else {
@@ -451,11 +453,13 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 			o.dry_run = true;
 		else if (c == OPT_CHECK)
 			o.check = true;
-		else if ((status = pw_opts_set(cli, &o.pw, c, optarg)) != 0)
+		else if ((status = cli_password_opt(cli, &o.pw, c,
+		    optarg)) != 0)
 			return status;
 	}
 	o.user = argv[1 + optind];
-	if (set && (o.pw.source == PW_NONE || o.pw.source == PW_GENERATE))
+	if (set && (o.pw.source == AM_PW_SRC_NONE ||
+	    o.pw.source == AM_PW_SRC_GENERATE))
 		return cli_usage_error(cli, "passwd set needs "
 		    "--password-stdin or --password-fd N");
 	if (clear || set)
