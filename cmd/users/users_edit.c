@@ -46,14 +46,16 @@ edit_json_entry(struct am_json *j, const struct am_mapedit *ed, const char *key,
 	am_json_object_end(j);
 }
 
+/* "not present": a remove whose key is not in the file. */
 static const char *
-verb(enum am_mapedit_result r)
+verb(const struct am_edit_plan *p)
 {
-	switch (r) {
+	switch (p->result) {
 	case AM_MAPEDIT_ADDED: return "added";
 	case AM_MAPEDIT_REPLACED: return "replaced";
 	case AM_MAPEDIT_REMOVED: return "removed";
-	default: return "unchanged";
+	default: return p->op == AM_EDIT_REMOVE && p->entry == NULL ?
+	    "not present" : "unchanged";
 	}
 }
 
@@ -63,7 +65,7 @@ report_members(struct am_json *j, void *arg)
 {
 	const struct am_edit_plan *p = arg;
 
-	am_json_string(j, "result", verb(p->result));
+	am_json_string(j, "result", verb(p));
 	if (p->stale != NULL)
 		am_json_string(j, "table_stale", p->stale);
 	if (p->result == AM_MAPEDIT_REMOVED ||
@@ -92,16 +94,16 @@ report(struct am_cli *cli, const struct am_edit_plan *p)
 			    db, p->stale);
 		else if (p->text_changed)
 			cli_result_line(&r, "%s: would be %s", p->key,
-			    verb(p->result));
+			    verb(p));
 		else
-			cli_result_line(&r, "%s: unchanged", p->key);
+			cli_result_line(&r, "%s: %s", p->key, verb(p));
 	} else if (!p->text_changed && p->table_written) {
 		cli_result_line(&r, "%s: text unchanged, table rebuilt (it "
 		    "was %s): %s", p->key, p->stale, db);
 	} else if (!p->text_changed) {
-		cli_result_line(&r, "%s: unchanged", p->key);
+		cli_result_line(&r, "%s: %s", p->key, verb(p));
 	} else {
-		cli_result_line(&r, "%s: %s%s%s", p->key, verb(p->result),
+		cli_result_line(&r, "%s: %s%s%s", p->key, verb(p),
 		    p->table_written ? ", table rebuilt: " : "",
 		    p->table_written ? db : "");
 	}

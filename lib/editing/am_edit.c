@@ -281,6 +281,7 @@ am_edit_plan(struct am_edit *e, const struct am_edit_req *req,
 	memset(plan, 0, sizeof(*plan));
 	plan->lockfd = -1;
 	plan->edit = e;
+	plan->op = req->op;
 	plan->dry_run = req->dry_run;
 	plan->no_compile = req->no_compile;
 	ch->index = -1;

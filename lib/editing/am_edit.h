@@ -78,6 +78,7 @@ struct am_edit_file {
 
 struct am_edit_plan {
 	struct am_edit *edit;
+	enum am_edit_op op;
 	bool dry_run, no_compile;
 	char *key;
 	char *value;		/* AM_EDIT_ADD: the value written */

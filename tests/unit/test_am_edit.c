@@ -447,6 +447,56 @@ test_remove(void **state)
 	free(after);
 }
 
+/* --- --replace: the note rewritten, the entry moved ------------------------- */
+static void
+test_replace_note_and_move(void **state)
+{
+	struct fx *f = *state;
+	static const char *const d[] = { "carol" };
+	static const char *const m[] = { "mallory@example.com" };
+	struct am_edit_req req;
+	char *after;
+
+	assert_int_equal(am_edit_open(&f->e, &f->host, AM_MAP_POSTMAP,
+	    &f->ps, &f->err), 0);
+	add_req(&req, "mallory@archlinux.org", m, 1, NULL);
+	req.replace = true;
+	req.note = "2026-11-27 gone";
+	req.no_compile = true;
+	assert_int_equal(am_edit_plan(&f->e, &req, &f->plan, &f->err), 0);
+	assert_int_equal(f->plan.result, AM_MAPEDIT_REPLACED);
+	assert_int_equal(am_edit_commit(&f->plan, &f->err), 0);
+	am_edit_plan_free(&f->plan);
+	/* The same note again: nothing to do. */
+	assert_int_equal(am_edit_plan(&f->e, &req, &f->plan, &f->err), 0);
+	assert_int_equal(f->plan.result, AM_MAPEDIT_UNCHANGED);
+	am_edit_plan_free(&f->plan);
+	/* carol moves to "Forwards " (trimmed like a header), at its end. */
+	add_req(&req, "carol@archlinux.org", d, 1, "Forwards ");
+	req.replace = true;
+	req.no_compile = true;
+	assert_int_equal(am_edit_plan(&f->e, &req, &f->plan, &f->err), 0);
+	assert_int_equal(f->plan.result, AM_MAPEDIT_REPLACED);
+	assert_string_equal(f->plan.category, "Forwards");
+	assert_int_equal(am_edit_commit(&f->plan, &f->err), 0);
+	after = slurp(f->users);
+	assert_string_equal(after, "# Developers\n"
+	    "alice@archlinux.org\talice\n"
+	    "\n"
+	    "# Forwards\n"
+	    "# 2026-11-27 gone\n"
+	    "mallory@archlinux.org\tmallory@example.com\n"
+	    "carol@archlinux.org\tcarol\n");
+	free(after);
+	am_edit_plan_free(&f->plan);
+	/* A note that would become the header of "Developers": refused. */
+	add_req(&req, "alice@archlinux.org", d, 1, NULL);
+	req.replace = true;
+	req.note = "away";
+	assert_int_equal(am_edit_plan(&f->e, &req, &f->plan, &f->err), -1);
+	assert_int_equal(f->err.code, AM_E_INVALID);
+}
+
 /* --- the source checked before any lock file is made -------------------- */
 static void
 test_source_checked_before_lock(void **state)
@@ -565,6 +615,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stale_temporaries_removed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replace_note_and_move,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_source_checked_before_lock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aliases_list_style,
