@@ -65,7 +65,7 @@ am_acct_diff(const struct am_acct_file *f, struct am_buf *out,
 	if (!secret) {
 		if (am_acct_file_render(f, &now) < 0)
 			goto nomem;
-		rc = am_text_diff(f->orig, f->orig_len, now.data ? now.data :
+		rc = am_diff_text(f->orig, f->orig_len, now.data ? now.data :
 		    "", now.len, f->path, out, err);
 		goto out;
 	}
@@ -75,7 +75,7 @@ am_acct_diff(const struct am_acct_file *f, struct am_buf *out,
 		if (redact_line(f, i, &b) < 0 || ((i + 1 < f->count ||
 		    f->final_newline) && am_buf_addc(&b, '\n') < 0))
 			goto nomem;
-	rc = am_text_diff(a.data ? a.data : "", a.len, b.data ? b.data : "",
+	rc = am_diff_text(a.data ? a.data : "", a.len, b.data ? b.data : "",
 	    b.len, f->path, out, err);
 	goto out;
 nomem:

@@ -129,14 +129,14 @@ am_change_file_diff(const struct am_change_file *f, struct am_buf *out,
 	if (!f->changed)
 		return 0;
 	if (f->redact == NULL)
-		return am_text_diff(text(&f->old), f->old.len, text(&f->new),
+		return am_diff_text(text(&f->old), f->old.len, text(&f->new),
 		    f->new.len, f->path, out, err);
 	if (f->redact(text(&f->old), f->old.len, false, &a) < 0 ||
 	    f->redact(text(&f->new), f->new.len, true, &b) < 0) {
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = am_text_diff(text(&a), a.len, text(&b), b.len, f->path, out,
+	rc = am_diff_text(text(&a), a.len, text(&b), b.len, f->path, out,
 	    err);
 out:
 	am_buf_wipe(&a);
