@@ -611,13 +611,13 @@ am_mapedit_find_category(const struct am_mapedit *ed, const char *name)
 	size_t i, n;
 
 	/* Trimmed as header lines are (comment_name()): "Svc " is "Svc". */
-	while (am_isspace((unsigned char)*p))
+	while (am_source_isspace((unsigned char)*p))
 		p++;
 	while (*p == '#')
 		p++;
-	while (am_isspace((unsigned char)*p))
+	while (am_source_isspace((unsigned char)*p))
 		p++;
-	for (e = p + strlen(p); e > p && am_isspace((unsigned char)e[-1]); e--)
+	for (e = p + strlen(p); e > p && am_source_isspace((unsigned char)e[-1]); e--)
 		;
 	n = (size_t)(e - p);
 	for (i = 0; i < ed->ncategories; i++)
@@ -1005,7 +1005,7 @@ note_text(const struct am_mapedit *ed, const struct am_mapedit_entry *e,
 	while (end > from && (ed->text[end - 1] == '\n' ||
 	    ed->text[end - 1] == '\r'))
 		end--;
-	while (from < end && am_isspace((unsigned char)ed->text[from]))
+	while (from < end && am_source_isspace((unsigned char)ed->text[from]))
 		from++;
 	if (from < end && ed->text[from] == '#')
 		from++;
