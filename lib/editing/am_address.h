@@ -29,8 +29,10 @@ enum am_addr_form {
 /* local@domain (or @domain); what, e.g. "address", names it in messages. */
 int am_address_check(const char *addr, enum am_addr_form form,
     const char *what, struct am_error *err);
-/* A domain name: dot-separated labels of letters, digits, '-', UTF-8. */
-int am_domain_check(const char *domain, struct am_error *err);
+/*
+ * The domain part is checked by am_dnsname_check(AM_DNSNAME_UTF8):
+ * dot-separated labels of letters, digits, '-' and UTF-8.
+ */
 /* The part after the last '@', or NULL when there is none. */
 const char *am_address_domain(const char *addr);
 /* domain is one of the comma/space separated list (case-insensitive). */
