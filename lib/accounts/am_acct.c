@@ -38,26 +38,52 @@ am_acct_kind_name(enum am_acct_kind kind)
 	return kinds[kind].name;
 }
 
-bool
-am_acct_name_valid(const char *name)
+int
+am_acct_name_check(const char *name, struct am_error *err)
 {
+	const char *p, *shown = name;
 	size_t i, len = strlen(name);
+	unsigned char c;
 
+	/* A name with a control byte or non-ASCII is not repeated as is. */
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			shown = "(not printable)";
 	if (len == 0 || len > AM_ACCT_NAME_MAX)
-		return false;
+		return am_error_set(err, AM_E_INVALID, "invalid user name "
+		    "\"%s\": must have 1 to %d characters", shown,
+		    AM_ACCT_NAME_MAX);
 	if (!((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
-		return false;
+		return am_error_set(err, AM_E_INVALID, "invalid user name "
+		    "\"%s\": must start with a lowercase letter or '_'",
+		    shown);
 	for (i = 1; i < len; i++) {
-		char c = name[i];
-
+		c = (unsigned char)name[i];
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '_' || c == '-')
 			continue;
 		if (c == '$' && i == len - 1)
 			continue;
-		return false;
+		if (c == '$')
+			return am_error_set(err, AM_E_INVALID, "invalid user "
+			    "name \"%s\": '$' only at the end", shown);
+		if (c < 0x20 || c >= 0x7f)
+			return am_error_set(err, AM_E_INVALID, "invalid user "
+			    "name %s: byte \\x%02x at offset %zu is not "
+			    "allowed", shown, c, i);
+		return am_error_set(err, AM_E_INVALID, "invalid user name "
+		    "\"%s\": '%c' is not allowed (lowercase letters, digits, "
+		    "'_' and '-', and '$' at the end)", shown, c);
 	}
-	return true;
+	return 0;
+}
+
+bool
+am_acct_name_valid(const char *name)
+{
+	struct am_error ignored;
+
+	return am_acct_name_check(name, &ignored) == 0;
 }
 
 char *

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "am_acct.h"
 #include "am_dnsname.h"
 #include "am_utf8.h"
 
 #define LOCAL_MAX 64
-#define LOGIN_MAX 32
 
 /* RFC 5322 atext without '#' handled by the callers, plus '.'. */
 static bool
@@ -117,33 +117,10 @@ am_domain_in_list(const char *domain, const char *list)
 	return false;
 }
 
-static bool
-is_login_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
-
 int
 am_login_check(const char *name, struct am_error *err)
 {
-	size_t len = strlen(name), i;
-
-	if (len == 0 || len > LOGIN_MAX)
-		return am_error_set(err, AM_E_INVALID, "invalid login name "
-		    "\"%s\": must have 1 to %d characters", name, LOGIN_MAX);
-	if (name[0] == '-' || name[0] == '.' ||
-	    (name[0] >= '0' && name[0] <= '9'))
-		return am_error_set(err, AM_E_INVALID, "invalid login name "
-		    "\"%s\": must start with a letter or '_'", name);
-	for (i = 0; i < len; i++) {
-		if (is_login_char((unsigned char)name[i]))
-			continue;
-		if (name[i] == '$' && i == len - 1)
-			continue;
-		return bad_char(err, "login name", name, i);
-	}
-	return 0;
+	return am_acct_name_check(name, err);
 }
 
 static bool

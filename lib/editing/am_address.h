@@ -38,7 +38,7 @@ const char *am_address_domain(const char *addr);
 /* domain is one of the comma/space separated list (case-insensitive). */
 bool am_domain_in_list(const char *domain, const char *list);
 
-/* A login name as shadow-utils accepts it: [A-Za-z_][A-Za-z0-9._-]*[$]. */
+/* A login name: am_acct_name_check(), shadow-utils' default rule. */
 int am_login_check(const char *name, struct am_error *err);
 /* An aliases(5) name: local, no '@', ':', ',', quotes, whitespace. */
 int am_alias_name_check(const char *name, struct am_error *err);

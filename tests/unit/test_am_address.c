@@ -147,13 +147,16 @@ test_domains(void **state)
 static void
 test_logins(void **state)
 {
+	/* am_acct_name_check's rule (shadow-utils' default), which
+	 * test_am_acct tests in full. */
 	static const char *const good[] = {
-		"alice", "_svc", "a.b", "a-b_c", "machine$", "Alice",
+		"alice", "_svc", "a-b_c", "machine$", "a1",
+		"abcdefghijklmnopqrstuvwxyzabcdef",
 	};
 	static const char *const bad[] = {
 		"", "-alice", "1alice", "al ice", "al:ice", "al\nice",
-		"a$b", "alice@x", "a,b", ".alice",
-		"abcdefghijklmnopqrstuvwxyzabcdefg",
+		"a$b", "alice@x", "a,b", ".alice", "a.b", "Alice", "aLice",
+		"abcdefghijklmnopqrstuvwxyzabcdefg", "j\xc3\xb6rg",
 	};
 	struct am_error err;
 	size_t i;
