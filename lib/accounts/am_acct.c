@@ -177,13 +177,15 @@ bad:
 	return -1;
 }
 
+/* Far above any real account file; a bound on what a bad file costs. */
+#define ACCT_FILE_MAX ((size_t)256 << 20)
+
 int
 am_acct_file_load(struct am_acct_file *f, enum am_acct_kind kind,
     const char *path, struct am_error *err)
 {
 	struct am_buf b = AM_BUF_INIT;
 	struct stat st;
-	ssize_t n;
 	int fd, rc = -1;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -198,30 +200,17 @@ am_acct_file_load(struct am_acct_file *f, enum am_acct_kind kind,
 		am_error_set(err, AM_E_IO, "%s is not a regular file", path);
 		goto out;
 	}
-	for (;;) {
-		if (am_buf_reserve(&b, 65536) < 0) {
-			am_error_set(err, AM_E_NOMEM, "out of memory");
-			goto out;
-		}
-		n = read(fd, b.data + b.len, b.cap - b.len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			am_error_set_errno(err, AM_E_IO, errno, "read %s", path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		b.len += (size_t)n;
-	}
-	if (am_acct_file_parse(f, kind, path, b.data ? b.data : "", b.len,
-	    err) < 0)
+	/* The shadow file is a secret too: no copies left in freed memory. */
+	if (am_file_read_fd(fd, path, AM_FILE_WIPE, ACCT_FILE_MAX,
+	    (size_t)st.st_size, &b, err) < 0)
+		goto out;
+	if (am_acct_file_parse(f, kind, path, b.data, b.len, err) < 0)
 		goto out;
 	f->exists = true;
 	f->st = st;
 	rc = 0;
 out:
-	am_buf_free(&b);
+	am_buf_wipe(&b);
 	close(fd);
 	return rc;
 }
