@@ -669,23 +669,6 @@ signal_pending(void)
 	return false;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-nap(void)
-{
-	struct timespec ts = { 0, 20 * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * The PID in a lock file, 0 if it has none; -1 if it is gone, -2 if it
  * is not a regular file (a symbolic link, FIFO or directory can never be
@@ -720,7 +703,7 @@ lock_owner(const char *lockfile)
 }
 
 static int
-link_lock(const char *file, long deadline, bool forever, char **held,
+link_lock(const char *file, struct am_wait *w, char **held,
     struct am_error *err)
 {
 	char *pidfile = NULL, *lockfile = NULL, pidbuf[24];
@@ -784,25 +767,17 @@ link_lock(const char *file, long deadline, bool forever, char **held,
 			(void)unlink(lockfile);
 			owner = -1;
 		}
-		if (signal_pending()) {
-			am_error_set(err, AM_E_LOCK_BUSY, "lock %s: interrupted "
-			    "by a signal", lockfile);
-			goto out;
-		}
-		if (!forever && now_ms() >= deadline) {
-			if (owner > 0)
+		if (am_wait_next(w, lockfile, err) < 0) {
+			if (w->expired && owner > 0)
 				am_error_set(err, AM_E_LOCK_BUSY, "lock %s is "
 				    "held by process %ld; try again later",
 				    lockfile, owner);
-			else
+			else if (w->expired)
 				am_error_set(err, AM_E_LOCK_BUSY, "lock %s "
 				    "exists without a PID; remove it if no "
 				    "program is changing accounts", lockfile);
 			goto out;
 		}
-		/* Gone meanwhile: at once again (still bounded above). */
-		if (owner >= 0)
-			nap();
 	}
 	*held = lockfile;
 	lockfile = NULL;
@@ -822,13 +797,15 @@ int
 am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
     int timeout_ms, struct am_error *err)
 {
-	struct flock fl;
+	struct am_wait w;
 	sigset_t set;
 	char *path = NULL;
-	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	bool forever = timeout_ms < 0;
 	int k;
 
+	/* One wait for .pwd.lock and every FILE.lock; a pending signal
+	 * (held back while locked) ends it. */
+	am_wait_start(&w, timeout_ms);
+	w.interrupted = signal_pending;
 	memset(lk, 0, sizeof(*lk));
 	lk->pwd_fd = -1;
 	if ((lk->root = strdup(root != NULL ? root : "/")) == NULL)
@@ -842,28 +819,8 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
 	}
 	if (am_lock_file_open(path, &lk->pwd_fd, err) < 0)
 		goto bad;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	while (fcntl(lk->pwd_fd, F_SETLK, &fl) < 0) {
-		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-			am_error_set_errno(err, AM_E_IO, errno, "lock %s",
-			    path);
-			goto bad;
-		}
-		if (signal_pending()) {
-			am_error_set(err, AM_E_LOCK_BUSY, "lock %s: "
-			    "interrupted by a signal", path);
-			goto bad;
-		}
-		if (!forever && now_ms() >= deadline) {
-			am_error_set(err, AM_E_LOCK_BUSY, "lock %s: held by "
-			    "another process for more than %d seconds; try "
-			    "again later", path, timeout_ms / 1000);
-			goto bad;
-		}
-		nap();
-	}
+	if (am_lock_fcntl_wait(lk->pwd_fd, F_WRLCK, &w, path, err) < 0)
+		goto bad;
 	for (k = 0; k < AM_ACCT_NKINDS; k++) {
 		if (!(files & (1u << k)))
 			continue;
@@ -872,8 +829,7 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto bad;
 		}
-		if (link_lock(path, deadline, forever, &lk->lock_path[k],
-		    err) < 0)
+		if (link_lock(path, &w, &lk->lock_path[k], err) < 0)
 			goto bad;
 	}
 	free(path);
