@@ -122,7 +122,8 @@ am_file_read_fd(int fd, const char *name, unsigned int flags, size_t max,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			am_error_set_errno(err, AM_E_IO, errno, "read %s", name);
+			am_error_set_errno(err, AM_E_IO, errno, "read %s",
+			    name);
 			goto fail;
 		}
 		if (n == 0)

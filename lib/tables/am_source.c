@@ -183,8 +183,8 @@ again:
 		src->lineno++;
 
 		/* Comment and blank lines are skipped and end nothing. */
-		for (p = data + line_start; p < data + eol && am_source_isspace(*p);
-		    p++)
+		for (p = data + line_start; p < data + eol &&
+		    am_source_isspace(*p); p++)
 			;
 		if (p < data + eol && *p != '#') {
 			if (single == NULL && !joined) {

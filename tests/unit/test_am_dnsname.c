@@ -225,7 +225,8 @@ within(const char *host, const char *list, const char *text)
 static void
 test_within(void **state)
 {
-	static const char *const list = "archlinux.org, archlinux.de\tpkgbuild.com";
+	static const char *const list =
+	    "archlinux.org, archlinux.de\tpkgbuild.com";
 
 	(void)state;
 	assert_int_equal(within("foobar.archlinux.org", list, NULL), 0);
