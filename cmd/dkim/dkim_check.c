@@ -164,7 +164,7 @@ dkim_check(struct am_cli *cli, int argc, char *argv[])
 	if ((record == NULL) == (record_file == NULL))
 		return cli_usage_error(cli, "give the record with either "
 		    "--record TEXT or --record-file FILE");
-	if (dkim_check_names(sel, dom, &err) < 0 ||
+	if (am_dkim_record_check_names(sel, dom, &err) < 0 ||
 	    dkim_load_key(&key, path, &err) < 0)
 		goto fail;
 	if (record_file != NULL) {

@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "am_acct.h"
 #include "am_atomic.h"
 #include "am_base64.h"
 #include "am_file.h"
@@ -819,4 +820,26 @@ am_dkim_key_public(const struct am_dkim_key *key, struct am_buf *out,
 	if (rc < 0)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	return 0;
+}
+
+int
+am_dkim_key_group(const char *root, const char *name, gid_t *gid,
+    struct am_error *err)
+{
+	struct am_acct_file f;
+	char *path;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((path = am_acct_path(root, AM_ACCT_GROUP)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = am_acct_file_load(&f, AM_ACCT_GROUP, path, err);
+	if (rc == 0)
+		rc = am_acct_group_gid(&f, name, gid, err);
+	if (rc < 0 && err->code == AM_E_NOUSER)
+		am_error_set(err, AM_E_NOUSER, "unknown group \"%s\" in %s",
+		    name, path);
+	am_acct_file_free(&f);
+	free(path);
+	return rc;
 }
