@@ -6,15 +6,12 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "am_acct.h"
 #include "am_atomic.h"
-#include "am_dnsname.h"
 
 static const struct {
 	const char *name;
@@ -78,20 +75,6 @@ dkim_parse_ttl(struct am_cli *cli, const char *arg, long *ttl)
 }
 
 int
-dkim_check_names(const char *selector, const char *domain,
-    struct am_error *err)
-{
-	if (am_dnsname_check(selector, "selector", 0, err) < 0)
-		return -1;
-	if (domain == NULL)
-		return 0;
-	if (am_dnsname_check(domain, "domain", AM_DNSNAME_DOMAIN |
-	    AM_DNSNAME_TRAILING_DOT, err) < 0)
-		return -1;
-	return am_dnsname_check_dkim(selector, domain, err);
-}
-
-int
 dkim_check_output(struct am_cli *cli, const struct dkim_output *o)
 {
 	if (o->fqdn && o->domain == NULL)
@@ -106,23 +89,6 @@ dkim_load_key(struct am_dkim_key *key, const char *path,
 	if (strcmp(path, "-") == 0)
 		return am_dkim_key_load_fd(key, STDIN_FILENO, "stdin", err);
 	return am_dkim_key_load(key, path, err);
-}
-
-int
-dkim_key_record(const struct am_dkim_key *key, struct am_dkim_record *rec,
-    struct am_error *err)
-{
-	struct am_buf pub = AM_BUF_INIT;
-	int rc;
-
-	if (am_dkim_key_public(key, &pub, err) < 0) {
-		am_buf_free(&pub);
-		return -1;
-	}
-	rc = am_dkim_record_build(rec, key->type, key->bits, pub.data,
-	    pub.len, err);
-	am_buf_free(&pub);
-	return rc;
 }
 
 static void
@@ -144,50 +110,13 @@ dkim_render(const struct am_dkim_record *rec, const struct dkim_output *o,
 	return am_dkim_record_render(rec, o->format, &r, out, err);
 }
 
-/*
- * A group by name or number: through NSS for the running system, from
- * ROOT/etc/group (am_account's reader) when --root names another one.
- */
-static int
-find_group(struct am_cli *cli, const char *name, gid_t *gid,
-    struct am_error *err)
-{
-	struct am_acct_file f;
-	struct group gr, *res = NULL;
-	char buf[16384], *path;
-	int rc;
-
-	if (strcmp(cli->root, "/") == 0 &&
-	    strspn(name, "0123456789") != strlen(name)) {
-		if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) == 0 &&
-		    res != NULL) {
-			*gid = gr.gr_gid;
-			return 0;
-		}
-		return am_error_set(err, AM_E_NOUSER, "unknown group \"%s\"",
-		    name);
-	}
-	memset(&f, 0, sizeof(f));
-	if ((path = am_acct_path(cli->root, AM_ACCT_GROUP)) == NULL)
-		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	rc = am_acct_file_load(&f, AM_ACCT_GROUP, path, err);
-	if (rc == 0)
-		rc = am_acct_group_gid(&f, name, gid, err);
-	if (rc < 0 && err->code == AM_E_NOUSER)
-		am_error_set(err, AM_E_NOUSER, "unknown group \"%s\" in %s",
-		    name, path);
-	am_acct_file_free(&f);
-	free(path);
-	return rc;
-}
-
 int
 dkim_find_group(struct am_cli *cli, struct dkim_keyfile *kf,
     struct am_error *err)
 {
 	if (kf->group == NULL)
 		return 0;
-	if (find_group(cli, kf->group, &kf->gid, err) < 0)
+	if (am_dkim_key_group(cli->root, kf->group, &kf->gid, err) < 0)
 		return -1;
 	kf->set_group = true;
 	return 0;

@@ -35,20 +35,11 @@ int dkim_bad_option(struct am_cli *cli, int c, char *argv[]);
 int dkim_parse_output(struct am_cli *cli, const char *arg,
     enum am_dkim_output *format);
 int dkim_parse_ttl(struct am_cli *cli, const char *arg, long *ttl);
-/*
- * Validate the selector and domain (domain may be NULL), and the combined
- * name; a final dot of the domain is accepted.  0 or -1 with err.
- */
-int dkim_check_names(const char *selector, const char *domain,
-    struct am_error *err);
 /* Check the options of o that go together: 0, or a usage error. */
 int dkim_check_output(struct am_cli *cli, const struct dkim_output *o);
 
 /* Load -k keyfile ("-": stdin). */
 int dkim_load_key(struct am_dkim_key *key, const char *path,
-    struct am_error *err);
-/* Public key and record of key. */
-int dkim_key_record(const struct am_dkim_key *key, struct am_dkim_record *rec,
     struct am_error *err);
 /* Render the record as o asks into out. */
 int dkim_render(const struct am_dkim_record *rec, const struct dkim_output *o,
@@ -65,7 +56,7 @@ struct dkim_keyfile {
 	gid_t gid;
 };
 
-/* Resolve kf->group (AM_E_NOUSER if unknown). */
+/* Resolve kf->group in ROOT/etc/group (AM_E_NOUSER if unknown). */
 int dkim_find_group(struct am_cli *cli, struct dkim_keyfile *kf,
     struct am_error *err);
 int dkim_save_key(struct am_cli *cli, const struct dkim_keyfile *kf,

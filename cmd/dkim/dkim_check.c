@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "am_buf.h"
+#include "am_file.h"
 
 #define RECORD_MAX (1024 * 1024)
 
@@ -21,35 +22,19 @@ static int
 read_record(const char *path, struct am_buf *text, struct am_error *err)
 {
 	int fd, rc = 0;
-	ssize_t n;
 
 	if (strcmp(path, "-") == 0)
 		fd = STDIN_FILENO;
 	else if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return am_error_set_errno(err, errno == EACCES ?
 		    AM_E_PERM : AM_E_NOINPUT, errno, "cannot open %s", path);
-	for (;;) {
-		if (am_buf_reserve(text, 4096) < 0) {
-			rc = am_error_set(err, AM_E_NOMEM, "out of memory");
-			break;
-		}
-		n = read(fd, text->data + text->len, 4096);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = am_error_set_errno(err, errno == EISDIR ?
-			    AM_E_NOINPUT : AM_E_IO, errno, "read %s", path);
-			break;
-		}
-		if (n == 0)
-			break;
-		text->len += (size_t)n;
-		text->data[text->len] = '\0';
-		if (text->len > RECORD_MAX) {
-			rc = am_error_set_at(err, AM_E_INVALID, path, 0,
+	if (am_file_read_fd(fd, path, 0, RECORD_MAX, 0, text, err) < 0) {
+		rc = -1;
+		if (err->code == AM_E_INVALID)
+			am_error_set_at(err, AM_E_INVALID, path, 0,
 			    "too large for a DNS record");
-			break;
-		}
+		else if (err->sys_errno == EISDIR)
+			err->code = AM_E_NOINPUT;
 	}
 	if (fd != STDIN_FILENO)
 		close(fd);
@@ -179,7 +164,7 @@ dkim_check(struct am_cli *cli, int argc, char *argv[])
 	if ((record == NULL) == (record_file == NULL))
 		return cli_usage_error(cli, "give the record with either "
 		    "--record TEXT or --record-file FILE");
-	if (dkim_check_names(sel, dom, &err) < 0 ||
+	if (am_dkim_record_check_names(sel, dom, &err) < 0 ||
 	    dkim_load_key(&key, path, &err) < 0)
 		goto fail;
 	if (record_file != NULL) {

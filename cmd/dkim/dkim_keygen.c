@@ -161,7 +161,7 @@ check_request(struct am_cli *cli, struct keygen_opts *o,
 		err->code = AM_E_USAGE;
 		return -1;
 	}
-	return dkim_check_names(o->out.selector, o->out.domain, err);
+	return am_dkim_record_check_names(o->out.selector, o->out.domain, err);
 }
 
 static int
@@ -225,7 +225,7 @@ dkim_keygen(struct am_cli *cli, int argc, char *argv[])
 	}
 	if (am_dkim_key_generate(&key, type, bits, &err) < 0 ||
 	    am_dkim_key_encode(&key, o.kf.format, &priv, &err) < 0 ||
-	    dkim_key_record(&key, &rec, &err) < 0 ||
+	    am_dkim_record_from_key(&rec, &key, &err) < 0 ||
 	    (!cli->json && dkim_render(&rec, &o.out, &text, &err) < 0))
 		goto fail;
 	if (dkim_to_stdout(&o.kf)) {

@@ -60,9 +60,9 @@ dkim_record(struct am_cli *cli, int argc, char *argv[])
 		return cli_usage_error(cli, "missing -k keyfile");
 	if ((ret = dkim_check_output(cli, &out)) != 0)
 		return ret;
-	if (dkim_check_names(out.selector, out.domain, &err) < 0 ||
+	if (am_dkim_record_check_names(out.selector, out.domain, &err) < 0 ||
 	    dkim_load_key(&key, path, &err) < 0 ||
-	    dkim_key_record(&key, &rec, &err) < 0)
+	    am_dkim_record_from_key(&rec, &key, &err) < 0)
 		goto fail;
 	if (key.type == AM_DKIM_RSA && key.bits < AM_DKIM_RSA_MIN_BITS)
 		cli_warnf(cli, "%s: RSA key of %u bits: verifiers must refuse "

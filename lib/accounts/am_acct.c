@@ -38,26 +38,52 @@ am_acct_kind_name(enum am_acct_kind kind)
 	return kinds[kind].name;
 }
 
-bool
-am_acct_name_valid(const char *name)
+int
+am_acct_name_check(const char *name, struct am_error *err)
 {
+	const char *p, *shown = name;
 	size_t i, len = strlen(name);
+	unsigned char c;
 
+	/* A name with a control byte or non-ASCII is not repeated as is. */
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			shown = "(not printable)";
 	if (len == 0 || len > AM_ACCT_NAME_MAX)
-		return false;
+		return am_error_set(err, AM_E_INVALID, "invalid user name "
+		    "\"%s\": must have 1 to %d characters", shown,
+		    AM_ACCT_NAME_MAX);
 	if (!((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_'))
-		return false;
+		return am_error_set(err, AM_E_INVALID, "invalid user name "
+		    "\"%s\": must start with a lowercase letter or '_'",
+		    shown);
 	for (i = 1; i < len; i++) {
-		char c = name[i];
-
+		c = (unsigned char)name[i];
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '_' || c == '-')
 			continue;
 		if (c == '$' && i == len - 1)
 			continue;
-		return false;
+		if (c == '$')
+			return am_error_set(err, AM_E_INVALID, "invalid user "
+			    "name \"%s\": '$' only at the end", shown);
+		if (c < 0x20 || c >= 0x7f)
+			return am_error_set(err, AM_E_INVALID, "invalid user "
+			    "name %s: byte \\x%02x at offset %zu is not "
+			    "allowed", shown, c, i);
+		return am_error_set(err, AM_E_INVALID, "invalid user name "
+		    "\"%s\": '%c' is not allowed (lowercase letters, digits, "
+		    "'_' and '-', and '$' at the end)", shown, c);
 	}
-	return true;
+	return 0;
+}
+
+bool
+am_acct_name_valid(const char *name)
+{
+	struct am_error ignored;
+
+	return am_acct_name_check(name, &ignored) == 0;
 }
 
 char *
@@ -151,13 +177,15 @@ bad:
 	return -1;
 }
 
+/* Far above any real account file; a bound on what a bad file costs. */
+#define ACCT_FILE_MAX ((size_t)256 << 20)
+
 int
 am_acct_file_load(struct am_acct_file *f, enum am_acct_kind kind,
     const char *path, struct am_error *err)
 {
 	struct am_buf b = AM_BUF_INIT;
 	struct stat st;
-	ssize_t n;
 	int fd, rc = -1;
 
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
@@ -172,30 +200,17 @@ am_acct_file_load(struct am_acct_file *f, enum am_acct_kind kind,
 		am_error_set(err, AM_E_IO, "%s is not a regular file", path);
 		goto out;
 	}
-	for (;;) {
-		if (am_buf_reserve(&b, 65536) < 0) {
-			am_error_set(err, AM_E_NOMEM, "out of memory");
-			goto out;
-		}
-		n = read(fd, b.data + b.len, b.cap - b.len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			am_error_set_errno(err, AM_E_IO, errno, "read %s", path);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		b.len += (size_t)n;
-	}
-	if (am_acct_file_parse(f, kind, path, b.data ? b.data : "", b.len,
-	    err) < 0)
+	/* The shadow file is a secret too: no copies left in freed memory. */
+	if (am_file_read_fd(fd, path, AM_FILE_WIPE, ACCT_FILE_MAX,
+	    (size_t)st.st_size, &b, err) < 0)
+		goto out;
+	if (am_acct_file_parse(f, kind, path, b.data, b.len, err) < 0)
 		goto out;
 	f->exists = true;
 	f->st = st;
 	rc = 0;
 out:
-	am_buf_free(&b);
+	am_buf_wipe(&b);
 	close(fd);
 	return rc;
 }
@@ -654,23 +669,6 @@ signal_pending(void)
 	return false;
 }
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-nap(void)
-{
-	struct timespec ts = { 0, 20 * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /*
  * The PID in a lock file, 0 if it has none; -1 if it is gone, -2 if it
  * is not a regular file (a symbolic link, FIFO or directory can never be
@@ -705,7 +703,7 @@ lock_owner(const char *lockfile)
 }
 
 static int
-link_lock(const char *file, long deadline, bool forever, char **held,
+link_lock(const char *file, struct am_wait *w, char **held,
     struct am_error *err)
 {
 	char *pidfile = NULL, *lockfile = NULL, pidbuf[24];
@@ -769,25 +767,17 @@ link_lock(const char *file, long deadline, bool forever, char **held,
 			(void)unlink(lockfile);
 			owner = -1;
 		}
-		if (signal_pending()) {
-			am_error_set(err, AM_E_LOCK_BUSY, "lock %s: interrupted "
-			    "by a signal", lockfile);
-			goto out;
-		}
-		if (!forever && now_ms() >= deadline) {
-			if (owner > 0)
+		if (am_wait_next(w, lockfile, err) < 0) {
+			if (w->expired && owner > 0)
 				am_error_set(err, AM_E_LOCK_BUSY, "lock %s is "
 				    "held by process %ld; try again later",
 				    lockfile, owner);
-			else
+			else if (w->expired)
 				am_error_set(err, AM_E_LOCK_BUSY, "lock %s "
 				    "exists without a PID; remove it if no "
 				    "program is changing accounts", lockfile);
 			goto out;
 		}
-		/* Gone meanwhile: at once again (still bounded above). */
-		if (owner >= 0)
-			nap();
 	}
 	*held = lockfile;
 	lockfile = NULL;
@@ -807,13 +797,15 @@ int
 am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
     int timeout_ms, struct am_error *err)
 {
-	struct flock fl;
+	struct am_wait w;
 	sigset_t set;
 	char *path = NULL;
-	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	bool forever = timeout_ms < 0;
 	int k;
 
+	/* One wait for .pwd.lock and every FILE.lock; a pending signal
+	 * (held back while locked) ends it. */
+	am_wait_start(&w, timeout_ms);
+	w.interrupted = signal_pending;
 	memset(lk, 0, sizeof(*lk));
 	lk->pwd_fd = -1;
 	if ((lk->root = strdup(root != NULL ? root : "/")) == NULL)
@@ -827,28 +819,8 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
 	}
 	if (am_lock_file_open(path, &lk->pwd_fd, err) < 0)
 		goto bad;
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
-	fl.l_whence = SEEK_SET;
-	while (fcntl(lk->pwd_fd, F_SETLK, &fl) < 0) {
-		if (errno != EAGAIN && errno != EACCES && errno != EINTR) {
-			am_error_set_errno(err, AM_E_IO, errno, "lock %s",
-			    path);
-			goto bad;
-		}
-		if (signal_pending()) {
-			am_error_set(err, AM_E_LOCK_BUSY, "lock %s: "
-			    "interrupted by a signal", path);
-			goto bad;
-		}
-		if (!forever && now_ms() >= deadline) {
-			am_error_set(err, AM_E_LOCK_BUSY, "lock %s: held by "
-			    "another process for more than %d seconds; try "
-			    "again later", path, timeout_ms / 1000);
-			goto bad;
-		}
-		nap();
-	}
+	if (am_lock_fcntl_wait(lk->pwd_fd, F_WRLCK, &w, path, err) < 0)
+		goto bad;
 	for (k = 0; k < AM_ACCT_NKINDS; k++) {
 		if (!(files & (1u << k)))
 			continue;
@@ -857,8 +829,7 @@ am_acct_lock(struct am_acct_lock *lk, const char *root, unsigned int files,
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto bad;
 		}
-		if (link_lock(path, deadline, forever, &lk->lock_path[k],
-		    err) < 0)
+		if (link_lock(path, &w, &lk->lock_path[k], err) < 0)
 			goto bad;
 	}
 	free(path);

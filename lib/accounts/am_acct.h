@@ -117,7 +117,13 @@ size_t am_acct_nfields(enum am_acct_kind kind);
 /* "passwd", "group", "gshadow", "shadow" */
 const char *am_acct_kind_name(enum am_acct_kind kind);
 
-/* shadow's rule: [a-z_][a-z0-9_-]*[$]?, at most 32 characters. */
+/*
+ * The one rule for user and group names, shadow-utils' default (useradd
+ * on Debian without --badname): [a-z_][a-z0-9_-]*[$]?, at most 32
+ * characters.  0, or -1 and AM_E_INVALID in err saying what is wrong.
+ */
+int am_acct_name_check(const char *name, struct am_error *err);
+/* The same as a predicate. */
 bool am_acct_name_valid(const char *name);
 
 /* Parse text (named path for messages) into f; empty f for len 0. */

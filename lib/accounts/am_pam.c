@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "am_file.h"
+
 #define LINE_BUF	1024		/* libpam's line buffer, NUL included */
 #define MAX_FILE	(1024 * 1024)
 #define MAX_NEST	32		/* open files, include and substack */
@@ -402,11 +404,10 @@ static int
 read_file(struct ctx *c, const char *path, const char *from, long from_line,
     char **text, struct stat *st)
 {
+	struct am_buf b = AM_BUF_INIT;
+	struct am_error rerr;
 	const char *why = NULL;
-	char *buf = NULL;
-	size_t len = 0;
-	ssize_t n;
-	int fd, e;
+	int fd, e, rc;
 
 	*text = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
@@ -431,30 +432,26 @@ read_file(struct ctx *c, const char *path, const char *from, long from_line,
 		close(fd);
 		goto fail;
 	}
-	if ((buf = malloc((size_t)st->st_size + 1)) == NULL) {
-		close(fd);
-		return nomem(c);
-	}
-	while (len < (size_t)st->st_size &&
-	    (n = read(fd, buf + len, (size_t)st->st_size - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = errno;
-			close(fd);
-			free(buf);
-			goto fail_errno;
-		}
-		len += (size_t)n;
-	}
+	am_error_clear(&rerr);
+	rc = am_file_read_fd(fd, path, 0, MAX_FILE, (size_t)st->st_size, &b,
+	    &rerr);
 	close(fd);
-	buf[len] = '\0';
-	if (memchr(buf, '\0', len) != NULL) {
-		free(buf);
+	if (rc < 0) {
+		if (rerr.code == AM_E_NOMEM)
+			return nomem(c);
+		if (rerr.code == AM_E_INVALID) {
+			why = "is larger than 1 MiB";
+			goto fail;
+		}
+		e = rerr.sys_errno;
+		goto fail_errno;
+	}
+	if (memchr(b.data, '\0', b.len) != NULL) {
+		am_buf_free(&b);
 		why = "has a NUL byte";
 		goto fail;
 	}
-	*text = buf;
+	*text = b.data;
 	return 1;
 fail_errno:
 	if (from != NULL)

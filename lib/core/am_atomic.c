@@ -365,33 +365,67 @@ now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
+void
+am_wait_start(struct am_wait *w, int timeout_ms)
+{
+	w->deadline_ms = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	w->timeout_ms = timeout_ms;
+	w->delay_ms = 1;
+	w->expired = false;
+	w->interrupted = NULL;
+}
+
 int
-am_lock_fcntl(int fd, short type, int timeout_ms, const char *what,
+am_wait_next(struct am_wait *w, const char *what, struct am_error *err)
+{
+	if (w->interrupted != NULL && w->interrupted())
+		return am_error_set(err, AM_E_LOCK_BUSY, "lock %s: "
+		    "interrupted by a signal", what);
+	if (w->timeout_ms >= 0 && now_ms() >= w->deadline_ms) {
+		w->expired = true;
+		return am_error_set(err, AM_E_LOCK_BUSY, "lock %s: held by "
+		    "another process for more than %d seconds; try again "
+		    "later", what, w->timeout_ms / 1000);
+	}
+	sleep_ms(w->delay_ms);
+	if (w->delay_ms < 100)
+		w->delay_ms *= 2;
+	return 0;
+}
+
+int
+am_lock_fcntl_wait(int fd, short type, struct am_wait *w, const char *what,
     struct am_error *err)
 {
 	struct flock fl;
-	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	int delay = 1;
+	/* Without a deadline or a signal to watch, the kernel may wait. */
+	int cmd = w->timeout_ms < 0 && w->interrupted == NULL ? F_SETLKW :
+	    F_SETLK;
 
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 	for (;;) {
-		if (fcntl(fd, timeout_ms < 0 ? F_SETLKW : F_SETLK, &fl) == 0)
+		if (fcntl(fd, cmd, &fl) == 0)
 			return 0;
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN && errno != EACCES)
+		if (errno != EINTR && errno != EAGAIN && errno != EACCES)
 			return am_error_set_errno(err, AM_E_IO, errno,
 			    "lock %s", what);
-		if (now_ms() >= deadline)
-			return am_error_set(err, AM_E_LOCK_BUSY,
-			    "lock %s: held by another process for more than "
-			    "%d seconds", what, timeout_ms / 1000);
-		sleep_ms(delay);
-		if (delay < 100)
-			delay *= 2;
+		if (errno == EINTR && w->interrupted == NULL)
+			continue;
+		if (am_wait_next(w, what, err) < 0)
+			return -1;
 	}
+}
+
+int
+am_lock_fcntl(int fd, short type, int timeout_ms, const char *what,
+    struct am_error *err)
+{
+	struct am_wait w;
+
+	am_wait_start(&w, timeout_ms);
+	return am_lock_fcntl_wait(fd, type, &w, what, err);
 }
 
 int
@@ -429,9 +463,9 @@ int
 am_lock_path(const char *path, int timeout_ms, int *lockfd,
     struct am_error *err)
 {
+	struct am_wait w;
 	char *lockname = NULL;
-	long deadline = now_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-	int fd = -1, delay = 1;
+	int fd = -1;
 
 	*lockfd = -1;
 	if (asprintf(&lockname, "%s.lock", path) < 0)
@@ -440,28 +474,29 @@ am_lock_path(const char *path, int timeout_ms, int *lockfd,
 		free(lockname);
 		return -1;
 	}
+	am_wait_start(&w, timeout_ms);
 	for (;;) {
 		if (flock(fd, LOCK_EX | (timeout_ms < 0 ? 0 : LOCK_NB)) == 0)
 			break;
 		if (errno == EINTR)
 			continue;
-		if (errno != EWOULDBLOCK || now_ms() >= deadline) {
-			am_error_set(err, AM_E_LOCK_BUSY,
-			    "lock %s: held by another process for more than "
-			    "%d seconds", lockname, timeout_ms / 1000);
-			close(fd);
-			free(lockname);
-			return -1;
+		if (errno != EWOULDBLOCK) {
+			am_error_set_errno(err, AM_E_IO, errno, "lock %s",
+			    lockname);
+			goto fail;
 		}
-		sleep_ms(delay);
-		if (delay < 100)
-			delay *= 2;
+		if (am_wait_next(&w, lockname, err) < 0)
+			goto fail;
 	}
 	free(lockname);
 	*lockfd = fd;
 	/* Under the lock: temporaries of killed writers can go now. */
 	am_atomic_remove_stale(path);
 	return 0;
+fail:
+	close(fd);
+	free(lockname);
+	return -1;
 }
 
 void

@@ -21,7 +21,8 @@
  * Locks: am_lock_fcntl() takes a POSIX record lock on a whole file with a
  * bounded wait (Postfix's table protocol); am_lock_path() takes an flock()
  * on a sibling lock file for read-modify-write of text files.  Both die
- * with the process.
+ * with the process.  Both wait through struct am_wait, as do the account
+ * files' locks (am_acct_lock()).
  */
 #ifndef AM_ATOMIC_H
 #define AM_ATOMIC_H
@@ -80,11 +81,43 @@ void am_atomic_remove_stale_tag(const char *target_path, const char *tag);
 int am_write_all(int fd, const void *buf, size_t len);
 
 /*
+ * The one bounded wait of every lock: a deadline on the monotonic clock
+ * (timeout_ms negative: none), a short sleep between tries that grows from
+ * 1 to 100 ms, and an optional interrupted() polled between tries (the
+ * account files block signals while locked and stop on a pending one).
+ * One wait may span several locks taken in turn (.pwd.lock, then the
+ * FILE.lock of passwd and shadow): the deadline is for all of them.
+ *	struct am_wait w;
+ *	am_wait_start(&w, timeout_ms);
+ *	while (!try_lock())
+ *		if (am_wait_next(&w, what, err) < 0)
+ *			return -1;	(AM_E_LOCK_BUSY)
+ */
+struct am_wait {
+	long deadline_ms;
+	int timeout_ms;		/* negative: no deadline */
+	int delay_ms;
+	bool expired;		/* am_wait_next() failed on the deadline */
+	bool (*interrupted)(void);
+};
+
+void am_wait_start(struct am_wait *w, int timeout_ms);
+/*
+ * Before the next try: 0 after a short sleep; -1 and AM_E_LOCK_BUSY "lock
+ * WHAT: held by another process for more than N seconds; try again later"
+ * when the deadline has passed, or "lock WHAT: interrupted by a signal".
+ */
+int am_wait_next(struct am_wait *w, const char *what, struct am_error *err);
+
+/*
  * Lock the whole file open on fd: type F_RDLCK, F_WRLCK or F_UNLCK.  Waits
  * at most timeout_ms (negative: forever), then AM_E_LOCK_BUSY.
  */
 int am_lock_fcntl(int fd, short type, int timeout_ms, const char *what,
     struct am_error *err);
+/* The same within a wait already started (am_wait_start()). */
+int am_lock_fcntl_wait(int fd, short type, struct am_wait *w,
+    const char *what, struct am_error *err);
 
 /*
  * Open (creating, mode 0600) a lock file for reading and writing, never

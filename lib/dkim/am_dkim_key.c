@@ -16,8 +16,10 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "am_acct.h"
 #include "am_atomic.h"
 #include "am_base64.h"
+#include "am_file.h"
 #include "am_ossl.h"	/* last: it renames OpenSSL calls */
 
 static const struct {
@@ -615,43 +617,32 @@ am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
 {
 	struct am_buf data = AM_BUF_INIT;
 	struct stat st;
-	ssize_t n;
+	size_t hint = 0;
 	int rc = -1;
 
 	if (am_ossl_load(err) < 0)
 		return -1;
 
 	am_dkim_key_free(key);
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) < 0)
+		memset(&st, 0, sizeof(st));	/* read() will say why */
+	if (S_ISDIR(st.st_mode)) {
 		am_error_set_at(err, AM_E_NOINPUT, name, 0, "is a directory");
 		goto out;
 	}
-	for (;;) {
-		if (am_buf_reserve(&data, 4096) < 0) {
-			am_error_set(err, AM_E_NOMEM, "out of memory");
-			goto out;
-		}
-		n = read(fd, data.data + data.len, data.cap - data.len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			am_error_set_errno(err, read_errcode(errno), errno,
-			    "read %s", name);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		data.len += (size_t)n;
-		data.data[data.len] = '\0';
-		if (data.len > AM_DKIM_KEY_MAX_FILE) {
+	if (S_ISREG(st.st_mode))
+		hint = (size_t)st.st_size;
+	if (am_file_read_fd(fd, name, AM_FILE_WIPE, AM_DKIM_KEY_MAX_FILE,
+	    hint, &data, err) < 0) {
+		if (err->code == AM_E_INVALID)
 			am_error_set_at(err, AM_E_INVALID, name, 0, "too large "
 			    "for a key file (more than %d bytes)",
 			    AM_DKIM_KEY_MAX_FILE);
-			goto out;
-		}
+		else if (err->code == AM_E_IO)
+			err->code = read_errcode(err->sys_errno);
+		goto out;
 	}
-	if (am_dkim_key_decode(key, data.data ? data.data : "", data.len,
-	    err) < 0) {
+	if (am_dkim_key_decode(key, data.data, data.len, err) < 0) {
 		/* The message says what is wrong; the file says where. */
 		snprintf(err->file, sizeof(err->file), "%s", name);
 		err->line = 0;
@@ -688,25 +679,18 @@ same_file(const char *path, const struct stat *st, const void *data,
     size_t len, const struct am_dkim_key_file *o)
 {
 	struct am_buf old = AM_BUF_INIT;
+	struct am_error ignored;
 	bool same = false;
-	ssize_t n;
-	int fd;
 
 	if ((st->st_mode & 07777) != o->mode || (o->set_group &&
 	    st->st_gid != o->gid) || (size_t)st->st_size != len ||
 	    len > AM_DKIM_KEY_MAX_FILE)
 		return false;
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return false;
-	if (am_buf_reserve(&old, len + 1) == 0) {
-		while ((n = read(fd, old.data + old.len, len + 1 - old.len)) >
-		    0 || (n < 0 && errno == EINTR))
-			if (n > 0)
-				old.len += (size_t)n;
-		same = n == 0 && old.len == len &&
+	/* One byte more than len: a file that grew is not the same. */
+	if (am_file_read(path, AM_FILE_WIPE, len + 1, &old, NULL,
+	    &ignored) == 0)
+		same = old.len == len &&
 		    CRYPTO_memcmp(old.data, data, len) == 0;
-	}
-	close(fd);
 	am_buf_wipe(&old);
 	return same;
 }
@@ -836,4 +820,26 @@ am_dkim_key_public(const struct am_dkim_key *key, struct am_buf *out,
 	if (rc < 0)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	return 0;
+}
+
+int
+am_dkim_key_group(const char *root, const char *name, gid_t *gid,
+    struct am_error *err)
+{
+	struct am_acct_file f;
+	char *path;
+	int rc;
+
+	memset(&f, 0, sizeof(f));
+	if ((path = am_acct_path(root, AM_ACCT_GROUP)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = am_acct_file_load(&f, AM_ACCT_GROUP, path, err);
+	if (rc == 0)
+		rc = am_acct_group_gid(&f, name, gid, err);
+	if (rc < 0 && err->code == AM_E_NOUSER)
+		am_error_set(err, AM_E_NOUSER, "unknown group \"%s\" in %s",
+		    name, path);
+	am_acct_file_free(&f);
+	free(path);
+	return rc;
 }

@@ -116,6 +116,14 @@ struct am_dkim_key_file {
 
 int am_dkim_key_save(const char *path, const void *data, size_t len,
     const struct am_dkim_key_file *o, bool *changed, struct am_error *err);
+/*
+ * The group a key file is given (--group): a GID, or a group name looked
+ * up in ROOT/etc/group (root NULL or "/": the machine's), as the account
+ * files are read, so that --root names the groups of that root.
+ * AM_E_NOUSER "unknown group \"NAME\" in PATH" if it is not there.
+ */
+int am_dkim_key_group(const char *root, const char *name, gid_t *gid,
+    struct am_error *err);
 /* The checks of am_dkim_key_save() on what is at path, before a new key. */
 int am_dkim_key_check_target(const char *path, bool force,
     struct am_error *err);

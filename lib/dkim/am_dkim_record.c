@@ -1091,3 +1091,34 @@ am_dkim_published_free(struct am_dkim_published *p)
 	free(p->issues);
 	memset(p, 0, sizeof(*p));
 }
+
+int
+am_dkim_record_from_key(struct am_dkim_record *rec,
+    const struct am_dkim_key *key, struct am_error *err)
+{
+	struct am_buf pub = AM_BUF_INIT;
+	int rc;
+
+	if (am_dkim_key_public(key, &pub, err) < 0) {
+		am_buf_free(&pub);
+		return -1;
+	}
+	rc = am_dkim_record_build(rec, key->type, key->bits, pub.data,
+	    pub.len, err);
+	am_buf_free(&pub);
+	return rc;
+}
+
+int
+am_dkim_record_check_names(const char *selector, const char *domain,
+    struct am_error *err)
+{
+	if (am_dnsname_check(selector, "selector", 0, err) < 0)
+		return -1;
+	if (domain == NULL)
+		return 0;
+	if (am_dnsname_check(domain, "domain", AM_DNSNAME_DOMAIN |
+	    AM_DNSNAME_TRAILING_DOT, err) < 0)
+		return -1;
+	return am_dnsname_check_dkim(selector, domain, err);
+}

@@ -72,6 +72,16 @@ int am_dkim_record_build(struct am_dkim_record *rec,
     enum am_dkim_key_type type, unsigned int bits, const void *pub,
     size_t publen, struct am_error *err);
 void am_dkim_record_free(struct am_dkim_record *rec);
+/* The record of key: its public key and size, through the above. */
+int am_dkim_record_from_key(struct am_dkim_record *rec,
+    const struct am_dkim_key *key, struct am_error *err);
+/*
+ * The names a record is published under: the selector, the signing
+ * domain (NULL: none given; one final dot accepted), and the owner name
+ * SEL._domainkey.DOMAIN fitting a DNS name.  0, or -1 and AM_E_INVALID.
+ */
+int am_dkim_record_check_names(const char *selector, const char *domain,
+    struct am_error *err);
 
 /*
  * Split value into character-strings of at most max octets (max <= 255):

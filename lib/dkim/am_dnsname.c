@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "am_utf8.h"
+
 static bool
 is_letdig(unsigned char c)
 {
@@ -47,7 +49,7 @@ check_label(const char *name, const char *label, size_t len, size_t index,
     const char *what, unsigned int flags, struct am_error *err)
 {
 	char nb[300], cb[32];
-	size_t i;
+	size_t i, n;
 	unsigned char c;
 
 	show_name(name, nb, sizeof(nb));
@@ -64,6 +66,15 @@ check_label(const char *name, const char *label, size_t len, size_t index,
 			continue;
 		if (c == '_' && (flags & AM_DNSNAME_UNDERSCORE))
 			continue;
+		if (c >= 0x80 && (flags & AM_DNSNAME_UTF8)) {
+			if ((n = am_utf8_seqlen((const unsigned char *)label +
+			    i, len - i)) == 0)
+				return am_error_set(err, AM_E_INVALID,
+				    "invalid %s %s: invalid UTF-8 (%s)", what,
+				    nb, show_char(c, cb, sizeof(cb)));
+			i += n - 1;
+			continue;
+		}
 		if (c >= 0x80)
 			return am_error_set(err, AM_E_INVALID, "invalid %s %s: "
 			    "non-ASCII %s; use the A-label (xn--...) form",
@@ -136,6 +147,38 @@ am_dnsname_check_dkim(const char *selector, const char *domain,
 		    selector, (int)dlen, domain,
 		    strlen(selector) + strlen(infix) + dlen, AM_DNSNAME_MAX);
 	return 0;
+}
+
+int
+am_dnsname_within(const char *host, const char *list, struct am_error *err)
+{
+	const char *p = list, *sub;
+	size_t hlen, n, m;
+	char nb[300];
+
+	if (am_dnsname_check(host, "host name", AM_DNSNAME_DOMAIN, err) < 0)
+		return -1;
+	hlen = strlen(host);
+	while (*p != '\0') {
+		p += strspn(p, ", \t\r\n");
+		n = strcspn(p, ", \t\r\n");
+		/* "archlinux.org." in the list names archlinux.org */
+		m = n > 1 && p[n - 1] == '.' ? n - 1 : n;
+		/* the domain itself, or a name below it */
+		sub = m < hlen && host[hlen - m - 1] == '.' ? host + hlen - m :
+		    host;
+		if (m > 0 && am_dnsname_equal(sub, hlen - (size_t)(sub - host),
+		    p, m))
+			return 0;
+		p += n;
+	}
+	if (list[strspn(list, ", \t\r\n")] == '\0')
+		return am_error_set(err, AM_E_INVALID, "host name %s is not "
+		    "within a configured domain: no domains are configured",
+		    show_name(host, nb, sizeof(nb)));
+	return am_error_set(err, AM_E_INVALID, "host name %s is not within "
+	    "a configured domain (%s)", show_name(host, nb, sizeof(nb)),
+	    list);
 }
 
 static int

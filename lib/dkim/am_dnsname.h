@@ -15,6 +15,7 @@
  *	    am_dnsname_check(dom, "domain", AM_DNSNAME_DOMAIN, &err) < 0)
  *		return -1;			(err.code AM_E_INVALID)
  *	am_dnsname_check_dkim(sel, dom, &err);	(sel._domainkey.dom fits)
+ *	am_dnsname_within(host, "archlinux.org, archlinux.de", &err);
  */
 #ifndef AM_DNSNAME_H
 #define AM_DNSNAME_H
@@ -33,6 +34,12 @@
 #define AM_DNSNAME_TRAILING_DOT	0x2
 /* '_' is accepted in labels (owner names such as "_domainkey"). */
 #define AM_DNSNAME_UNDERSCORE	0x4
+/*
+ * Valid UTF-8 is accepted in labels (U-labels of internationalised mail
+ * domains, which Postfix takes with smtputf8_enable); lengths stay in
+ * octets.  Without it non-ASCII is refused, asking for the A-label.
+ */
+#define AM_DNSNAME_UTF8		0x8
 
 /*
  * 0 if name is valid, else -1 and AM_E_INVALID in err; what ("selector",
@@ -43,6 +50,17 @@ int am_dnsname_check(const char *name, const char *what, unsigned int flags,
 
 /* The DKIM owner name SEL._domainkey.DOMAIN fits in a DNS name. */
 int am_dnsname_check_dkim(const char *selector, const char *domain,
+    struct am_error *err);
+
+/*
+ * 0 when host is a host name with a dot (two labels or more, the last not
+ * all digits) that equals one of the domains of list or lies below one,
+ * compared without case; list is separated by commas and white space, as
+ * archmail.conf's "domains".  Else -1 and AM_E_INVALID in err, saying
+ * which domains were allowed.
+ *	am_dnsname_within("foobar.archlinux.org", "archlinux.org", &err);
+ */
+int am_dnsname_within(const char *host, const char *list,
     struct am_error *err);
 
 /* Case-insensitive comparison of two names, ignoring one final dot. */

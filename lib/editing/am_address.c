@@ -6,12 +6,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include "am_acct.h"
+#include "am_dnsname.h"
 #include "am_utf8.h"
 
 #define LOCAL_MAX 64
-#define DOMAIN_MAX 253
-#define LABEL_MAX 63
-#define LOGIN_MAX 32
 
 /* RFC 5322 atext without '#' handled by the callers, plus '.'. */
 static bool
@@ -63,38 +62,6 @@ bad_char(struct am_error *err, const char *what, const char *s, size_t at)
 	    "character '%c' is not allowed", what, s, c);
 }
 
-static bool
-is_domain_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '-' || c == '.';
-}
-
-int
-am_domain_check(const char *domain, struct am_error *err)
-{
-	size_t len = strlen(domain), at, label = 0, i;
-
-	if (len == 0 || len > DOMAIN_MAX)
-		return am_error_set(err, AM_E_INVALID, "invalid domain "
-		    "\"%s\": must have 1 to %d characters", domain,
-		    DOMAIN_MAX);
-	if ((at = scan(domain, len, is_domain_char)) != len)
-		return bad_char(err, "domain", domain, at);
-	for (i = 0; i <= len; i++) {
-		if (i < len && domain[i] != '.') {
-			label++;
-			continue;
-		}
-		if (label == 0 || label > LABEL_MAX ||
-		    domain[i - 1] == '-' || domain[i - label] == '-')
-			return am_error_set(err, AM_E_INVALID, "invalid "
-			    "domain \"%s\": bad label", domain);
-		label = 0;
-	}
-	return 0;
-}
-
 const char *
 am_address_domain(const char *addr)
 {
@@ -128,7 +95,7 @@ am_address_check(const char *addr, enum am_addr_form form, const char *what,
 		return am_error_set(err, AM_E_INVALID, "invalid %s \"%s\": "
 		    "bad local part", what, addr);
 	am_error_clear(&derr);
-	if (am_domain_check(at + 1, &derr) < 0)
+	if (am_dnsname_check(at + 1, "domain", AM_DNSNAME_UTF8, &derr) < 0)
 		return am_error_set(err, AM_E_INVALID, "invalid %s \"%s\": "
 		    "%s", what, addr, derr.message);
 	return 0;
@@ -150,33 +117,10 @@ am_domain_in_list(const char *domain, const char *list)
 	return false;
 }
 
-static bool
-is_login_char(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
-}
-
 int
 am_login_check(const char *name, struct am_error *err)
 {
-	size_t len = strlen(name), i;
-
-	if (len == 0 || len > LOGIN_MAX)
-		return am_error_set(err, AM_E_INVALID, "invalid login name "
-		    "\"%s\": must have 1 to %d characters", name, LOGIN_MAX);
-	if (name[0] == '-' || name[0] == '.' ||
-	    (name[0] >= '0' && name[0] <= '9'))
-		return am_error_set(err, AM_E_INVALID, "invalid login name "
-		    "\"%s\": must start with a letter or '_'", name);
-	for (i = 0; i < len; i++) {
-		if (is_login_char((unsigned char)name[i]))
-			continue;
-		if (name[i] == '$' && i == len - 1)
-			continue;
-		return bad_char(err, "login name", name, i);
-	}
-	return 0;
+	return am_acct_name_check(name, err);
 }
 
 static bool

@@ -29,14 +29,16 @@ enum am_addr_form {
 /* local@domain (or @domain); what, e.g. "address", names it in messages. */
 int am_address_check(const char *addr, enum am_addr_form form,
     const char *what, struct am_error *err);
-/* A domain name: dot-separated labels of letters, digits, '-', UTF-8. */
-int am_domain_check(const char *domain, struct am_error *err);
+/*
+ * The domain part is checked by am_dnsname_check(AM_DNSNAME_UTF8):
+ * dot-separated labels of letters, digits, '-' and UTF-8.
+ */
 /* The part after the last '@', or NULL when there is none. */
 const char *am_address_domain(const char *addr);
 /* domain is one of the comma/space separated list (case-insensitive). */
 bool am_domain_in_list(const char *domain, const char *list);
 
-/* A login name as shadow-utils accepts it: [A-Za-z_][A-Za-z0-9._-]*[$]. */
+/* A login name: am_acct_name_check(), shadow-utils' default rule. */
 int am_login_check(const char *name, struct am_error *err);
 /* An aliases(5) name: local, no '@', ':', ',', quotes, whitespace. */
 int am_alias_name_check(const char *name, struct am_error *err);

@@ -10,8 +10,8 @@
 
 #include "am_arena.h"
 #include "am_base64.h"
-#include "am_sort.h"
 #include "am_fold.h"
+#include "am_sort.h"
 #include "am_utf8.h"
 
 #define EXTRA_LINE AM_RECORD_EXTRA_LINE
@@ -399,6 +399,18 @@ out:
 	return rc;
 }
 
+static bool
+key_is_folded(const char *key, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)key[i] >= 0x80 ||
+		    (key[i] >= 'A' && key[i] <= 'Z'))
+			return false;
+	return true;
+}
+
 int
 am_compile_fold_query(struct am_folder *folder, const char *key, size_t len,
     bool fold, bool utf8, struct am_buf *out, struct am_error *err)
@@ -413,7 +425,8 @@ am_compile_fold_query(struct am_folder *folder, const char *key, size_t len,
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto done;
 	}
-	if (!fold) {
+	/* Nothing to fold (almost every key): ASCII without capitals. */
+	if (!fold || key_is_folded(key, len)) {
 		rc = 0;
 		goto done;
 	}

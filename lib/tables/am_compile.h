@@ -75,7 +75,15 @@ void am_records_free(struct am_records *rs);
 int am_compile_source(struct am_records *rs, struct am_source *src,
     const struct am_compile_opts *opts, struct am_error *err);
 
-/* Fold a query key like the table's writer did (for -q and -d). */
+/*
+ * The one query folding: a key as the table's writer (am_compile_source,
+ * through am_fold_key) stores it, for postmap -q and -d and for the map
+ * editor of the users and alias commands.  len bytes of key (NUL bytes
+ * allowed) are folded into out, NUL-terminated; fold false copies the key
+ * as it is (postmap -f); utf8 selects ICU folding for non-ASCII keys
+ * (smtputf8_enable and not -u).  Fails only when ICU cannot fold the key
+ * ("cannot case-fold \"KEY\": why") or memory runs out.
+ */
 int am_compile_fold_query(struct am_folder *folder, const char *key,
     size_t len, bool fold, bool utf8, struct am_buf *out,
     struct am_error *err);

@@ -22,41 +22,17 @@ source_init(struct am_source *src, const char *name, struct am_error *err)
 	return 0;
 }
 
+/* Read all of fd into src (which takes over the buffer). */
 static int
-read_all(int fd, char **data, size_t *len, size_t hint)
+source_read(struct am_source *src, int fd, const char *name, size_t hint,
+    struct am_error *err)
 {
-	size_t cap = hint + 1, used = 0;
-	char *buf, *p;
-	ssize_t n;
+	struct am_buf b = AM_BUF_INIT;
 
-	if (cap < 4096)
-		cap = 4096;
-	if ((buf = malloc(cap)) == NULL)
+	if (am_file_read_fd(fd, name, 0, 0, hint, &b, err) < 0)
 		return -1;
-	for (;;) {
-		if (used + 1 >= cap) {
-			cap *= 2;
-			if ((p = realloc(buf, cap)) == NULL) {
-				free(buf);
-				errno = ENOMEM;
-				return -1;
-			}
-			buf = p;
-		}
-		n = read(fd, buf + used, cap - used - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	buf[used] = '\0';
-	*data = buf;
-	*len = used;
+	src->data = b.data;
+	src->len = b.len;
 	return 0;
 }
 
@@ -88,11 +64,9 @@ source_open(struct am_source *src, const char *path, bool regular_only,
 	src->mode = st.st_mode;
 	src->uid = st.st_uid;
 	src->gid = st.st_gid;
-	if (read_all(fd, &src->data, &src->len,
-	    S_ISREG(st.st_mode) ? (size_t)st.st_size : 0) < 0) {
-		am_error_set_errno(err, AM_E_IO, errno, "read %s", path);
+	if (source_read(src, fd, path, S_ISREG(st.st_mode) ?
+	    (size_t)st.st_size : 0, err) < 0)
 		goto out;
-	}
 	rc = 0;
 out:
 	if (fd >= 0)
@@ -121,8 +95,7 @@ am_source_read_fd(struct am_source *src, int fd, const char *name,
 {
 	if (source_init(src, name, err) < 0)
 		return -1;
-	if (read_all(fd, &src->data, &src->len, 0) < 0) {
-		am_error_set_errno(err, AM_E_IO, errno, "read %s", name);
+	if (source_read(src, fd, name, 0, err) < 0) {
 		am_source_close(src);
 		return -1;
 	}
@@ -210,8 +183,8 @@ again:
 		src->lineno++;
 
 		/* Comment and blank lines are skipped and end nothing. */
-		for (p = data + line_start; p < data + eol && am_source_isspace(*p);
-		    p++)
+		for (p = data + line_start; p < data + eol &&
+		    am_source_isspace(*p); p++)
 			;
 		if (p < data + eol && *p != '#') {
 			if (single == NULL && !joined) {

@@ -130,7 +130,8 @@ check "and a message that says how to switch" grep -q "default_database_type = l
 # newaliases is a mode of postmap: its own options only, no file operands.
 "$ARCHMAIL" --root "$T/root" newaliases root/etc/aliases 2> err.txt
 check_eq "newaliases with an operand: exit 1" 1 $?
-check "names the operand" grep -q 'unexpected argument "root/etc/aliases"' err.txt
+check "names the operand" \
+	grep -q 'unexpected argument "root/etc/aliases"' err.txt
 "$ARCHMAIL" --root "$T/root" newaliases -q root 2> err.txt
 check_eq "newaliases does not take postalias's -q: exit 1" 1 $?
 check "invalid option -q" grep -q "invalid option -- 'q'" err.txt

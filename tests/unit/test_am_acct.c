@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -286,6 +287,75 @@ test_names(void **state)
 	    "abcdefghijabcdefghijabcdefghijab"));	/* 32 */
 }
 
+/* The message says what is wrong, and never repeats a control byte. */
+static void
+name_refused(const char *name, const char *text)
+{
+	struct am_error err;
+
+	am_error_clear(&err);
+	if (am_acct_name_check(name, &err) != -1)
+		fail_msg("\"%s\" accepted", name);
+	assert_int_equal(err.code, AM_E_INVALID);
+	if (strstr(err.message, text) == NULL)
+		fail_msg("\"%s\": message \"%s\" lacks \"%s\"", name,
+		    err.message, text);
+	assert_null(strchr(err.message, '\n'));
+}
+
+/*
+ * The accept set is exactly shadow-utils' default rule: every name of up
+ * to three characters over an alphabet of the interesting bytes is judged
+ * as the regular expression ^[a-z_][a-z0-9_-]*[$]?$ judges it.
+ */
+static void
+test_name_check(void **state)
+{
+	static const char alphabet[] = "az_-$09AZ.@:+~/ \t\n,\xc3\xa9";
+	static const size_t na = sizeof(alphabet) - 1;
+	struct am_error err;
+	regex_t re;
+	char name[4];
+	size_t len, i, k, n, count = 0;
+	bool want, got;
+
+	(void)state;
+	assert_int_equal(regcomp(&re, "^[a-z_][a-z0-9_-]*[$]?$",
+	    REG_EXTENDED | REG_NOSUB), 0);
+	for (len = 1; len <= 3; len++) {
+		for (n = 1, i = 0; i < len; i++)
+			n *= na;
+		for (k = 0; k < n; k++) {
+			size_t v = k;
+
+			for (i = 0; i < len; i++, v /= na)
+				name[i] = alphabet[v % na];
+			name[len] = '\0';
+			want = regexec(&re, name, 0, NULL, 0) == 0;
+			am_error_clear(&err);
+			got = am_acct_name_check(name, &err) == 0;
+			if (want != got)
+				fail_msg("\"%s\": %s, shadow's rule says %s",
+				    name, got ? "accepted" : err.message,
+				    want ? "valid" : "invalid");
+			assert_true(got == am_acct_name_valid(name));
+			count += got;
+		}
+	}
+	assert_true(count > 100);
+	regfree(&re);
+	name_refused("", "1 to 32 characters");
+	name_refused("abcdefghijabcdefghijabcdefghijabc", "1 to 32");
+	name_refused("Alice", "must start with a lowercase letter or '_'");
+	name_refused("1abc", "must start with a lowercase letter");
+	name_refused("-abc", "must start with a lowercase letter");
+	name_refused("aLice", "'L' is not allowed");
+	name_refused("a.b", "'.' is not allowed");
+	name_refused("a$b", "'$' only at the end");
+	name_refused("a\nb", "byte \\x0a at offset 1");
+	name_refused("j\xc3\xb6rg", "(not printable)");
+}
+
 static void
 test_alloc_uid(void **state)
 {
@@ -515,6 +585,7 @@ main(void)
 		cmocka_unit_test(test_change_keeps_other_lines),
 		cmocka_unit_test(test_append_without_final_newline),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_name_check),
 		cmocka_unit_test_setup_teardown(test_alloc_uid, setup_root,
 		    teardown_root),
 		cmocka_unit_test_setup_teardown(test_commit_backup_mode,

@@ -607,6 +607,70 @@ test_lock_path_symlink_not_followed(void **state)
 	assert_int_equal(access(victim, F_OK), -1);
 }
 
+static int interrupt_after;	/* polls of interrupted() before "yes" */
+
+static bool
+interrupted_soon(void)
+{
+	return --interrupt_after < 0;
+}
+
+/*
+ * One wait spans several locks: the second lock gets what is left of the
+ * deadline, not a new one; and interrupted() ends a wait that has no
+ * deadline at all (polled, not the kernel's endless F_SETLKW).
+ */
+static void
+test_wait_shared_deadline_and_interrupt(void **state)
+{
+	struct as *as = *state;
+	struct am_wait w;
+	long start, took;
+	int fd;
+
+	assert_int_equal(unit_write_file(as->target, "t", 1, 0644), 0);
+	hold_lock(as, as->target, false, F_WRLCK);
+	fd = open(as->target, O_RDWR);
+	assert_true(fd >= 0);
+
+	start = now_ms();
+	am_wait_start(&w, 400);
+	assert_int_equal(am_lock_fcntl_wait(fd, F_WRLCK, &w, "first",
+	    &as->err), -1);
+	assert_true(w.expired);
+	assert_non_null(strstr(as->err.message, "lock first: held by "
+	    "another process"));
+	/* the deadline has passed: the next lock of the same wait gives up
+	 * after one try */
+	assert_int_equal(am_lock_fcntl_wait(fd, F_WRLCK, &w, "second",
+	    &as->err), -1);
+	took = now_ms() - start;
+	assert_int_equal(as->err.code, AM_E_LOCK_BUSY);
+	assert_true(took >= 350);
+	assert_true(took < 700);
+
+	/* no deadline, but a pending signal: stops after a few tries */
+	start = now_ms();
+	am_wait_start(&w, -1);
+	interrupt_after = 3;
+	w.interrupted = interrupted_soon;
+	assert_int_equal(am_lock_fcntl_wait(fd, F_WRLCK, &w, "third",
+	    &as->err), -1);
+	assert_false(w.expired);
+	assert_int_equal(as->err.code, AM_E_LOCK_BUSY);
+	assert_string_equal(as->err.message,
+	    "lock third: interrupted by a signal");
+	assert_true(now_ms() - start < 1000);
+
+	release_lock(as);
+	am_wait_start(&w, 300);
+	w.interrupted = interrupted_soon;
+	interrupt_after = 1000;
+	assert_int_equal(am_lock_fcntl_wait(fd, F_WRLCK, &w, "free",
+	    &as->err), 0);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -628,6 +692,7 @@ main(void)
 		T(test_lock_fcntl_busy),
 		T(test_lock_fcntl_shared),
 		T(test_lock_fcntl_waits_for_release),
+		T(test_wait_shared_deadline_and_interrupt),
 		T(test_lock_path_busy),
 		T(test_lock_path_creates_0600),
 		T(test_lock_path_symlink_not_followed),

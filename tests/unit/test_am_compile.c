@@ -458,6 +458,66 @@ test_fold_query(void **state)
 	am_fold_free(&folder);
 }
 
+/*
+ * The query folding is the writer's: for every key and every setting the
+ * folded query finds the record the compiler stored, and only that one.
+ */
+static void
+test_fold_query_matches_build(void **state)
+{
+	static const char *const keys[] = {
+		/* local names: postalias skips "name@domain" */
+		"plain", "Alice.Smith", "ALL-CAPS", "Stra\xc3\x9f" "e",
+		"\xc3\x84rger", "\xce\x90x", "x\xe1\xba\x9eY",
+	};
+	struct cs *cs = *state;
+	struct am_folder folder = AM_FOLDER_INIT;
+	struct am_buf text = AM_BUF_INIT, out = AM_BUF_INIT;
+	struct am_error err;
+	size_t i, k, n;
+	int fold, utf8, alias;
+
+	for (alias = 0; alias < 2; alias++)
+	for (fold = 0; fold < 2; fold++)
+	for (utf8 = 0; utf8 < 2; utf8++) {
+		cs->opts.kind = alias ? AM_MAP_ALIASES : AM_MAP_POSTMAP;
+		cs->opts.fold = fold;
+		cs->opts.utf8 = utf8;
+		am_buf_reset(&text);
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			am_buf_printf(&text, "%s%s v%zu\n", keys[k],
+			    alias ? ":" : "", k);
+		compile_ok(cs, text.data, text.len);
+		for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			char want[16];
+
+			assert_int_equal(am_compile_fold_query(&folder,
+			    keys[k], strlen(keys[k]), fold, utf8, &out,
+			    &err), 0);
+			snprintf(want, sizeof(want), "v%zu", k);
+			for (i = 0, n = 0; i < cs->rs.count; i++) {
+				const struct am_record *r = &cs->rs.rec[i];
+
+				if ((r->key_len == out.len ||
+				    (r->key_len == out.len + 1 &&
+				    r->key[out.len] == '\0')) &&
+				    memcmp(r->key, out.data, out.len) == 0) {
+					assert_string_equal(r->value, want);
+					n++;
+				}
+			}
+			if (n != 1)
+				fail_msg("fold=%d utf8=%d alias=%d: query "
+				    "\"%s\" folded to \"%s\" finds %zu "
+				    "records", fold, utf8, alias, keys[k],
+				    out.data, n);
+		}
+	}
+	am_buf_free(&text);
+	am_buf_free(&out);
+	am_fold_free(&folder);
+}
+
 /* ---- key size (a2.6) ---- */
 
 static char *
@@ -758,6 +818,7 @@ main(void)
 		T(test_invalid_utf8_skipped),
 		T(test_invalid_utf8_kept_without_utf8),
 		cmocka_unit_test(test_fold_query),
+		T(test_fold_query_matches_build),
 		T(test_key_510_ok),
 		T(test_key_511_fatal_with_line),
 		T(test_key_511_ok_without_nul),

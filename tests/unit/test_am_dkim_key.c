@@ -611,6 +611,33 @@ test_save_and_load(void **state)
 	am_buf_wipe(&data);
 }
 
+/* --group: a GID as given, a name from ROOT/etc/group only. */
+static void
+test_group(void **state)
+{
+	struct dir *d = *state;
+	struct am_error err;
+	char path[300];
+	gid_t gid = 0;
+
+	snprintf(path, sizeof(path), "%s/etc", d->path);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/etc/group", d->path);
+	assert_int_equal(unit_write_file(path, "root:x:0:\n_rspamd:x:977:\n",
+	    25, 0644), 0);
+	am_error_clear(&err);
+	assert_int_equal(am_dkim_key_group(d->path, "_rspamd", &gid, &err), 0);
+	assert_int_equal(gid, 977);
+	assert_int_equal(am_dkim_key_group(d->path, "4242", &gid, &err), 0);
+	assert_int_equal(gid, 4242);
+	/* a group of the machine is not one of the root's */
+	assert_int_equal(am_dkim_key_group(d->path, "nogroup", &gid, &err),
+	    -1);
+	assert_int_equal(err.code, AM_E_NOUSER);
+	assert_non_null(strstr(err.message, "unknown group \"nogroup\" in "));
+	assert_non_null(strstr(err.message, "/etc/group"));
+}
+
 int
 main(void)
 {
@@ -630,6 +657,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_save, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_save_and_load, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_group, setup_dir,
 		    teardown_dir),
 	};
 

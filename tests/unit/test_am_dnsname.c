@@ -189,6 +189,75 @@ test_equal(void **state)
 	assert_false(am_dnsname_equal("example.org", 11, "example.or", 10));
 }
 
+static void
+test_utf8_labels(void **state)
+{
+	(void)state;
+	valid("b\xc3\xbc" "cher.example", AM_DNSNAME_UTF8);
+	valid("\xe4\xbe\x8b.jp", AM_DNSNAME_UTF8);
+	invalid("b\xc3\xbc" "cher.example", 0, "A-label");
+	invalid("b\xc3" "cher.example", AM_DNSNAME_UTF8, "invalid UTF-8");
+	invalid("\xed\xa0\x80.org", AM_DNSNAME_UTF8, "invalid UTF-8");
+	invalid("a\xff.org", AM_DNSNAME_UTF8, "invalid UTF-8");
+	invalid("b\xc3\xbc_x.example", AM_DNSNAME_UTF8, "\"_\"");
+}
+
+static int
+within(const char *host, const char *list, const char *text)
+{
+	struct am_error err;
+	int rc;
+
+	am_error_clear(&err);
+	rc = am_dnsname_within(host, list, &err);
+	if (rc == 0) {
+		assert_int_equal(err.code, AM_OK);
+		return 0;
+	}
+	assert_int_equal(rc, -1);
+	assert_int_equal(err.code, AM_E_INVALID);
+	if (text != NULL && strstr(err.message, text) == NULL)
+		fail_msg("\"%s\" in \"%s\": message \"%s\" lacks \"%s\"",
+		    host, list, err.message, text);
+	return -1;
+}
+
+static void
+test_within(void **state)
+{
+	static const char *const list =
+	    "archlinux.org, archlinux.de\tpkgbuild.com";
+
+	(void)state;
+	assert_int_equal(within("foobar.archlinux.org", list, NULL), 0);
+	assert_int_equal(within("a.b.archlinux.de", list, NULL), 0);
+	assert_int_equal(within("FooBar.ArchLinux.ORG", list, NULL), 0);
+	assert_int_equal(within("x.pkgbuild.com", list, NULL), 0);
+	assert_int_equal(within("archlinux.org", list, NULL), 0);
+	assert_int_equal(within("x.archlinux.org", "archlinux.org.", NULL),
+	    0);
+	assert_int_equal(within("x.archlinux.org", "ARCHLINUX.org", NULL), 0);
+	/* outside: a suffix that is not at a label boundary, others */
+	assert_int_equal(within("evilarchlinux.org", list,
+	    "not within a configured domain (archlinux.org"), -1);
+	assert_int_equal(within("archlinux.org.evil.com", list, "not within"),
+	    -1);
+	assert_int_equal(within("linux.org", list, "not within"), -1);
+	assert_int_equal(within("org", "org", "two labels"), -1);
+	assert_int_equal(within("x.archlinux.org", "", "no domains"), -1);
+	assert_int_equal(within("x.archlinux.org", " , ", "no domains"), -1);
+	/* the host must be a host name with a dot */
+	assert_int_equal(within("foobar", list, "two labels"), -1);
+	assert_int_equal(within("foo_bar.archlinux.org", list, "\"_\""), -1);
+	assert_int_equal(within("x.archlinux.org.", list, "empty label"), -1);
+	assert_int_equal(within("foo bar.archlinux.org", list, "space"), -1);
+	assert_int_equal(within("a\nb.archlinux.org", list, "\\x0a"), -1);
+	assert_int_equal(within("10.0.0.1", "0.1", "all digits"), -1);
+	assert_int_equal(within("", list, "empty"), -1);
+	assert_int_equal(within("b\xc3\xbc" "cher.archlinux.org", list,
+	    "A-label"), -1);
+}
+
 int
 main(void)
 {
@@ -200,6 +269,8 @@ main(void)
 		cmocka_unit_test(test_domains),
 		cmocka_unit_test(test_dkim_name),
 		cmocka_unit_test(test_equal),
+		cmocka_unit_test(test_utf8_labels),
+		cmocka_unit_test(test_within),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
