@@ -196,8 +196,14 @@ am_acct_file_load(struct am_acct_file *f, enum am_acct_kind kind,
 	if (fd < 0)
 		return am_error_set_errno(err, errno == ELOOP ? AM_E_PERM :
 		    am_error_code_from_errno(errno), errno, "open %s", path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		am_error_set(err, AM_E_IO, "%s is not a regular file", path);
+	if (fstat(fd, &st) < 0) {
+		am_error_set_errno(err, AM_E_IO, errno, "stat %s", path);
+		goto out;
+	}
+	/* As every input file (am_file.h): a FIFO or directory is no input. */
+	if (!S_ISREG(st.st_mode)) {
+		am_error_set(err, AM_E_NOINPUT, "%s is not a regular file",
+		    path);
 		goto out;
 	}
 	/* The shadow file is a secret too: no copies left in freed memory. */
