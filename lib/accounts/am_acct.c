@@ -1185,15 +1185,43 @@ am_acct_passwd_lookup(const char *root, const char *user, uid_t *uid,
 {
 	struct am_acct_file f;
 	struct am_acct_entry e;
+	struct am_buf text = AM_BUF_INIT;
 	char *path;
+	ssize_t n;
 	long i;
-	int rc = -1;
+	int fd = -1, rc = -1;
 
 	memset(&f, 0, sizeof(f));
 	memset(&e, 0, sizeof(e));
 	if ((path = am_acct_path(root, AM_ACCT_PASSWD)) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	if (am_acct_file_load(&f, AM_ACCT_PASSWD, path, err) < 0)
+	/* am_file's open: a FIFO or directory is "not a regular file" (66). */
+	if (am_file_open_read(path, 0, &fd, NULL, err) < 0) {
+		if (err->sys_errno == ENOENT) {
+			am_error_clear(err);
+			rc = 0;
+		}
+		goto out;
+	}
+	for (;;) {
+		if (am_buf_reserve(&text, 65536) < 0) {
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		n = read(fd, text.data + text.len, text.cap - text.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			am_error_set_errno(err, AM_E_IO, errno, "read %s",
+			    path);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		text.len += (size_t)n;
+	}
+	if (am_acct_file_parse(&f, AM_ACCT_PASSWD, path, text.data ?
+	    text.data : "", text.len, err) < 0)
 		goto out;
 	if ((i = am_acct_find(&f, user, err)) < 0) {
 		if (err->code == AM_E_NOUSER) {
@@ -1215,6 +1243,9 @@ am_acct_passwd_lookup(const char *root, const char *user, uid_t *uid,
 	}
 	rc = 1;
 out:
+	if (fd >= 0)
+		close(fd);
+	am_buf_free(&text);
 	am_acct_entry_free(&e);
 	am_acct_file_free(&f);
 	free(path);
