@@ -388,22 +388,14 @@ out:
 	return same;
 }
 
-int
-am_edit_commit(struct am_edit_plan *plan, struct am_error *err)
+/* The second half of a commit: the table, and the files' report. */
+static int
+rebuild(struct am_edit_plan *plan, struct am_error *err)
 {
 	struct am_edit *e = plan->edit;
 	const struct am_host *h = e->host;
 	int oldfd = -1, rc = -1;
 
-	if (plan->dry_run || plan->committed)
-		return am_error_set(err, AM_E_INTERNAL, "am_edit_commit: %s "
-		    "plan", plan->dry_run ? "a dry-run" : "a committed");
-	plan->committed = true;
-	if (plan->text_changed) {
-		if (am_mapedit_write(&plan->med, &plan->ch, err) < 0)
-			goto out;
-		plan->text_written = true;
-	}
 	if (!plan->rebuild) {
 		rc = 0;
 		goto out;
@@ -427,6 +419,61 @@ out:
 	if (oldfd >= 0)
 		close(oldfd);
 	return rc;
+}
+
+static int
+commit_begin(struct am_edit_plan *plan, struct am_error *err)
+{
+	if (plan->dry_run || plan->committed)
+		return am_error_set(err, AM_E_INTERNAL, "am_edit_commit: %s "
+		    "plan", plan->dry_run ? "a dry-run" : "a committed");
+	plan->committed = true;
+	return 0;
+}
+
+int
+am_edit_commit(struct am_edit_plan *plan, struct am_error *err)
+{
+	if (commit_begin(plan, err) < 0)
+		return -1;
+	if (plan->text_changed) {
+		if (am_mapedit_write(&plan->med, &plan->ch, err) < 0) {
+			(void)rebuild(plan, err);
+			return -1;
+		}
+		plan->text_written = true;
+		am_host_note(plan->edit->host, "wrote", plan->edit->path);
+	}
+	return rebuild(plan, err);
+}
+
+int
+am_edit_stage(struct am_edit_plan *plan, struct am_journal *j,
+    struct am_error *err)
+{
+	const struct am_mapedit *med = &plan->med;
+	struct am_buf text = AM_BUF_INIT;
+	bool own = geteuid() == 0;
+	int rc;
+
+	if (commit_begin(plan, err) < 0)
+		return -1;
+	if (!plan->text_changed)
+		return 0;
+	if (am_mapedit_render(med, &plan->ch, &text, err) < 0)
+		return -1;
+	rc = am_journal_add_file(j, plan->edit->path, text.data, text.len,
+	    med->mode & 07777, own, med->uid, med->gid, err);
+	am_buf_free(&text);
+	if (rc == 0)
+		plan->text_written = true;	/* with the journal's commit */
+	return rc;
+}
+
+int
+am_edit_rebuild(struct am_edit_plan *plan, struct am_error *err)
+{
+	return rebuild(plan, err);
 }
 
 void

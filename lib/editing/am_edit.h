@@ -36,6 +36,7 @@
 #include "am_buf.h"
 #include "am_error.h"
 #include "am_host.h"
+#include "am_journal.h"
 #include "am_mapedit.h"
 
 struct am_edit {
@@ -136,6 +137,15 @@ int am_edit_plan(struct am_edit *e, const struct am_edit_req *req,
  * plan->files.  A dry-run plan is refused (AM_E_INTERNAL).
  */
 int am_edit_commit(struct am_edit_plan *plan, struct am_error *err);
+/*
+ * The same commit in two halves, for a caller that changes other files
+ * in the same transaction (users onboard): am_edit_stage() adds the new
+ * text to the caller's journal; after am_journal_commit(),
+ * am_edit_rebuild() writes the table and fills plan->files.
+ */
+int am_edit_stage(struct am_edit_plan *plan, struct am_journal *j,
+    struct am_error *err);
+int am_edit_rebuild(struct am_edit_plan *plan, struct am_error *err);
 /* Unlock and free; safe on a failed or zeroed plan. */
 void am_edit_plan_free(struct am_edit_plan *plan);
 

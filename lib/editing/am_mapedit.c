@@ -1316,6 +1316,27 @@ write_piece(struct am_atomic *af, const char *p, size_t len,
 }
 
 int
+am_mapedit_render(const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, struct am_buf *out,
+    struct am_error *err)
+{
+	int rc;
+
+	if (ch->result == AM_MAPEDIT_UNCHANGED)
+		rc = am_buf_add(out, ed->text, ed->len);
+	else if (ch->pieces)
+		rc = am_buf_add(out, ed->text, ch->from) < 0 ||
+		    am_buf_add(out, ch->ins.data, ch->ins.len) < 0 ||
+		    am_buf_add(out, ed->text + ch->to, ed->len - ch->to) < 0 ?
+		    -1 : 0;
+	else
+		rc = am_buf_add(out, ch->text.data, ch->text.len);
+	if (rc < 0 || am_buf_reserve(out, 1) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	return 0;
+}
+
+int
 am_mapedit_write(const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, struct am_error *err)
 {

@@ -189,6 +189,13 @@ int am_mapedit_diff(const struct am_mapedit *ed,
  */
 int am_mapedit_write(const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, struct am_error *err);
+/*
+ * The whole new text of a change into out (for a caller that writes it
+ * through a journal with other files).
+ */
+int am_mapedit_render(const struct am_mapedit *ed,
+    const struct am_mapedit_change *ch, struct am_buf *out,
+    struct am_error *err);
 
 /*
  * How the file separates the destinations of a list: "," when its first
