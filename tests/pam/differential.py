@@ -6,8 +6,9 @@ usage (as root, inside "unshare -m"):
 
 Generates COUNT random PAM configurations (deterministic for SEED) plus
 fixed cases, and for each one runs "archmail --root CASE passwd clear
---dry-run mailuser" and tests/pam/pam_verdict on the same files (bound
-over /etc/pam.d and /usr/lib/pam.d in this private mount namespace, with
+--no-expire --dry-run mailuser" (the auth question alone) and
+tests/pam/pam_verdict on the same files (bound over /etc/pam.d and
+/usr/lib/pam.d in this private mount namespace, with
 scratch /etc/passwd and /etc/shadow in which mailuser's password is
 empty).  archmail must refuse (exit 78) exactly when libpam accepts
 "wrong-password" for one of the mail services.  The only other
@@ -415,8 +416,10 @@ def main():
             bad += 1
             continue
         accepting = [l.split()[0] for l in lines if l.endswith(" accept")]
+        # --no-expire: the auth question alone (any nullok refuses).
         am = subprocess.run([archmail, "--root", root, "passwd", "clear",
-                             "--dry-run", "mailuser"], capture_output=True,
+                             "--no-expire", "--dry-run", "mailuser"],
+                            capture_output=True,
                             text=True, timeout=60)
         refused = am.returncode == 78
         if am.returncode not in (0, 78):
