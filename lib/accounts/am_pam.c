@@ -100,6 +100,7 @@ struct ctx {
 	int nopen;
 	size_t nhandlers;
 	int phase;		/* T_AUTH or T_ACCOUNT: the lines kept */
+	bool expiry_date;	/* T_ACCOUNT: the account has one */
 	struct am_error *err;
 };
 
@@ -831,6 +832,7 @@ struct walk {
 	size_t cap, used;
 	bool need_nullok;	/* only success granted by nullok counts */
 	bool account;		/* the account phase of an expired password */
+	bool expiry_date;	/* the account has a shadow expiry date */
 	const struct handler *grant;
 	bool overflow;
 };
@@ -1026,9 +1028,13 @@ walk_from(struct walk *w, struct state s)
 		any = step(w, t, r, false);
 	} else if (w->account && h->mod == M_UNIX && h->in_dir &&
 	    !h->no_pass_expiry) {
-		/* Expired password, or expired account (shadow field 8). */
+		/*
+		 * Expired password; or, once the shadow expiry date (field
+		 * 8) has passed, expired account (tried for any date: it
+		 * may pass while the password stays empty).
+		 */
 		any = step(w, s, R_NEW_AUTHTOK, false) ||
-		    step(w, s, R_ACCT_EXPIRED, false);
+		    (w->expiry_date && step(w, s, R_ACCT_EXPIRED, false));
 	} else {
 		/*
 		 * Anything: success, ignore, one value per other action, a
@@ -1100,6 +1106,7 @@ judge(struct ctx *c, const struct list *l, struct am_pam_verdict *v)
 	w.h = l->h;
 	w.n = l->n;
 	w.account = c->phase == T_ACCOUNT;
+	w.expiry_date = c->expiry_date;
 	for (pass = w.account ? 1 : 0; pass < 2 && !accept; pass++) {
 		w.need_nullok = pass == 0;
 		w.cap = 1024;
@@ -1165,7 +1172,7 @@ read_service(struct ctx *c, const char *name, struct list *l, bool *found,
 }
 
 static int
-check(const char *root, const char *service, int phase,
+check(const char *root, const char *service, int phase, bool expiry_date,
     struct am_pam_verdict *v, struct am_error *err)
 {
 	struct ctx c;
@@ -1178,6 +1185,7 @@ check(const char *root, const char *service, int phase,
 	memset(&c, 0, sizeof(c));
 	c.err = err;
 	c.phase = phase;
+	c.expiry_date = expiry_date;
 	if (root == NULL)
 		root = "";
 	len = strlen(root);
@@ -1237,12 +1245,12 @@ int
 am_pam_check(const char *root, const char *service,
     struct am_pam_verdict *v, struct am_error *err)
 {
-	return check(root, service, T_AUTH, v, err);
+	return check(root, service, T_AUTH, false, v, err);
 }
 
 int
 am_pam_check_expired(const char *root, const char *service,
-    struct am_pam_verdict *v, struct am_error *err)
+    bool expiry_date, struct am_pam_verdict *v, struct am_error *err)
 {
-	return check(root, service, T_ACCOUNT, v, err);
+	return check(root, service, T_ACCOUNT, expiry_date, v, err);
 }

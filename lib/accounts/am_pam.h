@@ -81,8 +81,10 @@ int am_pam_check(const char *root, const char *service,
  * service has none) and walked by the same dispatcher, with:
  *
  *  - pam_unix.so in a module directory and without no_pass_expiry:
- *    new_authtok_reqd (or acct_expired when shadow's expiry date passed);
- *    elsewhere or with no_pass_expiry it may return anything;
+ *    new_authtok_reqd, or with expiry_date (the account has a shadow
+ *    expiry date, field 8, which may pass while the password is empty)
+ *    also acct_expired; elsewhere or with no_pass_expiry it may return
+ *    anything;
  *  - pam_permit.so success, pam_deny.so (module directory) auth_err;
  *  - pam_systemd_home.so (module directory): anything but success, as
  *    systemd-homed never serves an account of ROOT/etc/passwd;
@@ -94,6 +96,6 @@ int am_pam_check(const char *root, const char *service,
  * am_pam_check().
  */
 int am_pam_check_expired(const char *root, const char *service,
-    struct am_pam_verdict *v, struct am_error *err);
+    bool expiry_date, struct am_pam_verdict *v, struct am_error *err);
 
 #endif

@@ -68,7 +68,7 @@ unjudged(const char *service, struct am_error *err)
  */
 static int
 pam_guard(const struct am_host *h, const struct am_passwd_opts *o,
-    struct am_error *err)
+    bool expiry_date, struct am_error *err)
 {
 	struct am_pam_verdict v, a;
 	char text[1024], why[2400], where[1100], warned[1100] = "";
@@ -86,7 +86,8 @@ pam_guard(const struct am_host *h, const struct am_passwd_opts *o,
 			snprintf(why, sizeof(why), "%s", text);
 			fix = "remove nullok";
 		} else {
-			if (am_pam_check_expired(h->root, svc, &a, err) < 0)
+			if (am_pam_check_expired(h->root, svc, expiry_date, &a,
+			    err) < 0)
 				return unjudged(svc, err);
 			if (!a.accept)
 				continue;
@@ -283,7 +284,8 @@ am_passwd_plan(const struct am_host *h, const struct am_passwd_opts *o,
 	    am_acct_entry_get(shadow, (size_t)si, &se, err) < 0)
 		goto out;
 	if (clear && (clear_allowed(h, o, &pe, &se, err) < 0 ||
-	    pam_guard(h, o, err) < 0))
+	    pam_guard(h, o, se.nfields > 7 && se.field[7][0] != '\0',
+	    err) < 0))
 		goto out;
 	if (!clear && set_hash(o, se.field[1], hash, sizeof(hash), err) < 0)
 		goto out;

@@ -92,20 +92,30 @@ accepts(struct fixture *fx, const char *service, long *line)
 	return v.accept;
 }
 
-/* Would pam_acct_mgmt() succeed for the emptied, expired account? */
+/*
+ * Would pam_acct_mgmt() succeed for the emptied, expired account (one
+ * with a shadow expiry date: new_authtok_reqd or acct_expired)?
+ */
 static bool
-expired_passes(struct fixture *fx, const char *service, long *line)
+expired_passes_date(struct fixture *fx, const char *service, bool date,
+    long *line)
 {
 	struct am_pam_verdict v;
 	struct am_error err;
 
 	am_error_clear(&err);
-	if (am_pam_check_expired(fx->root, service, &v, &err) < 0)
+	if (am_pam_check_expired(fx->root, service, date, &v, &err) < 0)
 		fail_msg("unexpected error: %s, line %ld: %s", err.file,
 		    err.line, err.message);
 	if (line != NULL)
 		*line = v.line;
 	return v.accept;
+}
+
+static bool
+expired_passes(struct fixture *fx, const char *service, long *line)
+{
+	return expired_passes_date(fx, service, true, line);
 }
 
 static void
@@ -471,6 +481,8 @@ test_account_phase(void **state)
 	put(fx, "system-auth", "account optional pam_unix.so\n"
 	    "account required pam_permit.so\n");
 	assert_true(expired_passes(fx, "dovecot", NULL));
+	/* Without an expiry date pam_unix says new_authtok_reqd only. */
+	assert_false(expired_passes_date(fx, "dovecot", false, NULL));
 	/* ... unless its value is ignored or jumps. */
 	put(fx, "system-auth", "account [new_authtok_reqd=ignore "
 	    "acct_expired=ignore default=bad] pam_unix.so\n"
