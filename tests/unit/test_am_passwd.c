@@ -248,6 +248,17 @@ test_clear_refusals(void **state)
 	assert_int_equal(plan_commit(f, &o, &p, &err), -1);
 	assert_int_equal(err.code, AM_E_CONFIG);
 	assert_non_null(strstr(err.message, "cannot be judged"));
+	/* So does an account stack that cannot be read, behind nullok. */
+	put(f, "etc/pam.d/dovecot", "auth required pam_unix.so nullok\n"
+	    "account include broken\n");
+	assert_int_equal(plan_commit(f, &o, &p, &err), -1);
+	assert_int_equal(err.code, AM_E_CONFIG);
+	assert_non_null(strstr(err.file, "/etc/pam.d/dovecot"));
+	assert_int_equal(err.line, 2);
+	/* Not asked where auth refuses the empty password anyway. */
+	put(f, "etc/pam.d/dovecot", "auth required pam_unix.so\n"
+	    "account include broken\n");
+	assert_int_equal(plan_commit(f, &o, &p, &err), 0);
 }
 
 static void
