@@ -2,7 +2,7 @@
  * archmail passwd clear|set|status: options, the am_passwd workflow
  * (lib/accounts/am_passwd.h), and the report.
  */
-#include "relay_common.h"
+#include "cli_password.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -12,12 +12,12 @@
 #include "am_passwd.h"
 #include "cli_result.h"
 
-/* Not getopt_long values relay_common.h uses. */
-enum { OPT_SYSTEM = 1000, OPT_NO_EXPIRE, OPT_EXPIRE };
+/* After the options cli_password.h numbers. */
+enum { OPT_SYSTEM = OPT_PASSWORD_NEXT, OPT_NO_EXPIRE, OPT_EXPIRE };
 
 struct passwd_cmd {
 	struct am_passwd_opts o;
-	struct pw_opts pw;
+	struct am_pw_opts pw;
 	bool dry_run;
 	bool check;
 };
@@ -55,8 +55,8 @@ report(struct am_cli *cli, const struct passwd_cmd *c,
 
 	am_error_clear(&err);
 	cli_result_init(&r, cli);
-	account_result_files(&r, shadow, p->changed);
-	if (would && account_diff(shadow, &diff, &err) == 0)
+	cli_result_account_file(&r, shadow, p->changed);
+	if (would && am_passwd_diff(p, &diff, &err) == 0)
 		cli_result_diff(&r, diff.data, diff.len);
 	am_buf_free(&diff);
 	/* The one time passwd prints a secret: generated, set, text mode. */
@@ -88,15 +88,16 @@ passwd_modify(struct am_cli *cli, struct passwd_cmd *c)
 	am_error_clear(&err);
 	c->o.lock = !c->dry_run && !c->check;
 	if (c->o.action == AM_PASSWD_SET) {
-		if (pw_policy(cli, &c->pw, &c->o.scheme, &c->o.cost,
-		    &err) < 0 || pw_read(&c->pw, &pw, &err) < 0)
+		if (am_pw_policy(&cli->conf, &c->pw, &c->o.scheme,
+		    &c->o.cost, &err) < 0 || am_pw_read(&c->pw, &pw, &err) < 0)
 			goto fail;
 		c->o.password = pw.data;
 	}
 	if (am_passwd_plan(&cli->host, &c->o, &p, &err) < 0 ||
 	    (c->o.lock && am_passwd_commit(&p, &err) < 0))
 		goto fail;
-	status = report(cli, c, &p, c->pw.source == PW_GENERATE ? pw.data :
+	status = report(cli, c, &p, c->pw.source == AM_PW_SRC_GENERATE ?
+	    pw.data :
 	    NULL);
 	(void)fflush(stdout);
 	goto out;
@@ -213,7 +214,8 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 			c.dry_run = true;
 		else if (opt == OPT_CHECK)
 			c.check = true;
-		else if ((status = pw_opts_set(cli, &c.pw, opt, optarg)) != 0)
+		else if ((status = cli_password_opt(cli, &c.pw, opt,
+		    optarg)) != 0)
 			return status;
 	}
 	c.o.user = argv[1 + optind];
@@ -222,11 +224,11 @@ cmd_passwd(struct am_cli *cli, int argc, char *argv[])
 	if (strcmp(sub, "clear") == 0)
 		return passwd_modify(cli, &c);
 	c.o.action = AM_PASSWD_SET;
-	if (c.pw.source == PW_NONE)
+	if (c.pw.source == AM_PW_SRC_NONE)
 		return cli_usage_error(cli, "passwd set needs "
 		    "--password-stdin, --password-fd N or --generate");
 	/* A secret never goes into JSON, and a generated one only out. */
-	if (cli->json && c.pw.source == PW_GENERATE)
+	if (cli->json && c.pw.source == AM_PW_SRC_GENERATE)
 		return cli_usage_error(cli, "--generate prints the password "
 		    "in text mode only (never in JSON): use --password-stdin "
 		    "with --json");

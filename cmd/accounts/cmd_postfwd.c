@@ -2,12 +2,12 @@
  * archmail postfwd sync [--init]: rewrite the managed block of postfwd.cf
  * from the relay accounts in passwd and postfwd_extra_users.
  */
-#include "relay_common.h"
-
 #include <stdio.h>
 #include <string.h>
 
-#include "am_mapedit.h"
+#include "am_change.h"
+#include "am_relay.h"
+#include "archmail.h"
 #include "cli_result.h"
 
 struct sync_report {
@@ -27,14 +27,15 @@ sync_members(struct am_json *j, void *arg)
 		am_json_string(j, NULL, s->names[i]);
 	am_json_array_end(j);
 	if (s->reload)
-		am_json_string(j, "reload", RELAY_RELOAD_COMMAND);
+		am_json_string(j, "reload", AM_RELAY_RELOAD_COMMAND);
 }
 
 static int
 postfwd_sync(struct am_cli *cli, bool init)
 {
 	struct am_acct_db db;
-	struct planned_file pf;
+	struct am_change cs;
+	struct am_change_file *pf = NULL;
 	struct am_error err;
 	struct cli_result r;
 	struct am_buf diff = AM_BUF_INIT;
@@ -42,35 +43,34 @@ postfwd_sync(struct am_cli *cli, bool init)
 	bool would = cli->dry_run || cli->check;
 	int status;
 
-	planned_init(&pf);
+	am_change_init(&cs);
 	am_error_clear(&err);
 	cli_result_init(&r, cli);
 	/* passwd is read under its lock so that no relay add is half-seen. */
 	if (am_acct_db_open(&db, cli->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, !would, cli->lock_timeout_ms, &err) < 0 ||
-	    relay_postfwd_names(cli, &db, NULL, NULL, &s.names, &s.n,
-	    &err) < 0 ||
-	    plan_postfwd(cli, &pf, s.names, s.n, init, &err) < 0)
+	    am_relay_postfwd_names(&cli->host, &db, NULL, NULL, &s.names,
+	    &s.n, &err) < 0 ||
+	    am_relay_plan_postfwd(&cli->host, &cs, s.names, s.n, init, &pf,
+	    &err) < 0)
 		goto fail;
-	if (would && pf.changed && am_text_diff(pf.old.data ? pf.old.data :
-	    "", pf.old.len, pf.new.data ? pf.new.data : "", pf.new.len,
-	    pf.path, &diff, &err) < 0)
+	if (would && am_change_diff(&cs, &diff, &err) < 0)
 		goto fail;
-	if (!would && planned_commit(cli, &pf, &err) < 0)
+	if (!would && am_change_commit(&cli->host, &cs, &err) < 0)
 		goto fail;
 	/*
 	 * The result is printed while the account locks still hold SIGINT
 	 * and SIGTERM back (am_acct_db_close() below lets them in): a
 	 * committed change is always reported.
 	 */
-	cli_result_file(&r, pf.path, pf.changed);
+	cli_result_file(&r, pf->path, pf->changed);
 	cli_result_diff(&r, diff.data, diff.len);
-	s.reload = pf.changed && !would;
+	s.reload = pf->changed && !would;
 	if (s.reload)
 		cli_result_line(&r, "%s: updated; reload postfwd with: %s",
-		    pf.path, RELAY_RELOAD_COMMAND);
-	else if (!pf.changed)
-		cli_result_line(&r, "%s: unchanged", pf.path);
+		    pf->path, AM_RELAY_RELOAD_COMMAND);
+	else if (!pf->changed)
+		cli_result_line(&r, "%s: unchanged", pf->path);
 	status = cli_result_finish(&r, sync_members, &s);
 	(void)fflush(stdout);
 	goto out;
@@ -80,8 +80,8 @@ fail:
 	status = cli_fail(cli, &err);
 out:
 	am_buf_free(&diff);
-	relay_free_names(s.names, s.n);
-	planned_free(&pf);
+	am_relay_free_names(s.names, s.n);
+	am_change_free(&cs);
 	am_acct_db_close(&db);
 	return status;
 }

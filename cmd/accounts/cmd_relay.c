@@ -2,32 +2,33 @@
  * archmail relay add|rotate|remove|list: the SMTP relay account of another
  * host, its client line, its sender-map entry and its place in postfwd's
  * host list.  Options and reporting here; the changes are decided and
- * written in relay_plan.c, relay list is in relay_list.c.
+ * written by the library (am_relay.h).
  */
-#include "relay_plan.h"
-#include "cli_result.h"
-
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "am_relay.h"
+#include "archmail.h"
+#include "cli_password.h"
+#include "cli_result.h"
+
+/* relay's own long options, after the shared ones. */
+enum {
+	OPT_CLIENT_FILE = OPT_PASSWORD_NEXT,
+	OPT_NO_POSTFWD,
+	OPT_NO_SENDER_MAP,
+	OPT_DELETE,
+	OPT_UPDATE_PASSWORD,
+	OPT_ANY_DOMAIN,
+};
+
 static const char *const verbs[] = { "add", "rotate", "remove", "list" };
 
-static bool
-any_change(const struct relay_opts *o, const struct relay_run *r)
-{
-	return r->db.file[AM_ACCT_PASSWD].changed ||
-	    r->db.file[AM_ACCT_SHADOW].changed || r->client.changed ||
-	    r->sender.changed || r->postfwd.changed ||
-	    (o->sub == RELAY_ADD && r->home_missing) ||
-	    (o->sub == RELAY_REMOVE && o->delete && !r->home_missing);
-}
-
 struct relay_report {
-	const struct relay_opts *o;
-	const struct relay_run *r;
+	const struct am_relay_plan *p;
 	bool reload;
 };
 
@@ -36,115 +37,86 @@ relay_members(struct am_json *j, void *arg)
 {
 	const struct relay_report *rr = arg;
 
-	am_json_string(j, "host", rr->o->host);
-	am_json_string(j, "user", rr->o->user);
-	am_json_bool(j, "created", rr->r->created);
-	if (rr->r->uid != 0)
-		am_json_int(j, "uid", (long long)rr->r->uid);
+	am_json_string(j, "host", rr->p->o.host);
+	am_json_string(j, "user", rr->p->user);
+	am_json_bool(j, "created", rr->p->created);
+	if (rr->p->uid != 0)
+		am_json_int(j, "uid", (long long)rr->p->uid);
 	if (rr->reload)
-		am_json_string(j, "reload", RELAY_RELOAD_COMMAND);
-}
-
-/* The plan as a diff (dry run), every secret hidden. */
-static int
-relay_diff(const struct relay_opts *o, struct relay_run *r,
-    struct cli_result *res, struct am_error *err)
-{
-	const struct planned_file *pf[] = { &r->client, &r->sender,
-	    &r->postfwd };
-	struct am_buf diff = AM_BUF_INIT;
-	size_t i;
-	int rc = -1;
-
-	if (account_diff(&r->db.file[AM_ACCT_PASSWD], &diff, err) < 0 ||
-	    account_diff(&r->db.file[AM_ACCT_SHADOW], &diff, err) < 0)
-		goto out;
-	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
-		if (pf[i]->path != NULL && planned_diff(pf[i], &diff, err) < 0)
-			goto out;
-	cli_result_diff(res, diff.data, diff.len);
-	if (o->sub == RELAY_ADD && r->home_missing)
-		cli_result_line(res, "would create %s", r->home);
-	if (o->sub == RELAY_REMOVE && o->delete && !r->home_missing)
-		cli_result_line(res, "would remove %s", r->home);
-	rc = 0;
-out:
-	am_buf_wipe(&diff);
-	return rc;
+		am_json_string(j, "reload", AM_RELAY_RELOAD_COMMAND);
 }
 
 static int
-output(struct am_cli *cli, const struct relay_opts *o, struct relay_run *r,
-    struct cli_result *res, bool changed)
+output(struct am_cli *cli, const struct am_relay_plan *p,
+    struct cli_result *res, bool would, bool changed)
 {
-	const struct planned_file *pf[] = { &r->client, &r->sender,
-	    &r->postfwd };
-	struct relay_report rr = { o, r, false };
-	const struct am_acct_file *f;
-	bool would = cli->dry_run || cli->check;
+	const struct am_change_file *cf;
+	struct relay_report rr = { p, false };
+	const char *verb = verbs[p->o.op];
 	size_t i;
 
-	for (i = 0; i < 2; i++) {
-		f = &r->db.file[i == 0 ? AM_ACCT_PASSWD : AM_ACCT_SHADOW];
-		account_result_files(res, f, f->changed);
+	cli_result_account_file(res, &p->db.file[AM_ACCT_PASSWD],
+	    p->db.file[AM_ACCT_PASSWD].changed);
+	cli_result_account_file(res, &p->db.file[AM_ACCT_SHADOW],
+	    p->db.file[AM_ACCT_SHADOW].changed);
+	for (i = 0; i < am_change_count(&p->cs); i++) {
+		cf = am_change_at(&p->cs, i);
+		cli_result_file(res, cf->path, cf->changed);
 	}
-	for (i = 0; i < sizeof(pf) / sizeof(pf[0]); i++)
-		if (pf[i]->path != NULL)
-			cli_result_file(res, pf[i]->path, pf[i]->changed);
-	if (r->sender_table != NULL)
-		cli_result_file(res, r->sender_table, true);
+	if (p->sender_table != NULL)
+		cli_result_file(res, p->sender_table, true);
 	/* A home is a directory, not a file: a result line says it. */
-	cli_result_changed(res, (o->sub == RELAY_ADD && r->home_missing) ||
-	    (o->sub == RELAY_REMOVE && o->delete && !r->home_missing));
-	if (!would && o->sub == RELAY_ADD && r->home_missing)
-		cli_result_line(res, "%s: created", r->home);
-	if (!would && o->sub == RELAY_REMOVE && o->delete && !r->home_missing)
-		cli_result_line(res, "%s: removed", r->home);
-	rr.reload = r->postfwd.changed && !would;
+	cli_result_changed(res, p->home_create || p->home_remove);
+	if (would && p->home_create)
+		cli_result_line(res, "would create %s", p->home);
+	if (would && p->home_remove)
+		cli_result_line(res, "would remove %s", p->home);
+	if (!would && p->home_create)
+		cli_result_line(res, "%s: created", p->home);
+	if (!would && p->home_remove)
+		cli_result_line(res, "%s: removed", p->home);
+	rr.reload = p->postfwd != NULL && p->postfwd->changed && !would;
 	/* The one time a secret is printed: generated, no client file. */
-	if (!would && o->pw.source == PW_GENERATE && o->client_file == NULL &&
-	    r->hash[0] != '\0')
+	if (!would && p->o.pw.source == AM_PW_SRC_GENERATE &&
+	    p->o.client_file == NULL && p->hash[0] != '\0')
 		printf("%s %s:%s\n", am_conf_get(&cli->conf,
-		    AM_CONF_MAIL_HOST), o->user, r->pw.data);
+		    AM_CONF_MAIL_HOST), p->user, p->pw.data);
 	if (!would)
-		cli_result_line(res, "relay %s %s: %s", verbs[o->sub],
-		    o->host, !changed ? "unchanged" : r->created ? "created" :
+		cli_result_line(res, "relay %s %s: %s", verb, p->o.host,
+		    !changed ? "unchanged" : p->created ? "created" :
 		    "updated");
 	else if (!changed)
-		cli_result_line(res, "relay %s %s: unchanged", verbs[o->sub],
-		    o->host);
+		cli_result_line(res, "relay %s %s: unchanged", verb,
+		    p->o.host);
 	if (rr.reload)
 		cli_result_line(res, "%s: changed; reload postfwd with: %s",
-		    r->postfwd.path, RELAY_RELOAD_COMMAND);
+		    p->postfwd->path, AM_RELAY_RELOAD_COMMAND);
 	return cli_result_finish(res, relay_members, &rr);
 }
 
 static int
-relay_modify(struct am_cli *cli, struct relay_opts *o)
+relay_modify(struct am_cli *cli, const struct am_relay_opts *o)
 {
-	struct relay_run r;
+	struct am_relay_plan p;
 	struct cli_result res;
 	struct am_error err;
+	struct am_buf diff = AM_BUF_INIT;
 	bool changed;
 	int status;
 
-	memset(&r, 0, sizeof(r));
-	planned_init(&r.postfwd);
-	planned_init(&r.sender);
-	planned_init(&r.client);
 	am_error_clear(&err);
 	cli_result_init(&res, cli);
-	if (relay_host_user(o->host, o->user, sizeof(o->user), &err) < 0 ||
-	    relay_plan(cli, o, &r, &err) < 0)
+	if (am_relay_plan(&cli->host, o, &p, &err) < 0)
 		goto fail;
-	changed = any_change(o, &r);
-	if (o->dry_run || o->check) {
-		if (relay_diff(o, &r, &res, &err) < 0)
+	changed = am_relay_changed(&p);
+	if (o->dry_run) {
+		if (am_relay_diff(&p, &diff, &err) < 0)
 			goto fail;
-	} else if (relay_commit(cli, o, &r, &err) < 0) {
+		cli_result_diff(&res, diff.data, diff.len);
+	} else if (am_relay_commit(&cli->host, &p, &err) < 0) {
 		goto fail;
 	}
-	status = output(cli, o, &r, &res, changed);
+	status = output(cli, &p, &res, o->dry_run, changed);
 	goto out;
 fail:
 	cli_result_free(&res);
@@ -156,14 +128,60 @@ out:
 	 * lets it finish and report, and is delivered on unlocking.
 	 */
 	(void)fflush(stdout);
-	am_acct_db_close(&r.db);
-	planned_free(&r.postfwd);
-	planned_free(&r.sender);
-	planned_free(&r.client);
-	am_buf_wipe(&r.pw);
-	explicit_bzero(r.hash, sizeof(r.hash));
-	free(r.home);
-	free(r.sender_table);
+	am_buf_wipe(&diff);
+	am_relay_plan_free(&p);
+	return status;
+}
+
+static int
+relay_list(struct am_cli *cli)
+{
+	struct am_relay_list list;
+	struct am_error err;
+	struct am_json j;
+	const struct am_relay_entry *e;
+	size_t i;
+	int status = 0;
+
+	am_error_clear(&err);
+	if (am_relay_list(&cli->host, &list, &err) < 0)
+		return cli_fail(cli, &err);
+	if (cli->json) {
+		cli_json_begin(cli, &j, true);
+		am_json_array_begin(&j, "relays");
+	}
+	for (i = 0; i < list.n; i++) {
+		e = &list.v[i];
+		if (!cli->json) {
+			printf("%-12s %-28s %6lu %-3s %-9s %-10s postfwd=%s "
+			    "sender_map=%s %s\n", e->user, e->host, e->uid,
+			    am_pw_state_name(e->state), e->method[0] ?
+			    e->method : "none", e->last_change, e->postfwd ?
+			    "yes" : "no", e->sender_map ? "yes" : "no",
+			    e->home);
+			continue;
+		}
+		am_json_object_begin(&j, NULL);
+		am_json_string(&j, "user", e->user);
+		am_json_string(&j, "host", e->host);
+		am_json_int(&j, "uid", (long long)e->uid);
+		am_json_string(&j, "home", e->home);
+		am_json_string(&j, "state", am_pw_state_name(e->state));
+		am_json_string(&j, "scheme", e->method[0] ? e->method :
+		    "none");
+		if (e->cost > 0)
+			am_json_int(&j, "cost", (long long)e->cost);
+		am_json_string(&j, "last_change", e->last_change);
+		am_json_bool(&j, "postfwd", e->postfwd);
+		am_json_bool(&j, "sender_map", e->sender_map);
+		am_json_object_end(&j);
+	}
+	if (cli->json) {
+		am_json_array_end(&j);
+		if (cli_json_end(cli, &j) < 0)
+			status = 74;
+	}
+	am_relay_list_free(&list);
 	return status;
 }
 
@@ -187,9 +205,11 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 		{ "check", no_argument, NULL, OPT_CHECK },
 		{ "delete", no_argument, NULL, OPT_DELETE },
+		{ "update-password", no_argument, NULL, OPT_UPDATE_PASSWORD },
+		{ "any-domain", no_argument, NULL, OPT_ANY_DOMAIN },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct relay_opts o;
+	struct am_relay_opts o;
 	int c, status;
 	size_t i;
 
@@ -199,9 +219,9 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 	if (i == 4)
 		return cli_usage_error(cli, "relay: no subcommand \"%s\"",
 		    argv[1]);
-	o.sub = (enum relay_sub)i;
-	if (o.sub == RELAY_LIST)
+	if (i == 3)
 		return relay_list(cli);
+	o.op = (enum am_relay_op)i;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc - 1, argv + 1, ":", longopts,
@@ -210,19 +230,24 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 		case OPT_CLIENT_FILE: o.client_file = optarg; break;
 		case OPT_NO_POSTFWD: o.no_postfwd = true; break;
 		case OPT_NO_SENDER_MAP: o.no_sender_map = true; break;
+		/* --check is a dry run whose exit status tells. */
 		case OPT_DRY_RUN: o.dry_run = true; break;
-		case OPT_CHECK: o.check = true; break;
+		case OPT_CHECK: o.dry_run = true; break;
 		case OPT_DELETE: o.delete = true; break;
+		case OPT_UPDATE_PASSWORD: o.update_password = true; break;
+		case OPT_ANY_DOMAIN: o.any_domain = true; break;
 		default:
-			if ((status = pw_opts_set(cli, &o.pw, c, optarg)) != 0)
+			if ((status = cli_password_opt(cli, &o.pw, c,
+			    optarg)) != 0)
 				return status;
 		}
 	}
 	o.host = argv[1 + optind];
-	if (o.sub != RELAY_REMOVE && o.pw.source == PW_NONE)
+	if (o.op != AM_RELAY_REMOVE && o.pw.source == AM_PW_SRC_NONE)
 		return cli_usage_error(cli, "relay %s needs --password-stdin, "
-		    "--password-fd N or --generate", verbs[o.sub]);
-	if (cli->json && o.pw.source == PW_GENERATE && o.client_file == NULL)
+		    "--password-fd N or --generate", verbs[o.op]);
+	if (cli->json && o.pw.source == AM_PW_SRC_GENERATE &&
+	    o.client_file == NULL)
 		return cli_usage_error(cli, "--generate with --json needs "
 		    "--client-file (the password never goes into JSON)");
 	return relay_modify(cli, &o);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_acct.h"
+
 static bool
 dry(const struct cli_result *r)
 {
@@ -128,4 +130,17 @@ cli_result_free(struct cli_result *r)
 	r->nfiles = 0;
 	am_buf_free(&r->diff);
 	am_buf_free(&r->lines);
+}
+
+void
+cli_result_account_file(struct cli_result *r, const struct am_acct_file *f,
+    bool changed)
+{
+	char *backup = NULL;
+
+	cli_result_file(r, f->path, changed);
+	if (changed && asprintf(&backup, "%s-", f->path) >= 0) {
+		cli_result_file(r, backup, true);
+		free(backup);
+	}
 }

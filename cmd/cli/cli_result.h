@@ -63,4 +63,12 @@ int cli_result_finish(struct cli_result *r,
     void (*members)(struct am_json *j, void *arg), void *arg);
 void cli_result_free(struct cli_result *r);
 
+struct am_acct_file;
+/*
+ * An account file (passwd, shadow, ...) and, when it changed, its backup
+ * FILE- (written first, as shadow-utils does).
+ */
+void cli_result_account_file(struct cli_result *r,
+    const struct am_acct_file *f, bool changed);
+
 #endif

@@ -223,6 +223,10 @@ static const struct cli_opt relay_add_opts[] = {
 	    "here (mode 0600)" },
 	{ 0, "no-postfwd", NULL, "leave postfwd.cf alone" },
 	{ 0, "no-sender-map", NULL, "leave the sender map alone" },
+	{ 0, "update-password", NULL, "replace the password of an existing "
+	    "account with a different one" },
+	{ 0, "any-domain", NULL, "allow a host outside the configured "
+	    "domains" },
 	END,
 };
 static const struct cli_opt relay_rotate_opts[] = {
@@ -243,7 +247,8 @@ static const struct cli_sub relay_subs[] = {
 	{ "add", "archmail relay add HOST (--password-stdin | "
 	    "--password-fd N | --generate) [--scheme yescrypt|sha512] "
 	    "[--cost N] [--rounds N] [--client-file FILE] [--no-postfwd] "
-	    "[--no-sender-map] [--dry-run | --check]",
+	    "[--no-sender-map] [--update-password] [--any-domain] "
+	    "[--dry-run | --check]",
 	    "Create (or verify) the relay account of HOST.", relay_add_opts,
 	    1, 1, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "rotate", "archmail relay rotate HOST (--password-stdin | "

@@ -172,8 +172,14 @@ finish_stdout(struct am_cli *cli, int status)
 		return status;
 	am_error_clear(&err);
 	am_error_set_errno(&err, AM_E_IO, errno, "write error on stdout");
-	cli->json = false;	/* stdout is what failed */
 	fprintf(stderr, "%s: fatal: %s\n", cli->progname, err.message);
+	/*
+	 * A pipeline that asked for JSON has no result to read: that is an
+	 * I/O error whatever the command did (archmail(8), JSON OUTPUT).
+	 */
+	if (cli->json && !(cli->command &&
+	    (cli->command->flags & CLI_POSTFIX_EXIT)))
+		return EX_IOERR;
 	return status != 0 ? status :
 	    ((cli->command && (cli->command->flags & CLI_POSTFIX_EXIT)) ?
 	    1 : EX_IOERR);

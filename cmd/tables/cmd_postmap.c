@@ -1,6 +1,8 @@
 /*
- * archmail postmap / postalias: Postfix's options, then build, query,
- * dump or delete.  Builds are here; the rest is in postmap_query.c.
+ * archmail postmap / postalias / newaliases: Postfix's options, then
+ * build, query, dump or delete.  newaliases is postalias of every table in
+ * main.cf's alias_database, as in OpenBSD's makemap.  Builds are here;
+ * the rest is in postmap_query.c.
  */
 #include "postmap.h"
 
@@ -39,7 +41,7 @@ postmap_opts_free(struct postmap_opts *o)
 	free(o->default_type);
 	free(o->myhostname);
 	free(o->alias_database);
-	am_folder_free(&o->folder);
+	am_fold_free(&o->folder);
 }
 
 static void
@@ -245,23 +247,83 @@ fail:
 	return status;
 }
 
+/*
+ * newaliases: every table in alias_database, under --root with ROOT in
+ * front of each path, as "type:path" arguments of a postalias build.
+ */
 static int
-run(struct am_cli *cli, int argc, char *argv[], bool alias)
+alias_database_files(struct am_cli *cli, const struct postmap_opts *o,
+    int *nfiles, char ***files)
+{
+	struct am_map_spec spec;
+	struct am_error err;
+	char **v = NULL, **nv, *list, *tok, *save, *rooted, *arg;
+	int c, n = 0, status = 0;
+
+	am_error_clear(&err);
+	if ((list = strdup(o->alias_database)) == NULL)
+		goto nomem;
+	for (tok = strtok_r(list, ", \t\r\n", &save); tok != NULL;
+	    tok = strtok_r(NULL, ", \t\r\n", &save)) {
+		if (am_map_spec_parse(&spec, tok, o->default_type, &err) < 0) {
+			status = cli_fail(cli, &err);
+			goto out;
+		}
+		rooted = cli_root_path(cli, spec.path);
+		c = asprintf(&arg, "%s:%s", spec.type, rooted ? rooted : "");
+		free(rooted);
+		am_map_spec_free(&spec);
+		if (c < 0)
+			goto nomem;
+		if ((nv = reallocarray(v, (size_t)n + 1, sizeof(*v))) == NULL) {
+			free(arg);
+			goto nomem;
+		}
+		v = nv;
+		v[n++] = arg;
+	}
+	goto out;
+nomem:
+	am_error_set(&err, AM_E_NOMEM, "out of memory");
+	status = cli_fail(cli, &err);
+out:
+	free(list);
+	if (status != 0) {
+		while (n > 0)
+			free(v[--n]);
+		free(v);
+		v = NULL;
+	}
+	*nfiles = n;
+	*files = v;
+	return status;
+}
+
+enum postmap_cmd { POSTMAP, POSTALIAS, NEWALIASES };
+
+static int
+run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 {
 	static const struct option longopts[] = {
 		{ "strict", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const optstrings[] = {
+		[POSTMAP] = ":FNc:d:fimnopq:rsuvw",
+		[POSTALIAS] = ":Nc:d:fimnopq:rsuvw",
+		[NEWALIASES] = ":c:",
+	};
 	struct postmap_opts o;
-	int c, status;
+	char **files = NULL;
+	int c, status, nfiles = 0;
 
 	memset(&o, 0, sizeof(o));
-	o.alias = alias;
+	o.alias = cmd != POSTMAP;
 	o.fold = true;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, alias ? ":Nc:d:fimnopq:rsuvw" :
-	    ":FNc:d:fimnopq:rsuvw", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, optstrings[cmd], longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'F': o.rhs_is_file = true; break;
 		case 'N': case 'n': o.nul = c; break;
@@ -295,7 +357,10 @@ run(struct am_cli *cli, int argc, char *argv[], bool alias)
 			    argv[optind - 1]);
 		}
 	}
-	if (optind >= argc)
+	if (cmd == NEWALIASES && optind < argc)
+		return cli_usage_error(cli, "unexpected argument \"%s\"",
+		    argv[optind]);
+	if (cmd != NEWALIASES && optind >= argc)
 		return cli_usage_error(cli, "missing [type:]file argument");
 	/* -m (MIME) only means something for message queries (-b/-h),
 	 * which archmail does not implement; accepted where Postfix does. */
@@ -303,21 +368,35 @@ run(struct am_cli *cli, int argc, char *argv[], bool alias)
 		return cli_usage_error(cli,
 		    "specify -b -h or -m only with \"-q -\"");
 	if ((status = postmap_load_postconf(cli, &o)) != 0)
-		return status;
+		goto out;
+	if (cmd == NEWALIASES) {
+		if ((status = alias_database_files(cli, &o, &nfiles,
+		    &files)) != 0)
+			goto out;
+	} else {
+		nfiles = argc - optind;
+		files = argv + optind;
+	}
 	switch (o.mode) {
 	case 'q':
-		status = postmap_query(cli, &o, argc - optind, argv + optind);
+		status = postmap_query(cli, &o, nfiles, files);
 		break;
 	case 's':
-		status = postmap_dump(cli, &o, argc - optind, argv + optind);
+		status = postmap_dump(cli, &o, nfiles, files);
 		break;
 	case 'd':
-		status = postmap_delete(cli, &o, argc - optind, argv + optind);
+		status = postmap_delete(cli, &o, nfiles, files);
 		break;
 	default:
-		status = postmap_build(cli, &o, argc - optind, argv + optind);
+		status = postmap_build(cli, &o, nfiles, files);
 		break;
 	}
+	if (cmd == NEWALIASES) {
+		while (nfiles > 0)
+			free(files[--nfiles]);
+		free(files);
+	}
+out:
 	postmap_opts_free(&o);
 	return status;
 }
@@ -325,11 +404,17 @@ run(struct am_cli *cli, int argc, char *argv[], bool alias)
 int
 cmd_postmap(struct am_cli *cli, int argc, char *argv[])
 {
-	return run(cli, argc, argv, false);
+	return run(cli, argc, argv, POSTMAP);
 }
 
 int
 cmd_postalias(struct am_cli *cli, int argc, char *argv[])
 {
-	return run(cli, argc, argv, true);
+	return run(cli, argc, argv, POSTALIAS);
+}
+
+int
+cmd_newaliases(struct am_cli *cli, int argc, char *argv[])
+{
+	return run(cli, argc, argv, NEWALIASES);
 }

@@ -1,7 +1,7 @@
 /*
  * archmail users: list, categories, add, remove entries of the virtual
  * user map (users_map) and rebuild its table; forward is in
- * users_forward.c, the edit cycle in users_edit.c.
+ * users_forward.c.  The checks and the edit are the library's (am_edit.h).
  */
 #include "users_edit.h"
 
@@ -14,95 +14,9 @@
 #include "am_address.h"
 
 struct users_add_opts {
-	const char *address;
-	const char *category;
-	const char *new_category;
 	const char *note;
 	bool date;
-	bool replace;
-	bool any_domain;
-	struct am_buf value;	/* "dest, dest" */
-	struct am_buf note_text;
 };
-
-static int
-users_add_fn(struct edit_ctx *ec, struct am_mapedit *ed,
-    struct am_mapedit_change *ch, void *arg, struct am_error *err)
-{
-	struct users_add_opts *o = arg;
-	struct am_mapedit_add add;
-
-	(void)ec;	/* the edit callback's interface; the key is in o */
-	memset(&add, 0, sizeof(add));
-	add.key = o->address;
-	add.value = o->value.data;
-	add.category = o->category;
-	add.new_category = o->new_category;
-	add.note = o->note_text.len > 0 ? o->note_text.data : NULL;
-	add.replace = o->replace;
-	return am_mapedit_add(ed, &add, ch, err);
-}
-
-/* Each DEST is a login name (warned about when not in passwd) or address. */
-static int
-check_dests(struct am_cli *cli, const char *list, struct am_buf *value,
-    struct am_error *err)
-{
-	char *copy, *d, *save = NULL;
-	uid_t uid;
-	gid_t gid;
-	int rc = -1, found;
-
-	if ((copy = strdup(list)) == NULL)
-		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	for (d = strtok_r(copy, ",", &save); d != NULL;
-	    d = strtok_r(NULL, ",", &save)) {
-		if (strchr(d, '@') != NULL) {
-			if (am_address_check(d, AM_ADDR_LOCAL_REQUIRED,
-			    "destination", err) < 0)
-				goto out;
-		} else {
-			if (am_login_check(d, err) < 0)
-				goto out;
-			if ((found = passwd_lookup(cli, d, &uid, &gid, NULL,
-			    err)) < 0)
-				goto out;
-			if (found == 0)
-				cli_warnf(cli, "local destination \"%s\" is "
-				    "not a user in the passwd file", d);
-		}
-		if (am_buf_printf(value, "%s%s", value->len ? ", " : "",
-		    d) < 0) {
-			am_error_set(err, AM_E_NOMEM, "out of memory");
-			goto out;
-		}
-	}
-	if (value->len == 0) {
-		am_error_set(err, AM_E_INVALID, "no destination in \"%s\"",
-		    list);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(copy);
-	return rc;
-}
-
-static int
-check_address(struct am_cli *cli, const char *addr, bool any_domain,
-    struct am_error *err)
-{
-	const char *domains = am_conf_get(&cli->conf, AM_CONF_DOMAINS);
-
-	if (am_address_check(addr, AM_ADDR_CATCHALL_OK, "address", err) < 0)
-		return -1;
-	if (!any_domain && !am_domain_in_list(am_address_domain(addr),
-	    domains))
-		return am_error_set(err, AM_E_INVALID, "address \"%s\": "
-		    "domain not in domains (%s); use --any-domain", addr,
-		    domains);
-	return 0;
-}
 
 static int
 note_text(const struct users_add_opts *o, struct am_buf *out)
@@ -139,12 +53,15 @@ users_modify(struct am_cli *cli, int argc, char *argv[], bool add)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct users_add_opts o;
-	struct edit_ctx ec;
+	struct am_edit_req req;
+	struct am_edit_list dests = { NULL, 0 };
+	struct am_buf note = AM_BUF_INIT;
 	struct am_error err;
-	bool dry_run = false, check = false, no_compile = false;
+	bool any_domain = false, dry_run = false, check = false;
 	int c, status;
 
 	memset(&o, 0, sizeof(o));
+	memset(&req, 0, sizeof(req));
 	am_error_clear(&err);
 	optind = 0;
 	opterr = 0;
@@ -154,13 +71,13 @@ users_modify(struct am_cli *cli, int argc, char *argv[], bool add)
 			return cli_usage_error(cli, "option \"%s\" is not "
 			    "valid for users remove", argv[optind - 1]);
 		switch (c) {
-		case 'c': o.category = optarg; break;
-		case 'N': o.new_category = optarg; break;
+		case 'c': req.category = optarg; break;
+		case 'N': req.new_category = optarg; break;
 		case 'n': o.note = optarg; break;
 		case 'D': o.date = true; break;
-		case EDIT_OPT_REPLACE: o.replace = true; break;
-		case 'a': o.any_domain = true; break;
-		case EDIT_OPT_NO_COMPILE: no_compile = true; break;
+		case EDIT_OPT_REPLACE: req.replace = true; break;
+		case 'a': any_domain = true; break;
+		case EDIT_OPT_NO_COMPILE: req.no_compile = true; break;
 		case EDIT_OPT_DRY_RUN: dry_run = true; break;
 		case EDIT_OPT_CHECK: check = true; break;
 		case ':':
@@ -178,37 +95,34 @@ users_modify(struct am_cli *cli, int argc, char *argv[], bool add)
 	if (dry_run && check)
 		return cli_usage_error(cli, "--dry-run and --check exclude "
 		    "each other");
-	if (o.category != NULL && o.new_category != NULL)
+	if (req.category != NULL && req.new_category != NULL)
 		return cli_usage_error(cli, "--category and --new-category "
 		    "exclude each other");
-	o.address = argv[optind];
+	req.dry_run = dry_run || check;
+	req.op = add ? AM_EDIT_ADD : AM_EDIT_REMOVE;
+	req.key = argv[optind];
 	/* A key remove cannot find is still refused: it is echoed back. */
-	if (!add && am_address_check(o.address, AM_ADDR_CATCHALL_OK,
+	if (!add && am_address_check(req.key, AM_ADDR_CATCHALL_OK,
 	    "address", &err) < 0)
 		goto fail;
-	if (add && (check_address(cli, o.address, o.any_domain, &err) < 0 ||
-	    check_dests(cli, argv[optind + 1], &o.value, &err) < 0))
+	if (add && (am_edit_users_address(&cli->host, req.key, any_domain,
+	    &err) < 0 || am_edit_users_dests(&cli->host, argv[optind + 1],
+	    &dests, &err) < 0))
 		goto fail;
-	if (add && note_text(&o, &o.note_text) < 0) {
+	if (add && note_text(&o, &note) < 0) {
 		am_error_set(&err, AM_E_NOMEM, "out of memory");
 		goto fail;
 	}
-	if ((status = edit_init(&ec, cli, AM_MAP_POSTMAP)) != 0)
-		goto out;
-	ec.dry_run = dry_run;
-	ec.check = check;
-	ec.no_compile = no_compile;
-	ec.action = add ? "add" : "remove";
-	ec.key = o.address;
-	ec.value = o.value.data;
-	status = edit_run(&ec, add ? users_add_fn : edit_remove, &o);
-	edit_free(&ec);
+	req.dests = (const char *const *)dests.v;
+	req.ndests = dests.n;
+	req.note = note.len > 0 ? note.data : NULL;
+	status = edit_run(cli, AM_MAP_POSTMAP, &req);
 	goto out;
 fail:
 	status = cli_fail(cli, &err);
 out:
-	am_buf_free(&o.value);
-	am_buf_free(&o.note_text);
+	am_edit_list_free(&dests);
+	am_buf_free(&note);
 	return status;
 }
 

@@ -1181,3 +1181,65 @@ am_acct_db_close(struct am_acct_db *db)
 	db->root = NULL;
 	db->loaded = 0;
 }
+
+/*
+ * A UID or GID field: decimal digits only, below (uid_t)-1 (the "no
+ * user" value).  strtoul would take "" and "x" for 0, i.e. root.
+ */
+static int
+passwd_id(const char *s, unsigned int *id)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v >= 0xffffffffUL)
+		return -1;
+	*id = (unsigned int)v;
+	return 0;
+}
+
+int
+am_acct_passwd_lookup(const char *root, const char *user, uid_t *uid,
+    gid_t *gid, char **home, struct am_error *err)
+{
+	struct am_acct_file f;
+	struct am_acct_entry e;
+	char *path;
+	long i;
+	int rc = -1;
+
+	memset(&f, 0, sizeof(f));
+	memset(&e, 0, sizeof(e));
+	if ((path = am_acct_path(root, AM_ACCT_PASSWD)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (am_acct_file_load(&f, AM_ACCT_PASSWD, path, err) < 0)
+		goto out;
+	if ((i = am_acct_find(&f, user, err)) < 0) {
+		if (err->code == AM_E_NOUSER) {
+			am_error_clear(err);
+			rc = 0;
+		}
+		goto out;
+	}
+	if (am_acct_entry_get(&f, (size_t)i, &e, err) < 0)
+		goto out;
+	if (passwd_id(e.field[2], uid) < 0 || passwd_id(e.field[3], gid) < 0) {
+		am_error_set_at(err, AM_E_PARSE, path, f.line[i].lineno,
+		    "user \"%s\": UID or GID is not a number", user);
+		goto out;
+	}
+	if (home != NULL && (*home = strdup(e.field[5])) == NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 1;
+out:
+	am_acct_entry_free(&e);
+	am_acct_file_free(&f);
+	free(path);
+	return rc;
+}

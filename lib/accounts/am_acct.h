@@ -218,4 +218,15 @@ int am_acct_db_stage(struct am_acct_db *db, struct am_journal *j,
 /* Unlock and free; NULL-safe and safe to repeat. */
 void am_acct_db_close(struct am_acct_db *db);
 
+/*
+ * A user of ROOT/etc/passwd, read without a lock through the parser
+ * above: 1 and its uid, gid and (home not NULL) home directory (caller
+ * frees) when there is one, 0 when there is none or no passwd file, -1
+ * on error: AM_E_PARSE (file, line) for a malformed entry (a UID or GID
+ * that is not a decimal number below 4294967295, the wrong number of
+ * fields) or a name that appears twice.
+ */
+int am_acct_passwd_lookup(const char *root, const char *user, uid_t *uid,
+    gid_t *gid, char **home, struct am_error *err);
+
 #endif

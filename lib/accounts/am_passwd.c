@@ -8,25 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "am_acct_diff.h"
 #include "am_file.h"
 #include "am_pam.h"
+#include "am_relay.h"
 
 const char *const am_passwd_pam_services[] = { "dovecot", "imap", "pop3",
     "submission", "lmtp", "sieve", "managesieve", "doveadm", "smtp",
     "system-auth", "common-auth", NULL };
-
-/* The GECOS marker of a relay account (archmail relay add writes it). */
-#define RELAY_MARKER "SMTP Relay Account for "
-
-static const char *
-relay_host(const char *gecos)
-{
-	size_t n = strlen(RELAY_MARKER);
-
-	if (strncmp(gecos, RELAY_MARKER, n) != 0 || gecos[n] == '\0')
-		return NULL;
-	return gecos + n;
-}
 
 static void
 grant_text(const struct am_pam_verdict *v, const char *service,
@@ -187,10 +176,10 @@ clear_allowed(const struct am_host *h, const struct am_passwd_opts *o,
 	if (uid == 0)
 		return am_error_set(err, AM_E_INVALID, "refusing to clear the "
 		    "password of \"%s\" (uid 0)", o->user);
-	if (relay_host(pe->field[4]) != NULL)
+	if (am_relay_gecos_host(pe->field[4]) != NULL)
 		return am_error_set(err, AM_E_INVALID, "\"%s\" is a relay "
 		    "account; use \"archmail relay rotate %s\"", o->user,
-		    relay_host(pe->field[4]));
+		    am_relay_gecos_host(pe->field[4]));
 	if (o->system)
 		return 0;
 	if (am_acct_login_defs(h->root, "UID_MIN", 1000, &min, err) < 0 ||
@@ -317,6 +306,13 @@ out:
 }
 
 int
+am_passwd_diff(const struct am_passwd_plan *p, struct am_buf *out,
+    struct am_error *err)
+{
+	return am_acct_diff(&p->db.file[AM_ACCT_SHADOW], out, err);
+}
+
+int
 am_passwd_commit(struct am_passwd_plan *p, struct am_error *err)
 {
 	return am_acct_db_commit(&p->db, err);
@@ -359,7 +355,7 @@ am_passwd_status(const struct am_host *h, const char *user,
 	st->last_change = f[0] >= '0' && f[0] <= '9' && *end == '\0' &&
 	    errno == 0 ? days : -1;
 	st->expired = st->last_change == 0;
-	st->relay = relay_host(pe.field[4]) != NULL;
+	st->relay = am_relay_gecos_host(pe.field[4]) != NULL;
 	rc = 0;
 out:
 	am_acct_entry_free(&pe);

@@ -12,7 +12,7 @@
  *	o.action = AM_PASSWD_CLEAR;
  *	o.user = "carol";
  *	if (am_passwd_plan(h, &o, &p, &err) == 0 &&
- *	    am_passwd_commit(&p, &err) == 0)
+ *	    am_passwd_commit(&p, &err) == 0)	// or am_passwd_diff()
  *		report(p.changed, p.expired);	// locks still held
  *	am_passwd_plan_free(&p);
  *
@@ -36,6 +36,7 @@
 #include <stdbool.h>
 
 #include "am_acct.h"
+#include "am_buf.h"
 #include "am_error.h"
 #include "am_host.h"
 #include "am_pw.h"
@@ -76,6 +77,9 @@ extern const char *const am_passwd_pam_services[];
 /* Plan o's change on h; on error nothing is held. */
 int am_passwd_plan(const struct am_host *h, const struct am_passwd_opts *o,
     struct am_passwd_plan *p, struct am_error *err);
+/* Append the planned shadow's unified diff (hashes hidden) to out. */
+int am_passwd_diff(const struct am_passwd_plan *p, struct am_buf *out,
+    struct am_error *err);
 /* Write the planned shadow (nothing when unchanged); locks stay held. */
 int am_passwd_commit(struct am_passwd_plan *p, struct am_error *err);
 /* Unlock and free; NULL-safe and safe to repeat. */

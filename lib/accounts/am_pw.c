@@ -1,5 +1,7 @@
 #include "am_pw.h"
 
+#include "am_conf.h"
+
 #include <crypt.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -392,4 +394,77 @@ am_pw_generate(struct am_buf *pw, size_t len, struct am_error *err)
 out:
 	explicit_bzero(rnd, sizeof(rnd));
 	return rc;
+}
+
+static int
+parse_cost(const char *s, const char *what, unsigned long *v,
+    struct am_error *err)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || s[0] == '-')
+		return am_error_set(err, AM_E_USAGE, "bad %s \"%s\"", what, s);
+	return 0;
+}
+
+int
+am_pw_policy(const struct am_conf *conf, const struct am_pw_opts *o,
+    enum am_pw_scheme *scheme, unsigned long *cost, struct am_error *err)
+{
+	enum am_pw_scheme conf_scheme;
+	const char *conf_cost = am_conf_get(conf, AM_CONF_PASSWORD_COST);
+
+	if (am_pw_scheme_parse(am_conf_get(conf, AM_CONF_PASSWORD_SCHEME),
+	    &conf_scheme, err) < 0) {
+		err->code = AM_E_CONFIG;
+		return -1;
+	}
+	*scheme = conf_scheme;
+	if (o->scheme != NULL && am_pw_scheme_parse(o->scheme, scheme,
+	    err) < 0) {
+		err->code = AM_E_USAGE;
+		return -1;
+	}
+	/* The configured cost belongs to the configured scheme. */
+	if (*scheme == conf_scheme) {
+		if (parse_cost(conf_cost, "password_cost", cost, err) < 0) {
+			err->code = AM_E_CONFIG;
+			return -1;
+		}
+	} else {
+		*cost = am_pw_default_cost(*scheme);
+	}
+	if (o->cost != NULL && *scheme != AM_PW_YESCRYPT)
+		return am_error_set(err, AM_E_USAGE, "--cost is for "
+		    "yescrypt; use --rounds with sha512");
+	if (o->rounds != NULL && *scheme != AM_PW_SHA512)
+		return am_error_set(err, AM_E_USAGE, "--rounds is for "
+		    "sha512; use --cost with yescrypt");
+	if (o->cost != NULL && parse_cost(o->cost, "cost", cost, err) < 0)
+		return -1;
+	if (o->rounds != NULL && parse_cost(o->rounds, "rounds", cost,
+	    err) < 0)
+		return -1;
+	if (am_pw_cost_check(*scheme, *cost, err) < 0) {
+		err->code = o->cost != NULL || o->rounds != NULL ?
+		    AM_E_USAGE : AM_E_CONFIG;
+		return -1;
+	}
+	return 0;
+}
+
+int
+am_pw_read(const struct am_pw_opts *o, struct am_buf *pw,
+    struct am_error *err)
+{
+	if (o->source == AM_PW_SRC_GENERATE)
+		return am_pw_generate(pw, AM_PW_GENERATED_LEN, err);
+	if (o->source == AM_PW_SRC_NONE)
+		return am_error_set(err, AM_E_USAGE, "no password given");
+	if (isatty(o->fd))
+		return am_error_set(err, AM_E_USAGE, "the password must come "
+		    "from a pipe or a file, not a terminal");
+	return am_pw_read_fd(o->fd, pw, err);
 }

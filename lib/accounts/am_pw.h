@@ -96,4 +96,38 @@ int am_pw_generate(struct am_buf *pw, size_t len, struct am_error *err);
 /* The alphabet of am_pw_generate(). */
 extern const char am_pw_alphabet[];
 
+/* Where a command's new password comes from (--password-stdin, ...). */
+enum am_pw_source {
+	AM_PW_SRC_NONE,
+	AM_PW_SRC_STDIN,
+	AM_PW_SRC_FD,
+	AM_PW_SRC_GENERATE,
+};
+
+/* The password options of a command, as given (NULL: not given). */
+struct am_pw_opts {
+	enum am_pw_source source;
+	int fd;			/* AM_PW_SRC_STDIN: 0 */
+	const char *scheme;	/* NULL: archmail.conf password_scheme */
+	const char *cost;	/* yescrypt cost */
+	const char *rounds;	/* sha512 rounds */
+};
+
+struct am_conf;
+/*
+ * The scheme and cost a new hash gets: archmail.conf's password_scheme
+ * and password_cost, overridden by the options (--cost only with
+ * yescrypt, --rounds only with sha512; another scheme than the
+ * configured one starts from its own default cost).  A bad option is
+ * AM_E_USAGE, a bad setting AM_E_CONFIG.
+ */
+int am_pw_policy(const struct am_conf *conf, const struct am_pw_opts *o,
+    enum am_pw_scheme *scheme, unsigned long *cost, struct am_error *err);
+/*
+ * The new password: generated, or read from the descriptor (never a
+ * terminal: AM_E_USAGE).
+ */
+int am_pw_read(const struct am_pw_opts *o, struct am_buf *pw,
+    struct am_error *err);
+
 #endif

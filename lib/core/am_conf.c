@@ -7,7 +7,7 @@
 #include <strings.h>
 
 #include "am_buf.h"
-#include "am_mapsrc.h"
+#include "am_source.h"
 
 static const struct {
 	const char *name;
@@ -85,15 +85,15 @@ split_assignment(char *line, char **name, char **value)
 	if ((eq = strchr(line, '=')) == NULL)
 		return false;
 	end = eq;
-	while (end > line && am_isspace((unsigned char)end[-1]))
+	while (end > line && am_source_isspace((unsigned char)end[-1]))
 		end--;
 	*end = '\0';
 	*name = line;
 	*value = eq + 1;
-	while (am_isspace((unsigned char)**value))
+	while (am_source_isspace((unsigned char)**value))
 		(*value)++;
 	end = *value + strlen(*value);
-	while (end > *value && am_isspace((unsigned char)end[-1]))
+	while (end > *value && am_source_isspace((unsigned char)end[-1]))
 		end--;
 	*end = '\0';
 	return true;
@@ -104,7 +104,7 @@ am_conf_load(struct am_conf *conf, const char *path, bool missing_ok,
     struct am_error *err)
 {
 	struct am_source src;
-	struct am_logical_line ll;
+	struct am_source_line ll;
 	char *name, *value, *copy;
 	int i, got, rc = -1;
 
@@ -156,7 +156,7 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
     const char *hostname, struct am_error *err)
 {
 	struct am_source src;
-	struct am_logical_line ll;
+	struct am_source_line ll;
 	struct am_postconf_param *p;
 	char *name, *value;
 	int got, rc = -1;

@@ -75,7 +75,7 @@ diff_line(struct am_buf *out, char mark, const struct lines *l, size_t i)
 }
 
 int
-am_text_diff(const char *old, size_t old_len, const char *new,
+am_diff_text(const char *old, size_t old_len, const char *new,
     size_t new_len, const char *label, struct am_buf *out,
     struct am_error *err)
 {

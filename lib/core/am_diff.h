@@ -14,7 +14,7 @@
 #include "am_error.h"
 
 /* Unified diff of two whole texts, appended to out. */
-int am_text_diff(const char *old, size_t old_len, const char *new,
+int am_diff_text(const char *old, size_t old_len, const char *new,
     size_t new_len, const char *label, struct am_buf *out,
     struct am_error *err);
 

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,26 @@ am_journal_init(struct am_journal *j, const char *root, struct am_error *err)
 	return 0;
 }
 
+static int empty_dir(int dfd, const char *path, int depth,
+    struct am_error *err);
+
+/* rm -r of path without following symbolic links; errors ignored. */
+static void
+remove_tree(const char *path)
+{
+	struct am_error ignored;
+	int fd;
+
+	if (unlink(path) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	am_error_clear(&ignored);
+	if (empty_dir(fd, path, 0, &ignored) == 0)
+		(void)rmdir(path);
+}
+
 static void
 ops_free(struct am_journal *j, bool unlink_temps)
 {
@@ -66,7 +87,7 @@ ops_free(struct am_journal *j, bool unlink_temps)
 
 	for (i = 0; i < j->n; i++) {
 		if (unlink_temps && j->op[i].from != NULL)
-			(void)unlink(j->op[i].from);
+			remove_tree(j->op[i].from);
 		free(j->op[i].from);
 		free(j->op[i].to);
 	}
@@ -170,6 +191,30 @@ am_journal_add_file(struct am_journal *j, const char *target,
 	o->kind = AM_JOP_RENAME;
 	o->from = from;
 	o->to = to;
+	j->n++;
+	return 0;
+}
+
+int
+am_journal_add_dir(struct am_journal *j, const char *staged,
+    const char *target, struct am_error *err)
+{
+	struct am_journal_op *o;
+
+	if (path_ok(staged, err) < 0 || path_ok(target, err) < 0)
+		return -1;
+	if ((o = op_new(j, err)) == NULL ||
+	    identity(target, o->pre, sizeof(o->pre), err) < 0)
+		return -1;
+	if (strcmp(o->pre, "-") != 0)
+		return am_error_set(err, AM_E_EXISTS, "%s exists", target);
+	if ((o->from = absolute(staged)) == NULL ||
+	    (o->to = absolute(target)) == NULL) {
+		free(o->from);
+		o->from = NULL;
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	o->kind = AM_JOP_RENAME;
 	j->n++;
 	return 0;
 }
@@ -503,6 +548,49 @@ void
 am_journal_sweep(const char *target)
 {
 	am_atomic_remove_stale_tag(target, AM_JOURNAL_TAG);
+}
+
+void
+am_journal_sweep_dirs(const char *target)
+{
+	char *dir, *slash, *path;
+	const char *name;
+	struct dirent *de;
+	size_t nlen, tlen = strlen(AM_JOURNAL_TAG);
+	char *end;
+	long pid;
+	DIR *d;
+
+	if ((dir = strdup(target)) == NULL)
+		return;
+	if ((slash = strrchr(dir, '/')) == NULL || slash[1] == '\0')
+		goto out;
+	name = target + (slash - dir) + 1;
+	*slash = '\0';
+	nlen = strlen(name);
+	if ((d = opendir(dir[0] != '\0' ? dir : "/")) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, name, nlen) != 0 ||
+		    de->d_name[nlen] != '.' ||
+		    strncmp(de->d_name + nlen + 1, AM_JOURNAL_TAG, tlen) != 0 ||
+		    de->d_name[nlen + 1 + tlen] != '.')
+			continue;
+		pid = strtol(de->d_name + nlen + tlen + 2, &end, 10);
+		if (pid <= 0 || *end != '.')
+			continue;
+		/* Only what processes that are gone left behind. */
+		if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
+			continue;
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+			continue;
+		remove_tree(path);
+		free(path);
+	}
+	closedir(d);
+out:
+	free(dir);
 }
 
 int

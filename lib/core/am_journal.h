@@ -84,6 +84,15 @@ void am_journal_free(struct am_journal *j);
 int am_journal_add_file(struct am_journal *j, const char *target,
     const void *data, size_t len, mode_t mode, bool set_owner, uid_t uid,
     gid_t gid, struct am_error *err);
+/*
+ * Add the rename of a directory prepared in full at staged (next to
+ * target, named TARGET.jnl.PID.SUFFIX so that am_journal_sweep_dirs()
+ * finds it after a crash) to target,
+ * which must not exist: a home copied from /etc/skel appears whole or
+ * not at all.
+ */
+int am_journal_add_dir(struct am_journal *j, const char *staged,
+    const char *target, struct am_error *err);
 /* Add a home step (AM_JOP_MKHOME or AM_JOP_RMHOME). */
 int am_journal_add_home(struct am_journal *j, enum am_journal_kind kind,
     const char *path, uid_t uid, gid_t gid, struct am_error *err);
@@ -110,6 +119,8 @@ int am_journal_replay(const char *root, bool *replayed, size_t *skipped,
     struct am_error *err);
 /* Remove TARGET.jnl.PID.* of dead processes (after replay, locked). */
 void am_journal_sweep(const char *target);
+/* The same for staged directories (am_journal_add_dir), recursively. */
+void am_journal_sweep_dirs(const char *target);
 
 /*
  * Home directories, also used directly by relay: mkdir -p, the last one

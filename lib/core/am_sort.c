@@ -110,7 +110,7 @@ radix_sort(const struct am_record *rec, uint32_t *a, uint32_t *tmp, size_t n,
 }
 
 int
-am_record_sort(struct am_record *rec, size_t n)
+am_sort_records(struct am_record *rec, size_t n)
 {
 	struct am_record hold;
 	uint32_t *idx, *tmp;

@@ -18,6 +18,6 @@
 #include "am_table.h"
 
 /* 0, or -1 when memory for the indexes cannot be had (nothing changed). */
-int am_record_sort(struct am_record *rec, size_t n);
+int am_sort_records(struct am_record *rec, size_t n);
 
 #endif

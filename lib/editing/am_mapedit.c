@@ -63,13 +63,13 @@ comment_name(const char *text, size_t start, size_t end, const char **name)
 {
 	const char *p = text + start, *e = text + end;
 
-	while (p < e && am_isspace((unsigned char)*p))
+	while (p < e && am_source_isspace((unsigned char)*p))
 		p++;
 	while (p < e && *p == '#')
 		p++;
-	while (p < e && am_isspace((unsigned char)*p))
+	while (p < e && am_source_isspace((unsigned char)*p))
 		p++;
-	while (e > p && am_isspace((unsigned char)e[-1]))
+	while (e > p && am_source_isspace((unsigned char)e[-1]))
 		e--;
 	*name = p;
 	return (size_t)(e - p);
@@ -95,7 +95,7 @@ is_double_hash(const char *text, size_t start, size_t end)
 {
 	const char *p = text + start;
 
-	while (p < text + end && am_isspace((unsigned char)*p))
+	while (p < text + end && am_source_isspace((unsigned char)*p))
 		p++;
 	return p + 1 < text + end && p[0] == '#' && p[1] == '#';
 }
@@ -119,7 +119,7 @@ gap_scan(struct am_mapedit *ed, struct gap *g, size_t from, size_t to,
 			g->lines = nl;
 		}
 		for (p = ed->text + pos; p < ed->text + e &&
-		    am_isspace((unsigned char)*p); p++)
+		    am_source_isspace((unsigned char)*p); p++)
 			;
 		g->lines[g->n].kind = p == ed->text + e ? GAP_BLANK :
 		    *p == '#' ? GAP_COMMENT : GAP_OTHER;
@@ -265,12 +265,12 @@ fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
 }
 
 static int
-index_entry(struct am_mapedit *ed, struct am_logical_line *ll,
+index_entry(struct am_mapedit *ed, struct am_source_line *ll,
     struct am_mapedit_entry *e, am_warn_fn *warn, void *ctx,
     struct am_buf *kb, struct am_buf *vb, struct am_buf *fb,
     struct am_error *err)
 {
-	struct am_entry pe;
+	struct am_source_entry pe;
 	bool in_place;
 	int rc;
 
@@ -279,14 +279,14 @@ index_entry(struct am_mapedit *ed, struct am_logical_line *ll,
 	if (ed->kind == AM_MAP_ALIASES) {
 		am_buf_reset(kb);
 		am_buf_reset(vb);
-		rc = am_parse_alias_entry(&ed->src, ll, kb, vb, warn, ctx,
+		rc = am_source_parse_alias(&ed->src, ll, kb, vb, warn, ctx,
 		    err);
 		if (rc <= 0)
 			return rc;
 		e->key = arena_copy(ed, kb->data, kb->len);
 		e->value = arena_copy(ed, vb->data, vb->len);
 	} else {
-		rc = am_parse_postmap_entry(&ed->src, ll, &pe, warn, ctx);
+		rc = am_source_parse_postmap(&ed->src, ll, &pe, warn, ctx);
 		if (rc <= 0)
 			return rc;
 		e->key = in_place ? pe.key : arena_copy(ed, pe.key,
@@ -350,7 +350,7 @@ static int
 build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
     struct am_error *err)
 {
-	struct am_logical_line ll;
+	struct am_source_line ll;
 	struct am_mapedit_entry e, *ne;
 	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT;
 	struct gap g = { NULL, 0, 0 };
@@ -510,8 +510,8 @@ start_sparse(struct am_mapedit *ed, bool utf8, const char *key,
 	if (fold(ed, key, &fb) < 0 || (ed->only_fkey = strdup(fb.data)) ==
 	    NULL) {
 		rc = am_error_set(err, AM_E_INVALID, "cannot case-fold "
-		    "\"%s\": %s", key, am_folder_why(&ed->folder));
-		am_folder_free(&ed->folder);
+		    "\"%s\": %s", key, am_fold_why(&ed->folder));
+		am_fold_free(&ed->folder);
 	}
 	am_buf_free(&fb);
 	return rc;
@@ -577,7 +577,7 @@ am_mapedit_free(struct am_mapedit *ed)
 		free(ed->text);
 	free(ed->only_fkey);
 	am_source_close(&ed->src);
-	am_folder_free(&ed->folder);
+	am_fold_free(&ed->folder);
 	memset(ed, 0, sizeof(*ed));
 }
 
@@ -591,7 +591,7 @@ am_mapedit_find(struct am_mapedit *ed, const char *key, struct am_error *err)
 	if (fold(ed, key, &fb) < 0) {
 		am_buf_free(&fb);
 		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\": %s",
-		    key, am_folder_why(&ed->folder));
+		    key, am_fold_why(&ed->folder));
 		return -2;
 	}
 	for (i = 0; i < ed->nentries; i++) {
@@ -607,10 +607,22 @@ am_mapedit_find(struct am_mapedit *ed, const char *key, struct am_error *err)
 int
 am_mapedit_find_category(const struct am_mapedit *ed, const char *name)
 {
-	size_t i;
+	const char *p = name, *e;
+	size_t i, n;
 
+	/* Trimmed as header lines are (comment_name()): "Svc " is "Svc". */
+	while (am_source_isspace((unsigned char)*p))
+		p++;
+	while (*p == '#')
+		p++;
+	while (am_source_isspace((unsigned char)*p))
+		p++;
+	for (e = p + strlen(p); e > p && am_source_isspace((unsigned char)e[-1]); e--)
+		;
+	n = (size_t)(e - p);
 	for (i = 0; i < ed->ncategories; i++)
-		if (strcasecmp(ed->categories[i].name, name) == 0)
+		if (strlen(ed->categories[i].name) == n &&
+		    strncasecmp(ed->categories[i].name, p, n) == 0)
 			return (int)i;
 	return -1;
 }
@@ -710,7 +722,7 @@ separator(const struct am_mapedit *ed)
 	bool alias = ed->kind == AM_MAP_ALIASES;
 
 	/* The first line that starts an entry: not blank, not a comment. */
-	while (p != NULL && p < end && (*p == '#' || am_isspace(
+	while (p != NULL && p < end && (*p == '#' || am_source_isspace(
 	    (unsigned char)*p))) {
 		if ((p = memchr(p, '\n', (size_t)(end - p))) != NULL)
 			p++;
@@ -736,8 +748,8 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
     struct am_buf *line, struct am_error *err)
 {
 	struct am_source src;
-	struct am_logical_line ll;
-	struct am_entry pe;
+	struct am_source_line ll;
+	struct am_source_entry pe;
 	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT;
 	const char *pkey = NULL, *pval = NULL;
 	size_t vlen = strlen(value);
@@ -751,8 +763,8 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
 		    "whitespace, control characters, quotes, a leading '#'%s "
 		    "are not allowed", key, ed->kind == AM_MAP_ALIASES ?
 		    " or ':'" : "");
-	if (vlen == 0 || am_isspace((unsigned char)value[0]) ||
-	    am_isspace((unsigned char)value[vlen - 1]))
+	if (vlen == 0 || am_source_isspace((unsigned char)value[0]) ||
+	    am_source_isspace((unsigned char)value[vlen - 1]))
 		return am_error_set(err, AM_E_INVALID, "invalid value \"%s\" "
 		    "for \"%s\": empty, control characters or surrounding "
 		    "whitespace", value, key);
@@ -765,12 +777,12 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
 	while ((got = am_source_next(&src, &ll, no_warn, NULL)) > 0) {
 		n++;
 		if (ed->kind == AM_MAP_ALIASES) {
-			if (am_parse_alias_entry(&src, &ll, &kb, &vb, no_warn,
+			if (am_source_parse_alias(&src, &ll, &kb, &vb, no_warn,
 			    NULL, err) <= 0)
 				continue;
 			pkey = kb.data;
 			pval = vb.data;
-		} else if (am_parse_postmap_entry(&src, &ll, &pe, no_warn,
+		} else if (am_source_parse_postmap(&src, &ll, &pe, no_warn,
 		    NULL) > 0) {
 			pkey = pe.key;
 			pval = pe.value;
@@ -870,13 +882,13 @@ new_category_name(struct am_mapedit *ed, const char *want, const char **name,
 {
 	const char *p = want, *e;
 
-	while (am_isspace((unsigned char)*p))
+	while (am_source_isspace((unsigned char)*p))
 		p++;
 	while (*p == '#')
 		p++;
-	while (am_isspace((unsigned char)*p))
+	while (am_source_isspace((unsigned char)*p))
 		p++;
-	for (e = p + strlen(p); e > p && am_isspace((unsigned char)e[-1]); e--)
+	for (e = p + strlen(p); e > p && am_source_isspace((unsigned char)e[-1]); e--)
 		;
 	if (e == p)
 		return am_error_set(err, AM_E_INVALID, "invalid category name "
@@ -954,6 +966,145 @@ insert_offset(const struct am_mapedit *ed, int cat, const char *fkey)
 	return c->last_end;
 }
 
+/*
+ * A note written at pos directly under the header line of category cat
+ * would be read as the header itself (the last comment of a block is the
+ * header unless it starts with a date or the header is a "##" line), and
+ * the category would change its name: refused.
+ */
+static int
+note_keeps_header(const struct am_mapedit *ed, int cat, size_t pos,
+    const char *note, struct am_error *err)
+{
+	const struct am_mapedit_category *c;
+	size_t s;
+
+	if (note == NULL || cat < 0 || starts_with_date(note, strlen(note)))
+		return 0;
+	c = &ed->categories[cat];
+	if (c->header_end != pos || pos == 0)
+		return 0;
+	for (s = pos - 1; s > 0 && ed->text[s - 1] != '\n'; s--)
+		;
+	if (is_double_hash(ed->text, s, pos))
+		return 0;
+	return am_error_set(err, AM_E_INVALID, "note \"%s\" directly under "
+	    "the header \"%s\" would be read as the category's name; start "
+	    "it with a date (--date)", note, c->name);
+}
+
+/* The text of the note line above e ("# TEXT"), without "# " and EOL. */
+static bool
+note_text(const struct am_mapedit *ed, const struct am_mapedit_entry *e,
+    const char **text, size_t *len)
+{
+	size_t from = am_mapedit_note(ed, e), end = e->start;
+
+	if (from >= e->start)
+		return false;
+	while (end > from && (ed->text[end - 1] == '\n' ||
+	    ed->text[end - 1] == '\r'))
+		end--;
+	while (from < end && am_source_isspace((unsigned char)ed->text[from]))
+		from++;
+	if (from < end && ed->text[from] == '#')
+		from++;
+	if (from < end && ed->text[from] == ' ')
+		from++;
+	*text = ed->text + from;
+	*len = end - from;
+	return true;
+}
+
+static bool
+same_note(const struct am_mapedit *ed, const struct am_mapedit_entry *e,
+    const char *note)
+{
+	const char *t;
+	size_t n;
+
+	return note_text(ed, e, &t, &n) && n == strlen(note) &&
+	    memcmp(t, note, n) == 0;
+}
+
+/*
+ * --replace into another category: the entry leaves its place (with its
+ * note, unless a new one is given) and is added to the other category.
+ * Done as a remove and an add on the text in between; the change is the
+ * one range of the old text that differs from the result.
+ */
+static int
+move_entry(struct am_mapedit *ed, const struct am_mapedit_add *add,
+    long idx, struct am_mapedit_change *ch, struct am_error *err)
+{
+	const struct am_mapedit_entry *e = &ed->entries[idx];
+	struct am_mapedit_change rm, ad;
+	struct am_mapedit mid;
+	struct am_mapedit_add a2 = *add;
+	struct am_buf text = AM_BUF_INIT, note = AM_BUF_INIT,
+	    ins = AM_BUF_INIT;
+	const char *nt, *fin;
+	size_t nlen, pre, suf, flen, max;
+	bool have_mid = false;
+	int rc = -1;
+
+	memset(&rm, 0, sizeof(rm));
+	memset(&ad, 0, sizeof(ad));
+	if (a2.note == NULL && note_text(ed, e, &nt, &nlen)) {
+		if (am_buf_add(&note, nt, nlen) < 0)
+			goto nomem;
+		a2.note = note.data;
+	}
+	if (am_mapedit_remove(ed, add->key, &rm, err) < 0)
+		goto out;
+	if (am_buf_add(&text, ed->text, rm.from) < 0 ||
+	    am_buf_add(&text, rm.ins.data ? rm.ins.data : "", rm.ins.len) < 0 ||
+	    am_buf_add(&text, ed->text + rm.to, ed->len - rm.to) < 0)
+		goto nomem;
+	if (am_mapedit_from_text_key(&mid, ed->path, text.data ? text.data :
+	    "", text.len, ed->kind, ed->utf8, add->key, NULL, NULL, err) < 0)
+		goto out;
+	have_mid = true;
+	a2.replace = false;
+	if (am_mapedit_add(&mid, &a2, &ad, err) < 0)
+		goto out;
+	fin = ad.text.data ? ad.text.data : "";
+	flen = ad.text.len;
+	max = flen < ed->len ? flen : ed->len;
+	for (pre = 0; pre < max && fin[pre] == ed->text[pre]; pre++)
+		;
+	for (suf = 0; suf < max - pre &&
+	    fin[flen - 1 - suf] == ed->text[ed->len - 1 - suf]; suf++)
+		;
+	if (am_buf_add(&ins, fin + pre, flen - suf - pre) < 0 ||
+	    replace_range(ed, pre, ed->len - suf, &ins, ch) < 0)
+		goto nomem;
+	ch->result = AM_MAPEDIT_REPLACED;
+	ch->index = idx;
+	ch->line = ad.line;
+	ch->category_name = NULL;
+	ch->category = -1;
+	if (ad.category_name != NULL) {
+		ch->category = am_mapedit_find_category(ed, ad.category_name);
+		if ((ch->category_name = arena_copy(ed, ad.category_name,
+		    strlen(ad.category_name))) == NULL)
+			goto nomem;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_mapedit_change_free(&rm);
+	am_mapedit_change_free(&ad);
+	if (have_mid)
+		am_mapedit_free(&mid);
+	am_buf_free(&text);
+	am_buf_free(&note);
+	am_buf_free(&ins);
+	return rc;
+}
+
 static int
 add_replace(struct am_mapedit *ed, const struct am_mapedit_add *add,
     long idx, const struct am_buf *line, struct am_mapedit_change *ch,
@@ -962,12 +1113,22 @@ add_replace(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	const struct am_mapedit_entry *e = &ed->entries[idx];
 	struct am_buf ins = AM_BUF_INIT;
 	size_t from = e->start;
-	int rc = -1;
+	int rc = -1, want;
 
 	ch->index = idx;
 	ch->category = e->category;
 	ch->category_name = category_name(ed, e->category);
-	if (same_value(e->value, add->value) == 1)
+	if (add->replace && !add->no_categories && (add->category != NULL ||
+	    add->new_category != NULL)) {
+		if (add->new_category != NULL)
+			want = am_mapedit_find_category(ed, add->new_category);
+		else if (category_for_add(ed, add, &want, err) < 0)
+			return -1;
+		if (want != e->category || want < 0)
+			return move_entry(ed, add, idx, ch, err);
+	}
+	if (same_value(e->value, add->value) == 1 && (!add->replace ||
+	    add->note == NULL || same_note(ed, e, add->note)))
 		return 0;
 	if (!add->replace)
 		return am_error_set_at(err, AM_E_EXISTS_DIFFERENT, ed->path,
@@ -975,6 +1136,9 @@ add_replace(struct am_mapedit *ed, const struct am_mapedit_add *add,
 		    "(use --replace to change it)", e->key, e->value);
 	if (add->note != NULL) {
 		from = am_mapedit_note(ed, e);
+		if (note_keeps_header(ed, e->category, from, add->note,
+		    err) < 0)
+			return -1;
 		if (am_buf_printf(&ins, "# %s%s", add->note, ed->eol) < 0)
 			goto nomem;
 	}
@@ -1036,6 +1200,16 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 		goto nomem;
 	new_section = add->new_category != NULL && cat < 0;
 	pos = new_section ? ed->len : insert_offset(ed, cat, fb.data);
+	if (add->note != NULL && (new_section ?
+	    !starts_with_date(add->note, strlen(add->note)) :
+	    note_keeps_header(ed, cat, pos, add->note, err) < 0)) {
+		if (new_section)
+			am_error_set(err, AM_E_INVALID, "note \"%s\" directly "
+			    "under the new header \"%s\" would be read as the "
+			    "category's name; start it with a date (--date)",
+			    add->note, add->new_category);
+		goto out;
+	}
 	at_eof = pos == ed->len;
 	no_final_nl = ed->len > 0 && ed->text[ed->len - 1] != '\n';
 	if (at_eof && no_final_nl && am_buf_adds(&ins, ed->eol) < 0)
@@ -1130,7 +1304,7 @@ am_mapedit_diff(const struct am_mapedit *ed,
 		return 0;
 	if (ed->no_text)
 		return am_error_set(err, AM_E_INTERNAL, "no text to diff");
-	return am_text_diff(ed->text, ed->len, ch->text.data, ch->text.len,
+	return am_diff_text(ed->text, ed->len, ch->text.data, ch->text.len,
 	    label, out, err);
 }
 
@@ -1175,4 +1349,34 @@ am_mapedit_write(const struct am_mapedit *ed,
 		return -1;
 	}
 	return 0;
+}
+
+const char *
+am_mapedit_list_sep(const struct am_mapedit *ed)
+{
+	const char *p = ed->text, *end = ed->text + ed->len, *c, *ls, *q;
+	bool alias = ed->kind == AM_MAP_ALIASES;
+
+	while (ed->len > 0 && p < end &&
+	    (c = memchr(p, ',', (size_t)(end - p))) != NULL) {
+		p = c + 1;
+		for (ls = c; ls > ed->text && ls[-1] != '\n'; ls--)
+			;
+		for (q = ls; q < c && (*q == ' ' || *q == '\t'); q++)
+			;
+		/* A comment, or a quoted alias value: not a list. */
+		if (*q == '#' || memchr(ls, '"', (size_t)(c - ls)) != NULL)
+			continue;
+		if (q == ls) {
+			/* An entry's first line: past the key. */
+			while (q < c && *q != ' ' && *q != '\t' &&
+			    !(alias && *q == ':'))
+				q++;
+			if (q == c)
+				continue;
+		}
+		return c + 1 < end && c[1] != ' ' && c[1] != '\t' &&
+		    c[1] != '\r' && c[1] != '\n' ? "," : ", ";
+	}
+	return ", ";
 }

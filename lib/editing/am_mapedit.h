@@ -2,7 +2,7 @@
  * am_mapedit - edit a Postfix map or alias source as text, the way a
  * careful admin would by hand.
  *
- * am_mapedit_open() reads the file and indexes it with am_mapsrc, the one
+ * am_mapedit_open() reads the file and indexes it with am_source, the one
  * parser of these formats: every entry with its folded key, value, byte
  * range (continuation lines included), the comment lines directly above
  * it, and its category.  A change (am_mapedit_add(), am_mapedit_remove())
@@ -41,7 +41,8 @@
 #include "am_compile.h"
 #include "am_diff.h"
 #include "am_error.h"
-#include "am_mapsrc.h"
+#include "am_source.h"
+#include "am_fold.h"
 #include "am_utf8.h"
 
 struct am_mapedit_entry {
@@ -116,7 +117,10 @@ size_t am_mapedit_note(const struct am_mapedit *ed,
 /* Index of the first entry whose key folds like key; -1 none, -2 error. */
 long am_mapedit_find(struct am_mapedit *ed, const char *key,
     struct am_error *err);
-/* Index of the category named name (case-insensitive), or -1. */
+/*
+ * Index of the category named name (case-insensitive; name trimmed of
+ * surrounding blanks and leading '#'s, as header lines are), or -1.
+ */
 int am_mapedit_find_category(const struct am_mapedit *ed, const char *name);
 /* "a", "b", "c" for messages. */
 int am_mapedit_category_list(const struct am_mapedit *ed, struct am_buf *out);
@@ -161,6 +165,10 @@ struct am_mapedit_change {
  * message lists them).  A note and a new category must be valid UTF-8
  * without control characters; a new category's name is trimmed of blanks
  * and '#'s, and may not start with a date (it would read as a note).
+ * With replace an existing entry is rewritten where it is; with a note
+ * that differs from the one above it too (same destinations and same
+ * note: unchanged); with a category (or new category) other than its
+ * own it moves there, its note with it.
  */
 int am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
     struct am_mapedit_change *ch, struct am_error *err);
@@ -181,5 +189,11 @@ int am_mapedit_diff(const struct am_mapedit *ed,
  */
 int am_mapedit_write(const struct am_mapedit *ed,
     const struct am_mapedit_change *ch, struct am_error *err);
+
+/*
+ * How the file separates the destinations of a list: "," when its first
+ * entry with a comma-separated list writes them "a,b", else ", ".
+ */
+const char *am_mapedit_list_sep(const struct am_mapedit *ed);
 
 #endif

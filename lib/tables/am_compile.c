@@ -11,6 +11,7 @@
 #include "am_arena.h"
 #include "am_base64.h"
 #include "am_sort.h"
+#include "am_fold.h"
 #include "am_utf8.h"
 
 #define EXTRA_LINE AM_RECORD_EXTRA_LINE
@@ -26,7 +27,7 @@ am_records_free(struct am_records *rs)
 {
 	if (rs == NULL)
 		return;
-	am_folder_free(&rs->folder);
+	am_fold_free(&rs->folder);
 	am_arena_free(&rs->arena);
 	free(rs->rec);
 	memset(rs, 0, sizeof(*rs));
@@ -158,12 +159,12 @@ out:
 /* Show a line in a message the way Postfix does: C string, as is. */
 static int
 parse_line(struct am_records *rs, struct am_source *src,
-    struct am_logical_line *ll, const struct am_compile_opts *o,
+    struct am_source_line *ll, const struct am_compile_opts *o,
     struct am_buf *kbuf, struct am_buf *vbuf, struct am_buf *fbuf,
     struct am_error *err)
 {
 	struct warn_relay relay = { rs, o };
-	struct am_entry e;
+	struct am_source_entry e;
 	struct am_error w;
 	char failed[1200];
 	const char *key, *value;
@@ -171,7 +172,7 @@ parse_line(struct am_records *rs, struct am_source *src,
 	bool in_place;
 	int rc;
 
-	if (o->utf8 && !am_line_is_utf8(ll)) {
+	if (o->utf8 && !am_source_line_is_utf8(ll)) {
 		am_error_clear(&w);
 		am_error_set_at(&w, AM_E_PARSE, src->path, ll->first_line,
 		    "non-UTF-8 input \"%s\" -- ignoring this line", ll->text);
@@ -179,7 +180,7 @@ parse_line(struct am_records *rs, struct am_source *src,
 		return 0;
 	}
 	if (o->kind == AM_MAP_POSTMAP) {
-		if (am_parse_postmap_entry(src, ll, &e, relay_warning,
+		if (am_source_parse_postmap(src, ll, &e, relay_warning,
 		    &relay) == 0)
 			return 0;
 		key = e.key;
@@ -189,7 +190,7 @@ parse_line(struct am_records *rs, struct am_source *src,
 		/* Single-line entries point into the source text itself. */
 		in_place = ll->text != src->joined.data;
 	} else {
-		rc = am_parse_alias_entry(src, ll, kbuf, vbuf, relay_warning,
+		rc = am_source_parse_alias(src, ll, kbuf, vbuf, relay_warning,
 		    &relay, err);
 		if (rc <= 0)
 			return rc;
@@ -220,7 +221,7 @@ parse_line(struct am_records *rs, struct am_source *src,
 				return am_error_set_at(err, AM_E_INVALID,
 				    src->path, ll->first_line,
 				    "cannot case-fold key \"%s\": %s", key,
-				    am_folder_why(&rs->folder));
+				    am_fold_why(&rs->folder));
 		} else {
 			/* Joined text is reused for the next line: fold a copy
 			 * below. */
@@ -232,7 +233,7 @@ parse_line(struct am_records *rs, struct am_source *src,
 				return am_error_set_at(err, AM_E_INVALID,
 				    src->path, ll->first_line,
 				    "cannot case-fold key \"%s\": %s", key,
-				    am_folder_why(&rs->folder));
+				    am_fold_why(&rs->folder));
 		}
 	}
 	if (key_len + (o->nul ? 1 : 0) > AM_TABLE_MAX_KEY)
@@ -366,7 +367,7 @@ am_compile_source(struct am_records *rs, struct am_source *src,
 	struct am_buf kbuf = AM_BUF_INIT, vbuf = AM_BUF_INIT;
 	struct am_buf fbuf = AM_BUF_INIT;
 	struct warn_relay relay = { rs, opts };
-	struct am_logical_line ll;
+	struct am_source_line ll;
 	int rc = -1, got;
 
 	while ((got = am_source_next(src, &ll, relay_warning, &relay)) > 0) {
@@ -380,7 +381,7 @@ am_compile_source(struct am_records *rs, struct am_source *src,
 	}
 	if (opts->alias_extras && add_alias_extras(rs, opts, err) < 0)
 		goto out;
-	if (am_record_sort(rs->rec, rs->count) < 0)
+	if (am_sort_records(rs->rec, rs->count) < 0)
 		qsort(rs->rec, rs->count, sizeof(*rs->rec), compare_records);
 	if (resolve_duplicates(rs, src, opts, err) < 0)
 		goto out;
@@ -419,7 +420,7 @@ am_compile_fold_query(struct am_folder *folder, const char *key, size_t len,
 	if (am_fold_key(folder, out->data, len, utf8, &scratch, &res,
 	    &res_len) < 0) {
 		am_error_set(err, AM_E_INVALID, "cannot case-fold \"%s\": %s",
-		    key, am_folder_why(folder));
+		    key, am_fold_why(folder));
 		goto done;
 	}
 	if (res != out->data) {

@@ -4,7 +4,7 @@
  *
  * This is the one implementation behind postmap, postalias, newaliases and
  * the rebuild step of the users and alias commands.  It parses the whole
- * source with am_mapsrc, folds keys with am_utf8, applies Postfix's
+ * source with am_source, folds keys with am_fold, applies Postfix's
  * duplicate rule (first wins and warns; -w first wins silently; -r last
  * wins silently) and returns the records sorted in LMDB key order.  Every
  * warning names the file and line, including duplicates.  With strict set,
@@ -26,9 +26,9 @@
 
 #include "am_arena.h"
 #include "am_error.h"
-#include "am_mapsrc.h"
+#include "am_source.h"
 #include "am_table.h"
-#include "am_utf8.h"
+#include "am_fold.h"
 
 enum am_map_kind {
 	AM_MAP_POSTMAP,		/* "key whitespace value" */

@@ -444,7 +444,7 @@ relay_add_am() {
 	relay_root "$WORK/relay/am"
 	echo "bench password" >"$WORK/relay/pw"
 	timed relay_add_am "$ARCHMAIL" --root "$WORK/relay/am" relay add \
-	    "bench$1.example.org" --password-stdin --scheme sha512 \
+	    "bench$1.example.org" --any-domain --password-stdin --scheme sha512 \
 	    --rounds 1000 --no-postfwd --no-sender-map <"$WORK/relay/pw" \
 	    >/dev/null
 }

@@ -190,6 +190,42 @@ check_eq "4 writers x 25: 100 new records" 100 \
     "$(postalias -c "$PF" -s "lmdb:$A" | grep -c '^w[1-4]u')"
 
 
+# --- comma lists with blanks, in the file's own style; not present -----------------
+printf 'postmaster:\troot\nteam: alice, bob\n' >"$A"
+cp "$A" "$T/old"
+check "list with blanks: 'carol, dave' accepted" am alias add ops 'carol, dave'
+check_eq "written as the file writes lists (a, b)" \
+    "$(printf '2a3\n> ops:\tcarol, dave')" "$(diff "$T/old" "$A")"
+check_eq "list with blanks: postalias -q" "carol, dave" "$(q ops)"
+printf 'postmaster:\troot\nteam: alice,bob\n' >"$A"
+cp "$A" "$T/old"
+check "list with blanks, file without blanks" am alias add ops ' carol ,dave'
+check_eq "written as the file writes lists (a,b)" \
+    "$(printf '2a3\n> ops:\tcarol,dave')" "$(diff "$T/old" "$A")"
+cp "$A" "$T/old"
+check_eq "remove absent: says not present" "nosuch: not present" \
+    "$(am alias remove nosuch)"
+check "remove absent: nothing written" cmp -s "$T/old" "$A"
+rm -f "$A.lock"
+mv "$A" "$T/aliases.away"
+out=$(am alias add x root 2>&1)
+check_eq "missing aliases file: 66" 66 $?
+case $out in
+*"$A"*"No such file"*) pass "missing aliases file: named" ;;
+*) fail "missing aliases file: named ($out)" ;;
+esac
+check_fails "missing aliases file: no lock file left" test -e "$A.lock"
+mv "$T/aliases.away" "$A"
+chmod 755 "$T"
+out=$(as_nobody archmail --root "$R" alias remove team 2>&1)
+check_eq "not root: 77" 77 $?
+case $out in
+*"$A: Permission denied (run as root)"*) pass "not root: run as root" ;;
+*) fail "not root: run as root ($out)" ;;
+esac
+check_fails "not root: no lock file" test -e "$A.lock"
+chmod 700 "$T"
+
 # --- the man page's SYNOPSIS is the usage text ------------------------------------
 if require_tool mandoc; then
 	check "man page lint" mandoc -T lint -W warning man/archmail-alias.8

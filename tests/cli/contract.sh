@@ -536,4 +536,15 @@ check_eq "lock held: LOCK_BUSY" LOCK_BUSY \
 exec 9>&-
 same_tree "lock timeout changed nothing" "$m0"
 
+# The result cannot be written (a full device): exit 74 with --json,
+# whether the command succeeded or failed; text mode keeps a failure's
+# own status.
+"$ARCHMAIL" --root "$R" --json users list >/dev/full 2>"$T/err"
+check_eq "--json to a full device: exit 74" 74 "$?"
+"$ARCHMAIL" --root "$R/nonexistent" --json users list >/dev/full \
+    2>"$T/err"
+check_eq "--json failure to a full device: exit 74" 74 "$?"
+"$ARCHMAIL" --root "$R/nonexistent" users list >/dev/full 2>"$T/err"
+check_eq "text failure to a full device keeps its status" 66 "$?"
+
 finish

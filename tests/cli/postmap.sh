@@ -127,6 +127,13 @@ printf 'alias_database = hash:/etc/aliases\n' > root/etc/postfix/main.cf
 "$ARCHMAIL" --root "$T/root" newaliases 2> err.txt
 check_eq "newaliases with a hash: alias_database: exit 1" 1 $?
 check "and a message that says how to switch" grep -q "default_database_type = lmdb" err.txt
+# newaliases is a mode of postmap: its own options only, no file operands.
+"$ARCHMAIL" --root "$T/root" newaliases root/etc/aliases 2> err.txt
+check_eq "newaliases with an operand: exit 1" 1 $?
+check "names the operand" grep -q 'unexpected argument "root/etc/aliases"' err.txt
+"$ARCHMAIL" --root "$T/root" newaliases -q root 2> err.txt
+check_eq "newaliases does not take postalias's -q: exit 1" 1 $?
+check "invalid option -q" grep -q "invalid option -- 'q'" err.txt
 
 # --- main.cf: default_database_type and smtputf8_enable ----------------------
 mkdir conf2

@@ -103,7 +103,11 @@ out=$(echo 'pw-aur' | am --json relay add aur.archlinux.org --password-stdin)
 check "repeat add: JSON changed false" grep -q '"changed":false' <<<"$out"
 echo 'other' | am relay add aur.archlinux.org --password-stdin --check \
     >/dev/null 2>&1
-check_eq "--check with another password: exit 1" 1 $?
+check_eq "--check with another password: exit 65 (the password is kept)" \
+    65 $?
+echo 'other' | am relay add aur.archlinux.org --password-stdin --check \
+    --update-password >/dev/null 2>&1
+check_eq "--check --update-password with another password: exit 1" 1 $?
 check_eq "--check wrote nothing" "$sha" "$(sha1sum < "$R/etc/shadow")"
 out=$(echo 'other' | am relay add aur.archlinux.org --password-stdin \
     --dry-run 2>&1)
@@ -140,7 +144,8 @@ check_eq "empty password: exit 65" 65 $?
 # Conflicts found before anything is written.
 printf '@conflict.example.org someone\n' >> "$R/etc/postfix/smtp_sender_map"
 sum_before=$(cat "$R/etc/passwd" "$R/etc/shadow" | sha1sum)
-echo x | am relay add conflict.example.org --password-stdin 2>/dev/null
+echo x | am relay add conflict.example.org --password-stdin --any-domain \
+    2>/dev/null
 check_eq "sender map owner conflict: exit 65" 65 $?
 check_eq "conflict: no account written" "$sum_before" \
     "$(cat "$R/etc/passwd" "$R/etc/shadow" | sha1sum)"
@@ -148,11 +153,13 @@ sed -i '/^@conflict/d' "$R/etc/postfix/smtp_sender_map"
 cp "$R/etc/passwd" "$T/passwd.good"
 printf 'laurent:x:1000:1000:Laurent again:/home/laurent:/bin/bash\n' \
     >> "$R/etc/passwd"
-echo x | am relay add laurent.example.org --password-stdin 2>"$T/err"
+echo x | am relay add laurent.example.org --password-stdin --any-domain \
+    2>"$T/err"
 check_eq "duplicate name in passwd: exit 65" 65 $?
 check "duplicate name: message says so" grep -q 'multiple entries' "$T/err"
 sum_before=$(cat "$R/etc/passwd" "$R/etc/shadow" | sha1sum)
-echo x | am relay add other.example.org --password-stdin 2>/dev/null
+echo x | am relay add other.example.org --password-stdin --any-domain \
+    2>/dev/null
 check_eq "another name twice in passwd: exit 65" 65 $?
 check_eq "duplicate elsewhere: nothing written" "$sum_before" \
     "$(cat "$R/etc/passwd" "$R/etc/shadow" | sha1sum)"
@@ -240,7 +247,7 @@ done &
 ua=$!
 for i in $(seq 1 15); do
 	echo "pw$i" | am relay add "h$i.example.org" --password-stdin \
-	    --no-postfwd 2>/dev/null || echo "relay add h$i failed" >&2
+	    --any-domain --no-postfwd 2>/dev/null || echo "relay add h$i failed" >&2
 done
 wait "$ua"
 check_eq "concurrent: every useradd account" 15 \

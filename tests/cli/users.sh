@@ -328,6 +328,152 @@ check "forward --clear" am users forward alice --clear
 check_fails "forward --clear: removed" test -e "$R/home/alice/.forward"
 
 
+# --- comma lists with blanks, --replace with --note / --category -----------------
+cat >"$U" <<'EOF'
+# Developers
+alice@archlinux.org	alice
+carol@archlinux.org	carol
+
+# Support staff
+# 2024-01-15 part time
+bob@archlinux.org	bob
+zoe@archlinux.org	zoe@example.net,zoe@example.org
+EOF
+cp "$U" "$T/old"
+check "list with blanks: 'heidi, heidi@example.org' accepted" \
+    am users add heidi@archlinux.org 'heidi, heidi@example.org' \
+    --category developers
+check_eq "list written in the file's own style (a,b)" \
+    "$(printf '3a4\n> heidi@archlinux.org\theidi,heidi@example.org')" \
+    "$(diff "$T/old" "$U")"
+check_eq "list with blanks: postmap -q" "heidi,heidi@example.org" \
+    "$(q heidi@archlinux.org)"
+check_eq "list with blanks: same list again, other spacing: unchanged" \
+    "heidi@archlinux.org: unchanged" \
+    "$(am users add heidi@archlinux.org ' heidi ,heidi@example.org ' \
+	--category developers 2>/dev/null)"
+check_eq "blank inside an element still refused: 65" 65 \
+    "$(rc am users add h2@archlinux.org 'bob, bob smith@example.org' \
+	--category developers)"
+cp "$U" "$T/old"
+out=$(am --json users add bob@archlinux.org bob --replace \
+    --note "2026-01-01 on leave")
+check_eq "--replace --note, same destinations: exit 0" 0 $?
+check_eq "--replace --note: the note rewritten" \
+    "$(printf '7c7\n< # 2024-01-15 part time\n---\n> # 2026-01-01 on leave')" \
+    "$(diff "$T/old" "$U")"
+case $out in
+*'"changed":true'*'"result":"replaced"'*) pass "--replace --note: changed" ;;
+*) fail "--replace --note: changed ($out)" ;;
+esac
+check_eq "--replace --note again: unchanged" "bob@archlinux.org: unchanged" \
+    "$(am users add bob@archlinux.org bob --replace \
+	--note "2026-01-01 on leave")"
+check_eq "--note without --replace on an equal entry: unchanged" \
+    "bob@archlinux.org: unchanged" \
+    "$(am users add bob@archlinux.org bob --note "2026-02-02 other")"
+cp "$U" "$T/old"
+check "--replace --note on an entry without one" am users add \
+    carol@archlinux.org carol --replace --note "on leave"
+check_eq "--replace --note: a note line above" \
+    "$(printf '2a3\n> # on leave')" "$(diff "$T/old" "$U")"
+# Right under "# Developers" the note would be read as the header.
+check_eq "--replace --note that would become the header: 65" 65 \
+    "$(rc am users add alice@archlinux.org alice --replace --note x)"
+check "... nothing written" cmp -s <(sed '3i # on leave' "$T/old") "$U"
+cp "$U" "$T/old"
+check "--replace --category moves the entry" am users add \
+    carol@archlinux.org carol --replace --category 'support staff'
+check_eq "moved with its note into the sorted category" "$(cat <<'EOF'
+# Developers
+alice@archlinux.org	alice
+heidi@archlinux.org	heidi,heidi@example.org
+
+# Support staff
+# 2026-01-01 on leave
+bob@archlinux.org	bob
+# on leave
+carol@archlinux.org	carol
+zoe@archlinux.org	zoe@example.net,zoe@example.org
+EOF
+)" "$(cat "$U")"
+check_eq "moved: postmap -q" carol "$(q carol@archlinux.org)"
+check_eq "moved: again: unchanged" "carol@archlinux.org: unchanged" \
+    "$(am users add carol@archlinux.org carol --replace \
+	--category 'Support staff')"
+check_eq "--replace --category unknown: 64" 64 \
+    "$(rc am users add carol@archlinux.org carol --replace --category nosuch)"
+
+# --- --category with surrounding blanks matches like header names ---------------
+check "--category 'Support staff ' (trailing blank) found" am users add \
+    ivan@archlinux.org bob --category 'Support staff '
+check_eq "... added there" "$(printf 'ivan@archlinux.org\tbob')" \
+    "$(grep '^ivan@' "$U")"
+check_eq "list --category ' developers ': found" 2 \
+    "$(am users list --category ' developers ' | wc -l)"
+
+# --- remove of an absent entry: not present --------------------------------------
+cp "$U" "$T/old"
+out=$(am users remove nobody@archlinux.org)
+check_eq "remove absent: exit 0" 0 $?
+check_eq "remove absent: says not present" "nobody@archlinux.org: not present" \
+    "$out"
+check_eq "remove absent --dry-run: says not present" \
+    "nobody@archlinux.org: not present" \
+    "$(am users remove nobody@archlinux.org --dry-run)"
+out=$(am --json users remove nobody@archlinux.org)
+case $out in
+*'"changed":false'*'"result":"not present"'*) pass "remove absent: json" ;;
+*) fail "remove absent: json ($out)" ;;
+esac
+check "remove absent: nothing written" cmp -s "$T/old" "$U"
+
+# --- the source checked before a lock file is made ------------------------------
+rm -f "$U.lock"
+mv "$U" "$T/users.away"
+out=$(am users add x@archlinux.org bob --category developers 2>&1)
+check_eq "missing users file: 66" 66 $?
+case $out in
+*"$U"*"No such file"*) pass "missing users file: named" ;;
+*) fail "missing users file: named ($out)" ;;
+esac
+check_fails "missing users file: no lock file left" test -e "$U.lock"
+mkdir "$U"
+out=$(am users remove x@archlinux.org 2>&1)
+check_eq "directory for the users file: 66" 66 $?
+case $out in
+*"$U"*directory*) pass "directory for the users file: named" ;;
+*) fail "directory for the users file: named ($out)" ;;
+esac
+check_fails "directory: no lock file left" test -e "$U.lock"
+rmdir "$U"
+mv "$T/users.away" "$U"
+chmod 755 "$T"
+cp "$U" "$T/old"
+out=$(as_nobody archmail --root "$R" users add x@archlinux.org bob \
+    --category developers 2>&1)
+check_eq "not root: 77" 77 $?
+case $out in
+*"$U: Permission denied (run as root)"*) pass "not root: run as root" ;;
+*) fail "not root: run as root ($out)" ;;
+esac
+check_fails "not root: no lock file" test -e "$U.lock"
+check "not root: nothing written" cmp -s "$T/old" "$U"
+chmod 600 "$U"
+out=$(as_nobody archmail --root "$R" users remove bob@archlinux.org \
+    --dry-run 2>&1)
+check_eq "not root, unreadable: 77" 77 $?
+case $out in
+*"$U: Permission denied (run as root)"*) pass "unreadable: run as root" ;;
+*) fail "unreadable: run as root ($out)" ;;
+esac
+chmod 644 "$U"
+chmod 700 "$T"
+check "forward: a comma list with blanks" am users forward alice \
+    'a@example.org, b@example.org'
+check_eq "forward: one destination a line" \
+    "$(printf 'a@example.org\nb@example.org')" "$(cat "$R/home/alice/.forward")"
+
 # --- the man page's SYNOPSIS is the usage text ------------------------------------
 if require_tool mandoc; then
 	check "man page lint" mandoc -T lint -W warning man/archmail-users.8

@@ -455,7 +455,7 @@ test_fold_query(void **state)
 	    L("Stra\xc3\x9f" "e@EXAMPLE.de"), true, false, &out, &err), 0);
 	assert_string_equal(out.data, "stra\xc3\x9f" "e@example.de");
 	am_buf_free(&out);
-	am_folder_free(&folder);
+	am_fold_free(&folder);
 }
 
 /* ---- key size (a2.6) ---- */

@@ -20,7 +20,7 @@ expect_diff(const char *old, const char *new, const char *want)
 	struct am_error err;
 
 	am_error_clear(&err);
-	assert_int_equal(am_text_diff(old, strlen(old), new, strlen(new), "f",
+	assert_int_equal(am_diff_text(old, strlen(old), new, strlen(new), "f",
 	    &out, &err), 0);
 	assert_int_equal(out.len, strlen(want));
 	if (out.len > 0)

@@ -587,20 +587,20 @@ test_diff(void **state)
 
 	(void)state;
 	am_error_clear(&err);
-	assert_int_equal(am_text_diff(L_ONE, strlen(L_ONE), L_TWO,
+	assert_int_equal(am_diff_text(L_ONE, strlen(L_ONE), L_TWO,
 	    strlen(L_TWO), "f", &out, &err), 0);
 	assert_string_equal(out.data,
 	    "--- f\n+++ f\n@@ -1,5 +1,6 @@\n"
 	    " 1\n 2\n 3\n+new\n 4\n 5\n");
 	am_buf_reset(&out);
-	assert_int_equal(am_text_diff("a\nb", 3, "a\nb\nc", 5, "f", &out,
+	assert_int_equal(am_diff_text("a\nb", 3, "a\nb\nc", 5, "f", &out,
 	    &err), 0);
 	assert_string_equal(out.data,
 	    "--- f\n+++ f\n@@ -1,2 +1,3 @@\n a\n-b\n"
 	    "\\ No newline at end of file\n+b\n+c\n"
 	    "\\ No newline at end of file\n");
 	am_buf_reset(&out);
-	assert_int_equal(am_text_diff("a\n", 2, "a\n", 2, "f", &out, &err),
+	assert_int_equal(am_diff_text("a\n", 2, "a\n", 2, "f", &out, &err),
 	    0);
 	assert_int_equal(out.len, 0);
 	am_buf_free(&out);
@@ -679,6 +679,51 @@ test_split(void **state)
 	am_mapedit_free_split(v, n);
 }
 
+/*
+ * An empty map (a new sender map, a file truncated by hand) takes its
+ * first entry like any other: the line alone, with a newline, at line 1;
+ * removing it again gives the empty text back.  relay's sender map goes
+ * through here with no special case for an empty file.
+ */
+static void
+test_add_to_empty(void **state)
+{
+	struct am_mapedit ed, ed2;
+	struct am_mapedit_add add;
+	struct am_mapedit_change ch, ch2;
+	struct am_error err;
+
+	(void)state;
+	am_error_clear(&err);
+	assert_int_equal(am_mapedit_from_text(&ed, "sender", "", 0,
+	    AM_MAP_POSTMAP, true, NULL, NULL, &err), 0);
+	assert_int_equal(ed.nentries, 0);
+	memset(&add, 0, sizeof(add));
+	add.key = "@relay.example.org";
+	add.value = "relay";
+	add.no_categories = true;
+	assert_int_equal(am_mapedit_add(&ed, &add, &ch, &err), 0);
+	assert_int_equal(ch.result, AM_MAPEDIT_ADDED);
+	assert_int_equal(ch.line, 1);
+	assert_non_null(ch.text.data);
+	assert_string_equal(ch.text.data, "@relay.example.org relay\n");
+	/* And without no_categories: an empty file has no categories. */
+	am_mapedit_change_free(&ch);
+	add.no_categories = false;
+	assert_int_equal(am_mapedit_add(&ed, &add, &ch, &err), 0);
+	assert_string_equal(ch.text.data, "@relay.example.org relay\n");
+	assert_int_equal(am_mapedit_from_text(&ed2, "sender", ch.text.data,
+	    ch.text.len, AM_MAP_POSTMAP, true, NULL, NULL, &err), 0);
+	assert_int_equal(am_mapedit_remove(&ed2, "@relay.example.org", &ch2,
+	    &err), 0);
+	assert_int_equal(ch2.result, AM_MAPEDIT_REMOVED);
+	assert_int_equal(ch2.text.len, 0);
+	am_mapedit_change_free(&ch2);
+	am_mapedit_free(&ed2);
+	am_mapedit_change_free(&ch);
+	am_mapedit_free(&ed);
+}
+
 int
 main(void)
 {
@@ -689,6 +734,7 @@ main(void)
 		cmocka_unit_test(test_diff),
 		cmocka_unit_test(test_write_keeps_mode),
 		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_add_to_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,7 +45,7 @@ check_against_reference(char **keys, size_t n)
 	}
 	memcpy(want, got, n * sizeof(*got));
 	qsort(want, n, sizeof(*want), reference_order);
-	assert_int_equal(am_record_sort(got, n), 0);
+	assert_int_equal(am_sort_records(got, n), 0);
 	for (i = 0; i < n; i++) {
 		assert_string_equal(got[i].key, want[i].key);
 		assert_int_equal(got[i].line, want[i].line);
@@ -88,7 +88,7 @@ test_small_and_trivial_inputs(void **state)
 	char *few[] = { "b", "a", "ab", "", "a", "b\x01", "b" };
 
 	(void)state;
-	assert_int_equal(am_record_sort(NULL, 0), 0);
+	assert_int_equal(am_sort_records(NULL, 0), 0);
 	check_against_reference(one, 1);
 	check_against_reference(few, sizeof(few) / sizeof(few[0]));
 }

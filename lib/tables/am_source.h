@@ -1,5 +1,5 @@
 /*
- * am_mapsrc - the one reader of Postfix map and alias source files.
+ * am_source - the one reader of Postfix map and alias source files.
  *
  * Postfix reads a source as "logical lines": a line that starts with a
  * non-blank character begins an entry, every following line that starts
@@ -10,7 +10,7 @@
  * serves the table compiler (which needs the text) and the file editor of
  * the users and alias commands (which needs the offsets).
  *
- * am_parse_postmap_entry() and am_parse_alias_entry() turn a logical line
+ * am_source_parse_postmap() and am_source_parse_alias() turn a logical line
  * into key and value exactly as postmap(1) and postalias(1) of Postfix 3.7
  * do, reporting skipped lines through the warning callback with file and
  * line.  A logical line's text may contain NUL bytes; like Postfix, the
@@ -19,12 +19,12 @@
  * Usage:
  *	am_source_open(&src, path, &err);
  *	while ((rc = am_source_next(&src, &ll, warn, ctx)) > 0)
- *		if (am_parse_postmap_entry(&src, &ll, &entry, warn, ctx) > 0)
+ *		if (am_source_parse_postmap(&src, &ll, &entry, warn, ctx) > 0)
  *			use(entry.key, entry.value);
  *	am_source_close(&src);
  */
-#ifndef AM_MAPSRC_H
-#define AM_MAPSRC_H
+#ifndef AM_SOURCE_H
+#define AM_SOURCE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,10 +48,10 @@ struct am_source {
 	uid_t uid;
 	gid_t gid;
 	struct am_buf joined;	/* text of a logical line with continuations */
-	struct am_tok822_list tokens;	/* reused by am_parse_alias_entry */
+	struct am_tok822_list tokens;	/* reused by am_source_parse_alias */
 };
 
-struct am_logical_line {
+struct am_source_line {
 	char *text;		/* NUL-terminated at len; writable */
 	size_t len;		/* may include embedded NUL bytes */
 	long first_line;	/* physical line number of the first line */
@@ -60,7 +60,7 @@ struct am_logical_line {
 	size_t end;		/* offset past the last data line's newline */
 };
 
-struct am_entry {
+struct am_source_entry {
 	char *key;		/* NUL-terminated */
 	size_t key_len;
 	char *value;		/* NUL-terminated */
@@ -86,18 +86,18 @@ int am_source_from_text(struct am_source *src, const char *name,
 void am_source_close(struct am_source *src);
 
 /* 1 and the next logical line, 0 at the end of the file. */
-int am_source_next(struct am_source *src, struct am_logical_line *ll,
+int am_source_next(struct am_source *src, struct am_source_line *ll,
     am_warn_fn *warn, void *ctx);
 
 /*
  * Postfix's UTF-8 rule for a whole logical line: true when the text before
  * the first NUL is ASCII, or the whole line is valid UTF-8.
  */
-bool am_line_is_utf8(const struct am_logical_line *ll);
+bool am_source_line_is_utf8(const struct am_source_line *ll);
 
 /* "key whitespace value"; 1 entry found, 0 line skipped (warned). */
-int am_parse_postmap_entry(const struct am_source *src,
-    struct am_logical_line *ll, struct am_entry *entry, am_warn_fn *warn,
+int am_source_parse_postmap(const struct am_source *src,
+    struct am_source_line *ll, struct am_source_entry *entry, am_warn_fn *warn,
     void *ctx);
 
 /*
@@ -105,13 +105,13 @@ int am_parse_postmap_entry(const struct am_source *src,
  * is the unquoted (internal) form, the value the re-serialised external
  * form; both are written into the caller's buffers.
  */
-int am_parse_alias_entry(struct am_source *src,
-    struct am_logical_line *ll, struct am_buf *key, struct am_buf *value,
+int am_source_parse_alias(struct am_source *src,
+    struct am_source_line *ll, struct am_buf *key, struct am_buf *value,
     am_warn_fn *warn, void *ctx, struct am_error *err);
 
 /* Postfix's isspace(): ASCII space, \t, \n, \v, \f, \r. */
 static inline bool
-am_isspace(int c)
+am_source_isspace(int c)
 {
 	return c == ' ' || (c >= '\t' && c <= '\r');
 }

@@ -1,4 +1,4 @@
-#include "am_mapsrc.h"
+#include "am_source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -184,7 +184,7 @@ warn_at(am_warn_fn *warn, void *ctx, const char *file, long line,
  * reason the compiler is fast); continuations are joined in src->joined.
  */
 int
-am_source_next(struct am_source *src, struct am_logical_line *ll,
+am_source_next(struct am_source *src, struct am_source_line *ll,
     am_warn_fn *warn, void *ctx)
 {
 	char *data = src->data;
@@ -210,7 +210,7 @@ again:
 		src->lineno++;
 
 		/* Comment and blank lines are skipped and end nothing. */
-		for (p = data + line_start; p < data + eol && am_isspace(*p);
+		for (p = data + line_start; p < data + eol && am_source_isspace(*p);
 		    p++)
 			;
 		if (p < data + eol && *p != '#') {
@@ -235,7 +235,7 @@ again:
 		}
 		/* The next line continues this entry unless it starts text. */
 		if ((single != NULL || joined) && (next >= len ||
-		    (data[next] != '#' && !am_isspace(data[next]))))
+		    (data[next] != '#' && !am_source_isspace(data[next]))))
 			break;
 	}
 	if (single == NULL && !joined)
@@ -248,7 +248,7 @@ again:
 		ll->len = single_len;
 		single[single_len] = '\0';	/* the '\n' or the final NUL */
 	}
-	if (am_isspace((unsigned char)ll->text[0])) {
+	if (am_source_isspace((unsigned char)ll->text[0])) {
 		/* Postfix refuses these: they could extend a privileged entry. */
 		snprintf(preview, sizeof(preview), "%.30s", ll->text);
 		warn_at(warn, ctx, src->path, ll->first_line,
@@ -260,18 +260,18 @@ again:
 }
 
 bool
-am_line_is_utf8(const struct am_logical_line *ll)
+am_source_line_is_utf8(const struct am_source_line *ll)
 {
 	size_t clen = strlen(ll->text);
 
-	if (am_ascii_only(ll->text, clen))
+	if (am_utf8_is_ascii(ll->text, clen))
 		return true;
 	return am_utf8_valid(ll->text, ll->len);
 }
 
 int
-am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
-    struct am_entry *entry, am_warn_fn *warn, void *ctx)
+am_source_parse_postmap(const struct am_source *src, struct am_source_line *ll,
+    struct am_source_entry *entry, am_warn_fn *warn, void *ctx)
 {
 	char *key = ll->text;
 	char *p, *value, *end;
@@ -287,7 +287,7 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 			p++;
 		} else if (*p == '"') {
 			in_quotes = !in_quotes;
-		} else if (am_isspace((unsigned char)*p) && !in_quotes) {
+		} else if (am_source_isspace((unsigned char)*p) && !in_quotes) {
 			break;
 		}
 	}
@@ -300,10 +300,10 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 	value = p;
 	if (*value != '\0')
 		*value++ = '\0';
-	while (am_isspace((unsigned char)*value))
+	while (am_source_isspace((unsigned char)*value))
 		value++;
 	end = value + strlen(value);
-	while (end > value && am_isspace((unsigned char)end[-1]))
+	while (end > value && am_source_isspace((unsigned char)end[-1]))
 		end--;
 	*end = '\0';
 	if (*key == '\0' || *value == '\0') {
@@ -323,7 +323,7 @@ am_parse_postmap_entry(const struct am_source *src, struct am_logical_line *ll,
 }
 
 int
-am_parse_alias_entry(struct am_source *src, struct am_logical_line *ll,
+am_source_parse_alias(struct am_source *src, struct am_source_line *ll,
     struct am_buf *key, struct am_buf *value, am_warn_fn *warn, void *ctx,
     struct am_error *err)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit tests for am_mapsrc: Postfix's logical lines (reference b1), the
+ * Unit tests for am_source: Postfix's logical lines (reference b1), the
  * postmap entry syntax (b2) and the postalias entry syntax with its
  * re-serialisation table (b3).
  */
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "am_mapsrc.h"
+#include "am_source.h"
 #include "unit_helpers.h"
 
 /* A string literal and its length, NUL bytes included. */
@@ -26,8 +26,8 @@
 struct ms {
 	char dir[128];
 	struct am_source src;
-	struct am_logical_line ll;
-	struct am_entry entry;
+	struct am_source_line ll;
+	struct am_source_entry entry;
 	struct unit_warnings ws;
 	struct am_buf key, value;
 	struct am_error err;
@@ -40,7 +40,7 @@ setup_ms(void **state)
 
 	if (ms == NULL)
 		return -1;
-	if (unit_tmpdir_create(ms->dir, sizeof(ms->dir), "mapsrc") < 0) {
+	if (unit_tmpdir_create(ms->dir, sizeof(ms->dir), "source") < 0) {
 		free(ms);
 		return -1;
 	}
@@ -106,7 +106,7 @@ postmap1(struct ms *ms, const char *text, size_t len)
 	load(ms, text, len);
 	assert_int_equal(next(ms), 1);
 	memset(&ms->entry, 0, sizeof(ms->entry));
-	return am_parse_postmap_entry(&ms->src, &ms->ll, &ms->entry,
+	return am_source_parse_postmap(&ms->src, &ms->ll, &ms->entry,
 	    unit_collect_warning, &ms->ws);
 }
 
@@ -129,7 +129,7 @@ alias1(struct ms *ms, const char *text)
 	assert_int_equal(next(ms), 1);
 	am_buf_reset(&ms->key);
 	am_buf_reset(&ms->value);
-	return am_parse_alias_entry(&ms->src, &ms->ll, &ms->key, &ms->value,
+	return am_source_parse_alias(&ms->src, &ms->ll, &ms->key, &ms->value,
 	    unit_collect_warning, &ms->ws, &ms->err);
 }
 
@@ -343,7 +343,7 @@ test_nul_bytes(void **state)
 	expect_alias(ms, "a: b", "a", "b");
 	load(ms, L("a: b\0, c\n"));
 	assert_int_equal(next(ms), 1);
-	assert_int_equal(am_parse_alias_entry(&ms->src, &ms->ll, &ms->key,
+	assert_int_equal(am_source_parse_alias(&ms->src, &ms->ll, &ms->key,
 	    &ms->value, unit_collect_warning, &ms->ws, &ms->err), 1);
 	assert_string_equal(ms->key.data, "a");
 	assert_string_equal(ms->value.data, "b");
@@ -439,14 +439,14 @@ test_read_fd(void **state)
 	assert_int_equal(next(ms), 0);
 }
 
-/* ---- am_line_is_utf8 ---- */
+/* ---- am_source_line_is_utf8 ---- */
 
 static bool
 line_is_utf8(struct ms *ms, const char *text, size_t len)
 {
 	load(ms, text, len);
 	assert_int_equal(next(ms), 1);
-	return am_line_is_utf8(&ms->ll);
+	return am_source_line_is_utf8(&ms->ll);
 }
 
 static void
@@ -484,7 +484,7 @@ test_postmap_basic(void **state)
 
 	load(ms, L("# c\n\na b\n"));
 	assert_int_equal(next(ms), 1);
-	assert_int_equal(am_parse_postmap_entry(&ms->src, &ms->ll, &ms->entry,
+	assert_int_equal(am_source_parse_postmap(&ms->src, &ms->ll, &ms->entry,
 	    unit_collect_warning, &ms->ws), 1);
 	assert_int_equal(ms->entry.line, 3);
 }
@@ -523,7 +523,7 @@ test_postmap_unbalanced_quote(void **state)
 	load(ms, L("k v\n\"unbal key v\n"));
 	assert_int_equal(next(ms), 1);
 	assert_int_equal(next(ms), 1);
-	assert_int_equal(am_parse_postmap_entry(&ms->src, &ms->ll, &ms->entry,
+	assert_int_equal(am_source_parse_postmap(&ms->src, &ms->ll, &ms->entry,
 	    unit_collect_warning, &ms->ws), 0);
 	assert_int_equal(ms->ws.count, 1);
 	expect_warning(ms, 0, 2,
@@ -667,7 +667,7 @@ test_alias_line_number(void **state)
 	assert_int_equal(next(ms), 1);
 	assert_int_equal(next(ms), 1);
 	assert_int_equal(ms->ll.first_line, 4);
-	assert_int_equal(am_parse_alias_entry(&ms->src, &ms->ll, &ms->key,
+	assert_int_equal(am_source_parse_alias(&ms->src, &ms->ll, &ms->key,
 	    &ms->value, unit_collect_warning, &ms->ws, &ms->err), 0);
 	expect_warning(ms, 0, 4, "need name:value pair");
 }

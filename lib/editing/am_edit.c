@@ -1,0 +1,624 @@
+/*
+ * The edit cycle of the users and aliases files (am_edit.h): check,
+ * lock, read, change, show or write, rebuild the table.
+ */
+#include "am_edit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "am_acct.h"
+#include "am_address.h"
+#include "am_atomic.h"
+#include "am_mapfile.h"
+#include "am_table.h"
+
+static char *
+dup_or_null(const char *s, bool *fail)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*fail = true;
+	return d;
+}
+
+int
+am_edit_open(struct am_edit *e, const struct am_host *h,
+    enum am_map_kind kind, const struct am_postfix_settings *ps,
+    struct am_error *err)
+{
+	bool fail = false;
+
+	memset(e, 0, sizeof(*e));
+	e->host = h;
+	e->kind = kind;
+	e->path = am_host_conf_path(h, kind == AM_MAP_ALIASES ?
+	    AM_CONF_ALIASES_MAP : AM_CONF_USERS_MAP);
+	if (e->path == NULL || asprintf(&e->db, "%s.lmdb", e->path) < 0) {
+		e->db = NULL;
+		am_edit_free(e);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	if (ps == NULL) {
+		if (am_postfix_settings_load(&e->ps, h, NULL, err) < 0) {
+			am_edit_free(e);
+			return -1;
+		}
+		return 0;
+	}
+	e->ps.utf8 = ps->utf8;
+	e->ps.default_type = dup_or_null(ps->default_type, &fail);
+	e->ps.myhostname = dup_or_null(ps->myhostname, &fail);
+	e->ps.alias_database = dup_or_null(ps->alias_database, &fail);
+	if (fail) {
+		am_edit_free(e);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	return 0;
+}
+
+void
+am_edit_free(struct am_edit *e)
+{
+	if (e == NULL)
+		return;
+	free(e->path);
+	free(e->db);
+	am_postfix_settings_free(&e->ps);
+	memset(e, 0, sizeof(*e));
+}
+
+int
+am_edit_read(const struct am_edit *e, struct am_mapedit *med,
+    struct am_error *err)
+{
+	if (am_mapedit_open(med, e->path, e->kind, e->ps.utf8, NULL, NULL,
+	    err) < 0)
+		return -1;
+	am_host_note(e->host, "read", e->path);
+	return 0;
+}
+
+static int
+perm_error(struct am_error *err, const char *path, int e)
+{
+	return am_error_set(err, AM_E_PERM, "%s: %s (run as root)", path,
+	    strerror(e));
+}
+
+/*
+ * What would otherwise fail only after the lock file was made (or make
+ * one in the wrong place): no source, a directory or a link in its place,
+ * a source or directory the caller may not write.
+ */
+static int
+check_source(const struct am_edit *e, bool write, struct am_error *err)
+{
+	struct stat st;
+	char *dir, *slash;
+	int rc = -1;
+
+	if (lstat(e->path, &st) < 0) {
+		if (errno == EACCES || errno == EPERM)
+			return perm_error(err, e->path, errno);
+		return am_error_set_errno(err, errno == ENOENT ||
+		    errno == ENOTDIR ? AM_E_NOINPUT :
+		    am_error_code_from_errno(errno), errno, "%s", e->path);
+	}
+	/* Edits go to the file itself: a rename would replace a link. */
+	if (S_ISLNK(st.st_mode))
+		return am_error_set(err, AM_E_CANTCREAT, "%s is a symbolic "
+		    "link: archmail replaces the file atomically and will "
+		    "not replace the link instead of its target; set %s to "
+		    "the link's target", e->path, e->kind == AM_MAP_ALIASES ?
+		    "aliases_map" : "users_map");
+	if (!S_ISREG(st.st_mode))
+		return am_error_set(err, AM_E_NOINPUT, "%s is %s, not a "
+		    "regular file", e->path, S_ISDIR(st.st_mode) ?
+		    "a directory" : "special");
+	if (faccessat(AT_FDCWD, e->path, write ? R_OK | W_OK : R_OK,
+	    AT_EACCESS) < 0 && (errno == EACCES || errno == EPERM))
+		return perm_error(err, e->path, errno);
+	if (!write)
+		return 0;
+	/* The lock file, the temporary and the rename are in its directory. */
+	if ((dir = strdup(e->path)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if ((slash = strrchr(dir, '/')) != NULL)
+		slash[slash == dir ? 1 : 0] = '\0';
+	else
+		strcpy(dir, ".");
+	if (faccessat(AT_FDCWD, dir, W_OK | X_OK, AT_EACCESS) < 0 &&
+	    (errno == EACCES || errno == EPERM)) {
+		perm_error(err, dir, errno);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(dir);
+	return rc;
+}
+
+/* The "{{ ansible_managed }}" banner, expanded or not, near the top. */
+static bool
+ansible_managed(const struct am_mapedit *med)
+{
+	size_t n = med->len < 4096 ? med->len : 4096;
+
+	if (n == 0)
+		return false;
+	return memmem(med->text, n, "ansible_managed", 15) != NULL ||
+	    memmem(med->text, n, "Ansible managed", 15) != NULL ||
+	    memmem(med->text, n, "ansible managed", 15) != NULL;
+}
+
+/*
+ * Why the table does not answer for the text, or NULL when it does: it is
+ * missing, older than its source (mtime: the text was renamed into place
+ * but the rebuild never finished), or its record of the edited key is not
+ * what the text says (a rebuild lost within the same clock tick).  Only
+ * the edited key is compared: a full comparison would cost a rebuild.
+ */
+static int
+table_stale(struct am_edit_plan *plan, struct am_error *err)
+{
+	const struct am_edit *e = plan->edit;
+	const struct am_mapedit *med = &plan->med;
+	const struct am_mapedit_entry *ent = NULL;
+	struct am_table *t = NULL;
+	struct am_buf value = AM_BUF_INIT;
+	struct stat st;
+	bool found;
+	int rc = -1;
+
+	plan->stale = NULL;
+	if (stat(e->db, &st) < 0) {
+		if (errno != ENOENT)
+			return am_error_set_errno(err,
+			    am_error_code_from_errno(errno), errno, "stat %s",
+			    e->db);
+		plan->stale = "missing";
+		return 0;
+	}
+	if (st.st_mtim.tv_sec < med->mtime.tv_sec ||
+	    (st.st_mtim.tv_sec == med->mtime.tv_sec &&
+	    st.st_mtim.tv_nsec < med->mtime.tv_nsec)) {
+		plan->stale = "older than its source";
+		return 0;
+	}
+	if (plan->ch.index >= 0)
+		ent = &med->entries[plan->ch.index];
+	if (med->only_fkey == NULL)
+		return 0;
+	if (am_table_open(&t, e->db, AM_TABLE_RDONLY,
+	    e->host->lock_timeout_ms, err) < 0 ||
+	    am_table_lookup(t, med->only_fkey, strlen(med->only_fkey), &found,
+	    &value, err) < 0) {
+		/* A damaged table is rebuilt; a held lock is still 75. */
+		if (err->code == AM_E_DB) {
+			am_error_clear(err);
+			plan->stale = "unreadable";
+			rc = 0;
+		}
+		goto out;
+	}
+	if (ent == NULL ? found : !found || strcmp(value.data ? value.data :
+	    "", ent->value) != 0)
+		plan->stale = "out of date for this key";
+	rc = 0;
+out:
+	am_table_close(t);
+	am_buf_free(&value);
+	return rc;
+}
+
+/* The value as the file writes lists: "a, b" or "a,b". */
+static int
+join_dests(struct am_edit_plan *plan, const struct am_edit_req *req,
+    struct am_error *err)
+{
+	struct am_buf v = AM_BUF_INIT;
+	const char *sep = am_mapedit_list_sep(&plan->med);
+	size_t i;
+
+	if (req->ndests == 0)
+		return am_error_set(err, AM_E_INVALID, "\"%s\": no "
+		    "destination", req->key);
+	for (i = 0; i < req->ndests; i++)
+		if (am_buf_printf(&v, "%s%s", i > 0 ? sep : "",
+		    req->dests[i]) < 0) {
+			am_buf_free(&v);
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		}
+	plan->value = v.data;
+	return 0;
+}
+
+/* Whether the change leaves the bytes of the file as they are. */
+static bool
+same_bytes(const struct am_mapedit *med, const struct am_mapedit_change *ch)
+{
+	if (ch->result == AM_MAPEDIT_UNCHANGED)
+		return true;
+	if (ch->pieces)
+		return ch->to - ch->from == ch->ins.len && (ch->ins.len == 0 ||
+		    memcmp(med->text + ch->from, ch->ins.data,
+		    ch->ins.len) == 0);
+	return ch->text.len == med->len && (med->len == 0 ||
+	    memcmp(ch->text.data, med->text, med->len) == 0);
+}
+
+static int
+add_file(struct am_edit_plan *plan, const char *path, bool changed)
+{
+	struct am_edit_file *f = &plan->files[plan->nfiles];
+
+	if ((f->path = strdup(path)) == NULL)
+		return -1;
+	f->changed = changed;
+	plan->nfiles++;
+	return 0;
+}
+
+int
+am_edit_plan(struct am_edit *e, const struct am_edit_req *req,
+    struct am_edit_plan *plan, struct am_error *err)
+{
+	const struct am_host *h = e->host;
+	struct am_mapedit_add add;
+	struct am_mapedit_change *ch = &plan->ch;
+	char *lockname = NULL;
+	int rc = -1;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->lockfd = -1;
+	plan->edit = e;
+	plan->op = req->op;
+	plan->dry_run = req->dry_run;
+	plan->no_compile = req->no_compile;
+	ch->index = -1;
+	if ((plan->key = strdup(req->key)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (check_source(e, !req->dry_run, err) < 0)
+		return -1;
+	if (!req->dry_run) {
+		/* Also removes temporaries of the source left by dead PIDs. */
+		if (am_lock_path(e->path, h->lock_timeout_ms, &plan->lockfd,
+		    err) < 0)
+			return -1;
+		if (asprintf(&lockname, "%s.lock", e->path) >= 0) {
+			am_host_note(h, "locked", lockname);
+			free(lockname);
+		}
+		/* The table's, which only a rebuild would remove. */
+		am_atomic_remove_stale(e->db);
+	}
+	/* Only the one key: a 1M-line file is indexed in a fraction. */
+	if (am_mapedit_open_key(&plan->med, e->path, e->kind, e->ps.utf8,
+	    req->key, NULL, NULL, err) < 0) {
+		memset(&plan->med, 0, sizeof(plan->med));
+		return -1;
+	}
+	am_host_note(h, "read", e->path);
+	plan->med.no_text = !req->dry_run;
+	if (e->kind == AM_MAP_ALIASES && ansible_managed(&plan->med))
+		am_host_warnf(h, NULL, 0, "%s is managed by Ansible: the next "
+		    "run overwrites this change; edit the template too",
+		    e->path);
+	if (req->op == AM_EDIT_ADD) {
+		if (join_dests(plan, req, err) < 0)
+			return -1;
+		memset(&add, 0, sizeof(add));
+		add.key = req->key;
+		add.value = plan->value;
+		add.category = req->category;
+		add.new_category = req->new_category;
+		add.note = req->note;
+		add.replace = req->replace;
+		/* Categories are a users-file convention. */
+		add.no_categories = e->kind == AM_MAP_ALIASES;
+		if (am_mapedit_add(&plan->med, &add, ch, err) < 0)
+			return -1;
+	} else if (am_mapedit_remove(&plan->med, req->key, ch, err) < 0)
+		return -1;
+	plan->text_changed = !same_bytes(&plan->med, ch);
+	plan->result = plan->text_changed ? ch->result : AM_MAPEDIT_UNCHANGED;
+	plan->entry = ch->index >= 0 ? &plan->med.entries[ch->index] : NULL;
+	plan->category = ch->category_name;
+	plan->line = plan->result == AM_MAPEDIT_UNCHANGED && plan->entry ?
+	    plan->entry->line : ch->line;
+	if (req->dry_run && plan->text_changed &&
+	    am_mapedit_diff(&plan->med, ch, e->path, &plan->diff, err) < 0)
+		goto out;
+	/* A text already current may still lack its table (exit 75, kill). */
+	if (!plan->text_changed && !req->no_compile &&
+	    table_stale(plan, err) < 0)
+		goto out;
+	plan->rebuild = !req->no_compile && (plan->text_changed ||
+	    plan->stale != NULL);
+	if (add_file(plan, e->path, plan->text_changed) < 0 ||
+	    (!req->no_compile && add_file(plan, e->db, plan->rebuild) < 0)) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	return rc;
+}
+
+/*
+ * Whether the file at path has the bytes of the file open on oldfd: a
+ * rebuild of a table whose text did not change (only its note, say) may
+ * write the same table again.
+ */
+static bool
+same_file(int oldfd, const char *path)
+{
+	char a[65536], b[65536];
+	struct stat sa, sb;
+	ssize_t na, nb;
+	bool same = false;
+	int fd;
+
+	if (oldfd < 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	if (fstat(oldfd, &sa) < 0 || fstat(fd, &sb) < 0 ||
+	    sa.st_size != sb.st_size || lseek(oldfd, 0, SEEK_SET) < 0)
+		goto out;
+	for (;;) {
+		na = read(oldfd, a, sizeof(a));
+		if (na <= 0) {
+			same = na == 0 && read(fd, b, 1) == 0;
+			break;
+		}
+		nb = read(fd, b, (size_t)na);
+		if (nb != na || memcmp(a, b, (size_t)na) != 0)
+			break;
+	}
+out:
+	close(fd);
+	return same;
+}
+
+int
+am_edit_commit(struct am_edit_plan *plan, struct am_error *err)
+{
+	struct am_edit *e = plan->edit;
+	const struct am_host *h = e->host;
+	int oldfd = -1, rc = -1;
+
+	if (plan->dry_run || plan->committed)
+		return am_error_set(err, AM_E_INTERNAL, "am_edit_commit: %s "
+		    "plan", plan->dry_run ? "a dry-run" : "a committed");
+	plan->committed = true;
+	if (plan->text_changed) {
+		if (am_mapedit_write(&plan->med, &plan->ch, err) < 0)
+			goto out;
+		plan->text_written = true;
+	}
+	if (!plan->rebuild) {
+		rc = 0;
+		goto out;
+	}
+	oldfd = open(e->db, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (am_map_rebuild(h, e->path, e->kind, &e->ps, &plan->records,
+	    err) < 0) {
+		am_host_warnf(h, NULL, 0, "%s %s, but its table was not "
+		    "rebuilt; the next add or remove rebuilds it", e->path,
+		    plan->text_changed ? "was changed" : "is current");
+		goto out;
+	}
+	plan->table_written = true;
+	rc = 0;
+out:
+	if (plan->nfiles > 0)
+		plan->files[0].changed = plan->text_written;
+	if (plan->nfiles > 1)
+		plan->files[1].changed = plan->table_written &&
+		    !same_file(oldfd, e->db);
+	if (oldfd >= 0)
+		close(oldfd);
+	return rc;
+}
+
+void
+am_edit_plan_free(struct am_edit_plan *plan)
+{
+	size_t i;
+
+	if (plan == NULL)
+		return;
+	if (plan->lockfd >= 0)
+		am_unlock_path(plan->lockfd);
+	plan->lockfd = -1;
+	for (i = 0; i < plan->nfiles; i++)
+		free(plan->files[i].path);
+	plan->nfiles = 0;
+	free(plan->key);
+	free(plan->value);
+	am_buf_free(&plan->diff);
+	am_mapedit_change_free(&plan->ch);
+	if (plan->edit != NULL)
+		am_mapedit_free(&plan->med);
+	memset(plan, 0, sizeof(*plan));
+	plan->lockfd = -1;
+}
+
+/* Validation of what the commands pass in. */
+
+void
+am_edit_list_free(struct am_edit_list *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+list_add(struct am_edit_list *l, const char *s, size_t len)
+{
+	char **nv;
+
+	if ((nv = realloc(l->v, (l->n + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	l->v = nv;
+	if ((l->v[l->n] = strndup(s, len)) == NULL)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+int
+am_edit_split(const char *list, const char *what, struct am_edit_list *out,
+    struct am_error *err)
+{
+	const char *p = list, *end;
+	size_t len;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		p += strspn(p, " \t");
+		len = strcspn(p, ",");
+		for (end = p + len; end > p && (end[-1] == ' ' ||
+		    end[-1] == '\t'); end--)
+			;
+		if (end > p && list_add(out, p, (size_t)(end - p)) < 0) {
+			am_edit_list_free(out);
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		}
+		if (p[len] == '\0')
+			break;
+		p += len + 1;
+	}
+	if (out->n == 0)
+		return am_error_set(err, AM_E_INVALID, "no %s in \"%s\"", what,
+		    list);
+	return 0;
+}
+
+int
+am_edit_users_address(const struct am_host *h, const char *address,
+    bool any_domain, struct am_error *err)
+{
+	const char *domains = am_host_conf(h, AM_CONF_DOMAINS);
+
+	if (am_address_check(address, AM_ADDR_CATCHALL_OK, "address",
+	    err) < 0)
+		return -1;
+	if (!any_domain && !am_domain_in_list(am_address_domain(address),
+	    domains))
+		return am_error_set(err, AM_E_INVALID, "address \"%s\": "
+		    "domain not in domains (%s); use --any-domain", address,
+		    domains);
+	return 0;
+}
+
+int
+am_edit_users_dests(const struct am_host *h, const char *list,
+    struct am_edit_list *out, struct am_error *err)
+{
+	const char *d;
+	uid_t uid;
+	gid_t gid;
+	size_t i;
+	int found;
+
+	if (am_edit_split(list, "destination", out, err) < 0)
+		return -1;
+	for (i = 0; i < out->n; i++) {
+		d = out->v[i];
+		if (strchr(d, '@') != NULL) {
+			if (am_address_check(d, AM_ADDR_LOCAL_REQUIRED,
+			    "destination", err) < 0)
+				goto fail;
+			continue;
+		}
+		if (am_login_check(d, err) < 0)
+			goto fail;
+		if ((found = am_acct_passwd_lookup(h->root, d, &uid, &gid,
+		    NULL, err)) < 0)
+			goto fail;
+		if (found == 0)
+			am_host_warnf(h, NULL, 0, "local destination \"%s\" is "
+			    "not a user in the passwd file", d);
+	}
+	return 0;
+fail:
+	am_edit_list_free(out);
+	return -1;
+}
+
+int
+am_edit_alias_values(const struct am_host *h, const char *list,
+    struct am_edit_list *out, struct am_error *err)
+{
+	bool special;
+	size_t i;
+
+	if (am_edit_split(list, "value", out, err) < 0)
+		return -1;
+	for (i = 0; i < out->n; i++) {
+		if (am_alias_value_check(out->v[i], &special, err) < 0) {
+			am_edit_list_free(out);
+			return -1;
+		}
+		if (special)
+			am_host_warnf(h, NULL, 0, "alias value \"%s\" delivers "
+			    "to a file or command", out->v[i]);
+	}
+	return 0;
+}
+
+int
+am_edit_servicedesk(const struct am_host *h, const char *group,
+    const char *project, const char *project_id, struct am_edit_list *out,
+    struct am_error *err)
+{
+	const char *local = am_host_conf(h, AM_CONF_SERVICEDESK_LOCAL);
+	const char *domain = am_host_conf(h, AM_CONF_DOMAIN);
+	char *g, *q, *value = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (am_gitlab_path_check(group, false, "group", err) < 0 ||
+	    am_gitlab_path_check(project, true, "project", err) < 0)
+		return -1;
+	if (project_id[0] == '\0' || project_id[0] == '0' ||
+	    strlen(project_id) > 18 ||
+	    strspn(project_id, "0123456789") != strlen(project_id))
+		return am_error_set(err, AM_E_INVALID, "invalid project id "
+		    "\"%s\": expected a positive number", project_id);
+	if ((g = strdup(group)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	for (q = g; (q = strchr(q, '/')) != NULL; q++)
+		*q = '-';
+	rc = asprintf(&value, "%s+%s-%s-%s-issue-@%s", local, g, project,
+	    project_id, domain);
+	free(g);
+	if (rc < 0 || list_add(out, value, strlen(value)) < 0) {
+		free(rc < 0 ? NULL : value);
+		am_edit_list_free(out);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	free(value);
+	if (am_address_check(out->v[0], AM_ADDR_LOCAL_REQUIRED,
+	    "service desk address", err) < 0) {
+		am_edit_list_free(out);
+		return -1;
+	}
+	return 0;
+}
