@@ -134,14 +134,23 @@ test_clear_expires(void **state)
 	struct am_passwd_opts o = AM_PASSWD_OPTS_INIT;
 	struct am_passwd_plan p;
 	struct am_passwd_status st;
+	struct am_buf diff = AM_BUF_INIT;
 	struct am_error err;
 
 	o.user = "carol";
 	/* A dry run (no locks) plans the change and writes nothing. */
 	o.lock = false;
-	assert_int_equal(plan_commit(f, &o, &p, &err), 0);
+	am_error_clear(&err);
+	assert_int_equal(am_passwd_plan(&f->h, &o, &p, &err), 0);
 	assert_true(p.changed);
 	assert_true(p.expired);
+	assert_int_equal(am_passwd_diff(&p, &diff, &err), 0);
+	assert_non_null(diff.data);
+	assert_non_null(strstr(diff.data, "\n-carol:<hash>:19000:"));
+	assert_non_null(strstr(diff.data, "\n+carol::0:0:99999:7:::"));
+	assert_null(strstr(diff.data, hash_x));
+	am_buf_free(&diff);
+	am_passwd_plan_free(&p);
 	assert_non_null(strstr(shadow_line(f, "carol"), hash_x));
 	o.lock = true;
 	assert_int_equal(plan_commit(f, &o, &p, &err), 0);
