@@ -28,3 +28,5 @@ apt-get install -y -q --no-install-recommends strace
 apt-get install -y -q --no-install-recommends clang util-linux git
 # The JSON Schema of every --json result is checked by a real validator.
 apt-get install -y -q --no-install-recommends python3-jsonschema
+# tests/cli/passwd_pam_oracle.sh: real PAM stacks run by pamtester.
+apt-get install -y -q --no-install-recommends pamtester

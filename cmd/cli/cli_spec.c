@@ -162,11 +162,17 @@ static const struct cli_opt passwd_clear_opts[] = {
 	    "accept an empty password" },
 	{ 0, "system", NULL, "also for a system account (UID below UID_MIN, "
 	    "no login shell, locked)" },
+	{ 0, "no-expire", NULL, "last change today, not expired (plain "
+	    "passwd -d): any nullok refuses" },
 	END,
 };
-static const struct cli_opt password_opts[] = {
+static const struct cli_opt passwd_set_opts[] = {
 	{ 0, "password-stdin", NULL, "read the password from stdin" },
 	{ 0, "password-fd", "N", "read the password from descriptor N" },
+	{ 0, "generate", NULL, "generate a password and print it (text "
+	    "mode only)" },
+	{ 0, "expire", NULL, "expire it: the owner must change it at the "
+	    "next login" },
 	{ 0, "scheme", "yescrypt|sha512", "the hash (default: "
 	    "password_scheme)" },
 	{ 0, "cost", "N", "yescrypt cost" },
@@ -175,15 +181,17 @@ static const struct cli_opt password_opts[] = {
 };
 
 static const struct cli_sub passwd_subs[] = {
-	{ "clear", "archmail passwd clear USER [--allow-nullok] [--system] "
-	    "[--dry-run | --check]",
-	    "Empty a password for onboarding, refused where PAM would let "
-	    "anyone in.", passwd_clear_opts, 1, 1, CLI_SUB_MODIFIES },
+	{ "clear", "archmail passwd clear USER [--no-expire] "
+	    "[--allow-nullok] [--system] [--dry-run | --check]",
+	    "Empty and expire a password for onboarding, refused where PAM "
+	    "would let anyone in.", passwd_clear_opts, 1, 1,
+	    CLI_SUB_MODIFIES },
 	{ "set", "archmail passwd set USER (--password-stdin | "
-	    "--password-fd N) [--scheme yescrypt|sha512] [--cost N] "
-	    "[--rounds N] [--dry-run | --check]",
+	    "--password-fd N | --generate) [--expire] "
+	    "[--scheme yescrypt|sha512] [--cost N] [--rounds N] "
+	    "[--dry-run | --check]",
 	    "Set a password (nothing written when it is already set).",
-	    password_opts, 1, 1, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
+	    passwd_set_opts, 1, 1, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "status", "archmail passwd status USER",
 	    "Print the password state, as passwd -S.", no_opts, 1, 1, 0 },
 };

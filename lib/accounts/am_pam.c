@@ -1,5 +1,5 @@
 /*
- * am_pam - a model of Linux-PAM 1.5's configuration reader and auth
+ * am_pam - a model of Linux-PAM 1.5's configuration reader and auth/account
  * dispatcher, enough to tell whether an emptied account logs in with any
  * password.  Written from the behaviour of libpam (Debian 12's 1.5.2 with
  * its "@include" patch), checked against it by tests/cli/pam_differential.sh.
@@ -44,13 +44,15 @@ enum { H_MODULE, H_MUST_FAIL, H_SUBSTACK };
  * (pam_succeed_if, pam_rootok, pam_localuser, ...): it may return
  * anything, and when it succeeds nobody's password was checked.
  */
-enum { M_UNKNOWN, M_UNIX, M_PERMIT, M_DENY, M_CONDITION };
+enum { M_UNKNOWN, M_UNIX, M_PERMIT, M_DENY, M_CONDITION, M_HOMED };
 
 /* The return values that matter here. */
 #define R_SUCCESS	0
 #define R_PERM_DENIED	6	/* what a broken line returns */
 #define R_AUTH_ERR	7
 #define R_MAXTRIES	11
+#define R_NEW_AUTHTOK	12	/* pam_unix: password expired */
+#define R_ACCT_EXPIRED	13	/* pam_unix: account expired */
 #define R_IGNORE	25
 
 /* Impressions of the dispatcher. */
@@ -78,6 +80,8 @@ struct handler {
 	int act[NRET];
 	bool nullok;		/* pam_unix lets an empty password in */
 	bool first_pass;	/* pam_unix use_first_pass */
+	bool no_pass_expiry;	/* pam_unix may ignore the expiry */
+	bool in_dir;		/* the module lies in a module directory */
 	size_t file;		/* index into ctx.files */
 	long line;
 	char *path;		/* module as written */
@@ -97,6 +101,8 @@ struct ctx {
 	ino_t open_ino[MAX_NEST];
 	int nopen;
 	size_t nhandlers;
+	int phase;		/* T_AUTH or T_ACCOUNT: the lines kept */
+	bool expiry_date;	/* T_ACCOUNT: the account has one */
 	struct am_error *err;
 };
 
@@ -284,7 +290,7 @@ normalize_module_path(const char *name, char *out, size_t size)
 }
 
 static int
-module_kind(const char *path)
+module_kind(const char *path, bool *in_dir)
 {
 	/* Linux-PAM's modules whose auth checks no secret. */
 	static const char *const conditions[] = { "pam_access.so",
@@ -302,6 +308,7 @@ module_kind(const char *path)
 	size_t i;
 	bool in_module_dir = false;
 
+	*in_dir = false;
 	/*
 	 * libpam puts its module directory before a name that does not
 	 * start with '/' ("./pam_unix.so", "../security/pam_unix.so" load
@@ -314,6 +321,7 @@ module_kind(const char *path)
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
 		if (strcmp(norm, dirs[i]) == 0)
 			in_module_dir = true;
+	*in_dir = in_module_dir;
 	/*
 	 * Named pam_unix.so or pam_permit.so anywhere, it is taken for what
 	 * its name says: a copy elsewhere behaves the same, and a module
@@ -327,6 +335,8 @@ module_kind(const char *path)
 		return M_PERMIT;
 	if (strcmp(b, "pam_deny.so") == 0 && in_module_dir)
 		return M_DENY;
+	if (strcmp(b, "pam_systemd_home.so") == 0 && in_module_dir)
+		return M_HOMED;
 	for (i = 0; i < sizeof(conditions) / sizeof(conditions[0]); i++)
 		if (strcmp(b, conditions[i]) == 0)
 			return M_CONDITION;
@@ -715,15 +725,15 @@ parse_line(struct ctx *c, char *line, size_t fidx, long lineno, int want,
 				*aborted = true;
 				return 0;
 			}
-			if (type == T_AUTH) {
+			if (type == c->phase) {
 				h.kind = H_SUBSTACK;
 				if (add_handler(c, &h, path) < 0)
 					return -1;
 				h.kind = H_MODULE;
 			}
 		}
-		/* Only auth lines matter; others cannot fail the stack. */
-		if (type != T_AUTH && type != T_ANY)
+		/* Only this phase's lines matter here. */
+		if (type != c->phase && type != T_ANY)
 			return 0;
 		if (load(c, tok, at_include, type, level + substack, path,
 		    lineno, &failed) < 0)
@@ -751,18 +761,21 @@ parse_line(struct ctx *c, char *line, size_t fidx, long lineno, int want,
 		*aborted = true;
 		return 0;
 	}
-	if (type != T_AUTH)
+	if (type != c->phase)
 		return 0;
 	if (h.kind == H_MODULE) {
-		h.mod = module_kind(tok);
+		h.mod = module_kind(tok, &h.in_dir);
 		h.path = tok;
 		while ((arg = next_word(&rest)) != NULL) {
-			if (strncmp(arg, "nullok", 6) == 0 ||
-			    strncmp(arg, "nullresetok", 11) == 0)
+			if (c->phase == T_AUTH && (strncmp(arg, "nullok",
+			    6) == 0 || strncmp(arg, "nullresetok", 11) == 0))
 				h.nullok = true;
 			if (strncmp(arg, "use_first_pass", 14) == 0 &&
 			    (arg[14] == '\0' || arg[14] == '='))
 				h.first_pass = true;
+			/* pam_unix matches its options by prefix. */
+			if (strncmp(arg, "no_pass_expiry", 14) == 0)
+				h.no_pass_expiry = true;
 		}
 	}
 	return add_handler(c, &h, path);
@@ -815,6 +828,8 @@ struct walk {
 	uint64_t *seen;		/* two words a state, open addressing */
 	size_t cap, used;
 	bool need_nullok;	/* only success granted by nullok counts */
+	bool account;		/* the account phase of an expired password */
+	bool expiry_date;	/* the account has a shadow expiry date */
 	const struct handler *grant;
 	bool overflow;
 };
@@ -906,7 +921,8 @@ step(struct walk *w, struct state s, int ret, bool must_bad)
 	size_t i = s.i;
 	int level = h->level, a = must_bad ? A_BAD : h->act[ret];
 	bool grant = false, decided = false;
-	bool nullok = h->kind == H_MODULE && h->mod == M_UNIX && h->nullok;
+	bool nullok = !w->account && h->kind == H_MODULE &&
+	    h->mod == M_UNIX && h->nullok;
 
 	switch (a) {
 	case A_RESET:
@@ -953,7 +969,8 @@ step(struct walk *w, struct state s, int ret, bool must_bad)
 	/* nullok counts however its success is used: ok, done or a jump. */
 	if (nullok)
 		s.by_nullok = true;
-	if (h->kind == H_MODULE && h->mod == M_UNKNOWN && ret == R_SUCCESS)
+	if (h->kind == H_MODULE && (h->mod == M_UNKNOWN || h->mod == M_HOMED) &&
+	    ret == R_SUCCESS)
 		s.by_unknown = true;
 	s.prev = level;
 	s.i = i + 1;
@@ -975,8 +992,8 @@ walk_from(struct walk *w, struct state s)
 
 	for (;;) {
 		if (s.i >= w->n)
-			return s.imp == I_POSITIVE && s.ok && (s.by_nullok ||
-			    (!w->need_nullok && !s.by_unknown));
+			return s.imp == I_POSITIVE && s.ok && (w->account ||
+			    s.by_nullok || (!w->need_nullok && !s.by_unknown));
 		h = &w->h[s.i];
 		if (s.prev < h->level)
 			s.sub[h->level] = (uint8_t)(s.imp << 1 | s.ok);
@@ -993,9 +1010,9 @@ walk_from(struct walk *w, struct state s)
 		any = step(w, s, R_SUCCESS, false);
 	} else if (h->mod == M_DENY) {
 		any = step(w, s, R_AUTH_ERR, false);
-	} else if (h->mod == M_UNIX && h->nullok) {
+	} else if (!w->account && h->mod == M_UNIX && h->nullok) {
 		any = step(w, s, R_SUCCESS, false);
-	} else if (h->mod == M_UNIX) {
+	} else if (!w->account && h->mod == M_UNIX) {
 		t = s;
 		if (!s.authtok && h->first_pass) {
 			r = R_AUTH_ERR;
@@ -1006,20 +1023,35 @@ walk_from(struct walk *w, struct state s)
 			t.authtok = true;
 		}
 		any = step(w, t, r, false);
+	} else if (w->account && h->mod == M_UNIX && h->in_dir &&
+	    !h->no_pass_expiry) {
+		/*
+		 * Expired password; or, once the shadow expiry date (field
+		 * 8) has passed, expired account (tried for any date: it
+		 * may pass while the password stays empty).
+		 */
+		any = step(w, s, R_NEW_AUTHTOK, false) ||
+		    (w->expiry_date && step(w, s, R_ACCT_EXPIRED, false));
 	} else {
 		/*
 		 * Anything: success, ignore, one value per other action, a
 		 * value out of range; with or without a password asked for.
+		 * pam_systemd_home's account phase never succeeds for an
+		 * account of ROOT/etc/passwd (systemd-homed serves its users
+		 * through NSS, never from that file; since systemd 247 the
+		 * module returns user_unknown for them).
 		 */
+		bool success = !(w->account && h->mod == M_HOMED);
+
 		for (k = 0; k < 2 && !any; k++) {
 			t = s;
 			if (k == 1) {
-				if (s.authtok)
+				if (s.authtok || w->account)
 					break;
 				t.authtok = true;
 			}
 			memset(done, 0, sizeof(done));
-			any = step(w, t, R_SUCCESS, false) ||
+			any = (success && step(w, t, R_SUCCESS, false)) ||
 			    step(w, t, R_IGNORE, false) ||
 			    step(w, t, R_PERM_DENIED, true);
 			for (r = 1; r < NRET - 1 && !any; r++) {
@@ -1070,7 +1102,9 @@ judge(struct ctx *c, const struct list *l, struct am_pam_verdict *v)
 	memset(&w, 0, sizeof(w));
 	w.h = l->h;
 	w.n = l->n;
-	for (pass = 0; pass < 2 && !accept; pass++) {
+	w.account = c->phase == T_ACCOUNT;
+	w.expiry_date = c->expiry_date;
+	for (pass = w.account ? 1 : 0; pass < 2 && !accept; pass++) {
 		w.need_nullok = pass == 0;
 		w.cap = 1024;
 		w.used = 0;
@@ -1082,13 +1116,21 @@ judge(struct ctx *c, const struct list *l, struct am_pam_verdict *v)
 		free(w.seen);
 		if (!accept && w.overflow)
 			return am_error_set_at(c->err, AM_E_CONFIG,
-			    c->files[0], 0, "PAM auth stack too complex to "
-			    "judge");
+			    c->files[0], 0, "PAM %s stack too complex to "
+			    "judge", w.account ? "account" : "auth");
 	}
 	if (!accept)
 		return 0;
 	v->accept = true;
 	v->grant = AM_PAM_GRANT_PERMIT;
+	if (w.account) {
+		/* The stack's first line; its file when it has none. */
+		snprintf(v->file, sizeof(v->file), "%s", l->n > 0 ?
+		    c->files[l->h[0].file] : c->nfiles > 0 ? c->files[0] :
+		    "");
+		v->line = l->n > 0 ? l->h[0].line : 0;
+		return 0;
+	}
 	if (w.grant == NULL)
 		return 0;
 	if (w.grant->mod == M_UNIX)
@@ -1126,8 +1168,8 @@ read_service(struct ctx *c, const char *name, struct list *l, bool *found,
 	return rc;
 }
 
-int
-am_pam_check(const char *root, const char *service,
+static int
+check(const char *root, const char *service, int phase, bool expiry_date,
     struct am_pam_verdict *v, struct am_error *err)
 {
 	struct ctx c;
@@ -1139,6 +1181,8 @@ am_pam_check(const char *root, const char *service,
 	memset(v, 0, sizeof(*v));
 	memset(&c, 0, sizeof(c));
 	c.err = err;
+	c.phase = phase;
+	c.expiry_date = expiry_date;
 	if (root == NULL)
 		root = "";
 	len = strlen(root);
@@ -1192,4 +1236,18 @@ out:
 	free(lib);
 	free(conf);
 	return rc;
+}
+
+int
+am_pam_check(const char *root, const char *service,
+    struct am_pam_verdict *v, struct am_error *err)
+{
+	return check(root, service, T_AUTH, false, v, err);
+}
+
+int
+am_pam_check_expired(const char *root, const char *service,
+    bool expiry_date, struct am_pam_verdict *v, struct am_error *err)
+{
+	return check(root, service, T_ACCOUNT, expiry_date, v, err);
 }

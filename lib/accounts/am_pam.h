@@ -72,4 +72,30 @@ struct am_pam_verdict {
 int am_pam_check(const char *root, const char *service,
     struct am_pam_verdict *v, struct am_error *err);
 
+/*
+ * The account phase: would pam_acct_mgmt() of SERVICE succeed for the same
+ * emptied account once its password is expired (shadow last change 0)?
+ * Dovecot's PAM passdb and saslauthd call it after pam_authenticate(), so
+ * an expired empty password lets nobody in where it fails.  The account
+ * stack is read as for am_pam_check() (other's account lines when the
+ * service has none) and walked by the same dispatcher, with:
+ *
+ *  - pam_unix.so in a module directory and without no_pass_expiry:
+ *    new_authtok_reqd, or with expiry_date (the account has a shadow
+ *    expiry date, field 8, which may pass while the password is empty)
+ *    also acct_expired; elsewhere or with no_pass_expiry it may return
+ *    anything;
+ *  - pam_permit.so success, pam_deny.so (module directory) auth_err;
+ *  - pam_systemd_home.so (module directory): anything but success, as
+ *    systemd-homed never serves an account of ROOT/etc/passwd;
+ *  - any other module: anything.
+ *
+ * v->accept: some combination lets the stack succeed (the expiry is not
+ * enforced); v->file and v->line then name the stack's first line (line 0
+ * and the service's file for a stack without lines).  Errors as for
+ * am_pam_check().
+ */
+int am_pam_check_expired(const char *root, const char *service,
+    bool expiry_date, struct am_pam_verdict *v, struct am_error *err);
+
 #endif

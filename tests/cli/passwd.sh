@@ -1,8 +1,10 @@
 #!/bin/bash
 # archmail passwd clear|set|status on a temporary --root: the PAM nullok
-# guard (include, substack, @include, nullok_secure), refusals, hashes that
-# mkpasswd wrote verified by archmail and hashes archmail wrote verified
-# by the system's crypt(3), and real passwd -S -R reading the result.
+# guard (include, substack, @include, nullok_secure; with --no-expire any
+# nullok refuses, by default only where the account phase lets an expired
+# password through), refusals, hashes that mkpasswd wrote verified by
+# archmail and hashes archmail wrote verified by the system's crypt(3),
+# set --generate --expire, and real passwd -S -R reading the result.
 #
 # usage (from the repository root): bash tests/cli/passwd.sh ARCHMAIL
 . tests/testlib.sh
@@ -43,12 +45,12 @@ auth\trequisite\t\t\tpam_deny.so
 auth\trequired\t\t\tpam_permit.so\n' > "$R/etc/pam.d/common-auth"
 sha=$(sha1sum < "$R/etc/shadow")
 
-am passwd clear alice 2>"$T/err"
+am passwd clear alice --no-expire 2>"$T/err"
 check_eq "clear with nullok (via @include): exit 78" 78 $?
 check "message names the PAM file and line" \
     grep -q 'common-auth, line 1: pam_unix is used with nullok' "$T/err"
 check_eq "refused clear: shadow unchanged" "$sha" "$(sha1sum < "$R/etc/shadow")"
-out=$(am --json passwd clear alice 2>/dev/null)
+out=$(am --json passwd clear alice --no-expire 2>/dev/null)
 check "JSON error CONFIG" grep -q '"code":"CONFIG"' <<<"$out"
 
 # Arch: dovecot -> include system-auth -> substack system-login.
@@ -59,7 +61,7 @@ printf 'auth substack system-login\n# auth sufficient pam_unix.so nullok\n' \
     > "$R/etc/pam.d/system-auth"
 printf 'auth required pam_unix.so try_first_pass nullok\n' \
     > "$R/etc/pam.d/system-login"
-am passwd clear alice 2>/dev/null
+am passwd clear alice --no-expire 2>/dev/null
 check_eq "clear with nullok (via include+substack): exit 78" 78 $?
 check_eq "still unchanged" "$sha" "$(sha1sum < "$R/etc/shadow")"
 
@@ -67,7 +69,7 @@ check_eq "still unchanged" "$sha" "$(sha1sum < "$R/etc/shadow")"
 # matches its options by prefix anyway.
 printf 'auth required pam_unix.so try_first_pass nullok_secure\n' \
     > "$R/etc/pam.d/system-login"
-am passwd clear alice 2>"$T/err"
+am passwd clear alice --no-expire 2>"$T/err"
 check_eq "clear with nullok_secure: exit 78" 78 $?
 check "nullok_secure: file and line" \
     grep -q 'system-login, line 1: pam_unix is used with nullok' "$T/err"
@@ -89,7 +91,7 @@ am passwd clear alice --check >/dev/null
 check_eq "clear --check: exit 1 (pending)" 1 $?
 am passwd clear alice 2>/dev/null >/dev/null
 check_eq "clear without nullok" 0 $?
-check_eq "empty field, last change today" "alice::$today:0:99999:7:::" \
+check_eq "empty field, expired (last change 0)" "alice::0:0:99999:7:::" \
     "$(grep '^alice:' "$R/etc/shadow")"
 check_eq "other lines byte-for-byte" \
     "$(grep -v '^alice:' <<<"$(cat "$R/etc/shadow-")")" \
@@ -99,7 +101,11 @@ check_eq "backup shadow- holds the old file" "$sha" \
 check_eq "mode kept" 640 "$(stat -c %a "$R/etc/shadow")"
 check "real passwd -S -R says NP" \
     grep -q '^alice NP ' <<<"$(passwd -R "$R" -S alice)"
-check "status says NP" grep -q '^alice NP ' <<<"$(am passwd status alice)"
+check "status says NP, expired" grep -qx \
+    'alice NP must-change none (expired; must be changed at next login)' \
+    <<<"$(am passwd status alice)"
+check "status JSON: expired" grep -q '"last_change":"must-change","expired":true' \
+    <<<"$(am --json passwd status alice)"
 sha=$(sha1sum < "$R/etc/shadow")
 am passwd clear alice >/dev/null 2>&1
 check_eq "clear again: unchanged" "$sha" "$(sha1sum < "$R/etc/shadow")"
@@ -173,7 +179,7 @@ chmod 640 "$R2/etc/shadow"
 sha2=$(sha1sum < "$R2/etc/shadow")
 pamd=$R2/etc/pam.d
 refused() { # DESC FILE LINE: clearing carol is refused at FILE, line LINE
-	am2 passwd clear carol 2>"$T/err2"
+	am2 passwd clear carol --no-expire 2>"$T/err2"
 	check_eq "$1: exit 78" 78 $?
 	check "$1: names $2, line $3" grep -q "/$2, line $3: " "$T/err2"
 }
@@ -203,9 +209,12 @@ mkdir "$pamd/broken.d"
 refused "include of a directory" dovecot 2
 am2 passwd clear carol --allow-nullok 2>/dev/null
 check_eq "a read error is not overridden by --allow-nullok" 78 $?
+am2 passwd clear carol 2>/dev/null
+check_eq "a read error refuses when expiring too" 78 $?
 rmdir "$pamd/broken.d"
 printf 'auth required pam_unix.so nullok\n' > "$pamd/dovecot"
-am2 passwd clear carol --allow-nullok --dry-run >/dev/null 2>"$T/err2"
+am2 passwd clear carol --no-expire --allow-nullok --dry-run >/dev/null \
+    2>"$T/err2"
 check_eq "--allow-nullok: warns and goes on" 0 $?
 check "--allow-nullok: the warning names the line" \
     grep -q 'dovecot, line 1: pam_unix is used with nullok' "$T/err2"
@@ -234,5 +243,106 @@ am2 passwd clear carol --dry-run 2>/dev/null
 check_eq "UID_MIN from login.defs: carol (1000) is a system account" 65 $?
 check_eq "refusals left root2's shadow unchanged" "$sha2" \
     "$(sha1sum < "$R2/etc/shadow")"
+
+# Expiring (the default): refused only where a mail service's auth takes
+# the empty password AND its account phase lets an expired one through.
+R3=$T/root3
+test -n "$T" && mkdir -p "$R3/etc/pam.d" || exit 1
+am3() { "$ARCHMAIL" --root "$R3" --lock-timeout 2 "$@"; }
+cp "$R2/etc/passwd" "$R2/etc/shadow" "$R3/etc/"
+sha3=$(sha1sum < "$R3/etc/shadow")
+p3=$R3/etc/pam.d
+# Arch (pambase): nullok in auth, pam_unix required in account.
+printf 'auth include system-auth\naccount include system-auth\n' \
+    > "$p3/dovecot"
+cp tests/pam/arch-system-auth "$p3/system-auth"
+printf 'auth required pam_deny.so\naccount required pam_deny.so\n' \
+    > "$p3/other"
+am3 passwd clear carol --no-expire 2>"$T/err3"
+check_eq "Arch stack, --no-expire: nullok refuses (78)" 78 $?
+check "--no-expire: names system-auth, line 5" \
+    grep -q '/system-auth, line 5: pam_unix is used with nullok' "$T/err3"
+out=$(am3 --json passwd clear carol 2>"$T/err3")
+check_eq "Arch stack: clear expires and succeeds" 0 $?
+check "JSON: changed and expired" \
+    grep -q '"changed":true.*"user":"carol","expired":true' <<<"$out"
+check_eq "carol: empty, last change 0" "carol::0:0:99999:7:::" \
+    "$(grep '^carol:' "$R3/etc/shadow")"
+check_fails "no warning" test -s "$T/err3"
+check "text: says the owner must set a password" \
+    grep -q 'carol: expired: the owner must set a password' \
+    <<<"$(am3 passwd clear carol)"
+check "real passwd -S -R: NP, changed 1970-01-01" \
+    grep -q '^carol NP 1970-01-01 ' <<<"$(passwd -R "$R3" -S carol)"
+# Debian's common-account: new_authtok_reqd=done fails the stack.
+printf '@include common-auth\n@include common-account\n' > "$p3/dovecot"
+printf 'auth [success=1 default=ignore] pam_unix.so nullok
+auth requisite pam_deny.so\nauth required pam_permit.so\n' \
+    > "$p3/common-auth"
+printf 'account [success=1 new_authtok_reqd=done default=ignore] pam_unix.so
+account requisite pam_deny.so\naccount required pam_permit.so\n' \
+    > "$p3/common-account"
+cp "$R2/etc/shadow" "$R3/etc/shadow"
+am3 passwd clear carol >/dev/null 2>&1
+check_eq "Debian stack: clear expires and succeeds" 0 $?
+# An account phase without pam_unix lets the expired password in.
+cp "$R2/etc/shadow" "$R3/etc/shadow"
+printf 'account required pam_permit.so\n' > "$p3/common-account"
+am3 passwd clear carol 2>"$T/err3"
+check_eq "account without pam_unix: exit 78" 78 $?
+check "names the nullok line and the account stack" grep -q \
+    "common-auth, line 1: .*even expired: its account stack (.*common-account, line 1)" \
+    "$T/err3"
+check_eq "refused: shadow unchanged" "$sha3" "$(sha1sum < "$R3/etc/shadow")"
+out=$(am3 --json passwd clear carol 2>/dev/null)
+check "JSON: error CONFIG with file and line" \
+    grep -q '"code":"CONFIG".*"file":"[^"]*common-auth","line":1' <<<"$out"
+printf 'account [new_authtok_reqd=ignore default=bad] pam_unix.so
+account required pam_permit.so\n' > "$p3/common-account"
+am3 passwd clear carol 2>/dev/null
+check_eq "account ignoring new_authtok_reqd: exit 78" 78 $?
+am3 passwd clear carol --allow-nullok 2>"$T/err3" >/dev/null
+check_eq "--allow-nullok overrides, with a warning" 0 $?
+check "the warning names the line" \
+    grep -q 'warning: .*common-auth, line 1: .*even expired' "$T/err3"
+am3 passwd clear carol --no-expire --allow-nullok >/dev/null 2>&1
+check_eq "--no-expire --allow-nullok: last change today" \
+    "carol::$today:0:99999:7:::" "$(grep '^carol:' "$R3/etc/shadow")"
+check "status: NP today, not expired" grep -qx \
+    "carol NP $(date -u +%F) none" <<<"$(am3 passwd status carol)"
+
+# set --generate --expire: printed once (USER:PASSWORD), hashed, expired.
+cp "$R2/etc/shadow" "$R3/etc/shadow"
+out=$(am3 passwd set carol --generate --expire 2>"$T/err3")
+check_eq "set --generate --expire" 0 $?
+gen=$(sed -n 's/^carol:\([^ ]*\)$/\1/p' <<<"$out")
+check_eq "one password line, 32 characters" 32 "${#gen}"
+check "hash verifies the printed password" crypt_ok "$gen" \
+    "$(awk -F: '$1 == "carol" { print $2 }' "$R3/etc/shadow")"
+check "yescrypt (the configured scheme)" \
+    grep -q '^carol:\$y\$j9T\$' "$R3/etc/shadow"
+check_eq "last change 0" 0 \
+    "$(awk -F: '$1 == "carol" { print $3 }' "$R3/etc/shadow")"
+check "status: P, expired" \
+    grep -q '^carol P must-change yescrypt .*(expired' \
+    <<<"$(am3 passwd status carol)"
+out=$(am3 --json passwd set carol --generate --expire 2>/dev/null)
+check_eq "--generate with --json: usage error" 64 $?
+check "JSON usage error" grep -q '"code":"USAGE"' <<<"$out"
+sha3=$(sha1sum < "$R3/etc/shadow")
+out=$(am3 passwd set carol --generate --dry-run 2>/dev/null)
+check_eq "--generate --dry-run: exit 0" 0 $?
+check_fails "--dry-run prints no password" grep -q '^carol:' <<<"$out"
+check_eq "--dry-run wrote nothing" "$sha3" "$(sha1sum < "$R3/etc/shadow")"
+printf 'pw of carol\n' | am3 passwd set carol --password-stdin --expire \
+    >/dev/null 2>&1
+check "set --password-stdin --expire: verifies" crypt_ok 'pw of carol' \
+    "$(awk -F: '$1 == "carol" { print $2 }' "$R3/etc/shadow")"
+check_eq "and expired" 0 \
+    "$(awk -F: '$1 == "carol" { print $3 }' "$R3/etc/shadow")"
+printf 'pw of carol\n' | am3 passwd set carol --password-stdin \
+    >/dev/null 2>&1
+check_eq "same password without --expire: unchanged (still expired)" 0 \
+    "$(awk -F: '$1 == "carol" { print $3 }' "$R3/etc/shadow")"
 
 finish

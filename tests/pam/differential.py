@@ -6,11 +6,15 @@ usage (as root, inside "unshare -m"):
 
 Generates COUNT random PAM configurations (deterministic for SEED) plus
 fixed cases, and for each one runs "archmail --root CASE passwd clear
---dry-run mailuser" and tests/pam/pam_verdict on the same files (bound
-over /etc/pam.d and /usr/lib/pam.d in this private mount namespace, with
+--no-expire --dry-run mailuser" (the auth question alone) and
+tests/pam/pam_verdict on the same files (bound over /etc/pam.d and
+/usr/lib/pam.d in this private mount namespace, with
 scratch /etc/passwd and /etc/shadow in which mailuser's password is
 empty).  archmail must refuse (exit 78) exactly when libpam accepts
-"wrong-password" for one of the mail services.  The only other
+"wrong-password" for one of the mail services.  The same case is then
+judged a second time for clear's default (expire): pam_verdict -a also
+runs pam_acct_mgmt (mailuser's last change is 0), and plain "passwd clear
+--dry-run mailuser" must refuse exactly when both calls succeed.  The only other
 disagreement allowed is archmail refusing a case the generator marked as
 one of the documented fail-closed cases (a module archmail does not know,
 a file archmail will not read); those are counted and reported.
@@ -69,6 +73,15 @@ UNIX_ARGS = ["nullok", "nullok_secure", "nullokx", "xnullok", "[nullok]",
              "[a\\]b]", "nonull", "use_first_pass=1", "nullok#comment"]
 TYPES = ["auth"] * 12 + ["-auth", "AUTH", "Auth", "[auth]", "account",
                          "session", "password", "autth", "-", "[-auth]"]
+# Half the cases also stress the account phase (passwd clear's default).
+TYPES_ACCOUNT = TYPES + ["account"] * 10 + ["-account", "ACCOUNT"]
+ACCOUNT_CONTROLS = [
+    "[new_authtok_reqd=ignore default=bad]", "[new_authtok_reqd=1 "
+    "default=bad]", "[success=1 new_authtok_reqd=done default=ignore]",
+    "[new_authtok_reqd=ok default=ignore]", "[acct_expired=ignore "
+    "default=bad]", "[new_authtok_reqd=reset default=ignore]",
+    "[default=ignore]", "[new_authtok_reqd=die default=ok]",
+]
 
 
 class Case:
@@ -78,6 +91,7 @@ class Case:
         self.usr = {}
         self.fail_closed = []   # why archmail may refuse where libpam not
         self.at_includes = []   # (file, target) of each @include
+        self.account = False    # more account lines
 
     def note(self, why):
         if why not in self.fail_closed:
@@ -124,7 +138,7 @@ def words_to_line(r, words):
 
 
 def gen_line(r, case, targets, owner):
-    t = r.choice(TYPES)
+    t = r.choice(TYPES_ACCOUNT if case.account else TYPES)
     x = r.random()
     if targets and x < 0.18:
         what = r.choice(["include", "substack", "Include", "[substack]"])
@@ -135,7 +149,10 @@ def gen_line(r, case, targets, owner):
         return words_to_line(r, [r.choice(["@include", "@INCLUDE"]),
                                  target])
     mod, is_unix = module(r, case)
-    words = [t, r.choice(CONTROLS), mod]
+    control = r.choice(CONTROLS)
+    if "account" in t.lower() and r.random() < 0.4:
+        control = r.choice(ACCOUNT_CONTROLS)
+    words = [t, control, mod]
     if is_unix or r.random() < 0.2:
         words += r.sample(UNIX_ARGS, r.randint(0, 3))
     if r.random() < 0.05:
@@ -158,6 +175,7 @@ def gen_file(r, case, targets, owner):
 
 def random_case(r, n):
     case = Case("gen%04d" % n)
+    case.account = r.random() < 0.5
     # Include files: inc-a may include inc-b, inc-c; inc-b inc-c; no loop.
     incs = r.sample(INCLUDES, r.randint(0, 3))
     for inc in incs:
@@ -168,6 +186,11 @@ def random_case(r, n):
         services.append("other")
     for s in services:
         text = gen_file(r, case, INCLUDES + ["missing-file"], s)
+        # Let the empty password through auth, so that the account
+        # phase decides.
+        if case.account and r.random() < 0.6:
+            text = r.choice(["auth sufficient pam_unix.so nullok\n",
+                             "auth required pam_permit.so\n"]) + text
         (case.usr if r.random() < 0.1 else case.etc)[s] = text
     if r.random() < 0.02:
         case.etc["inc-c"] = None
@@ -349,6 +372,55 @@ def fixed_cases():
                           "other": "auth required pam_unix.so nullok\n"})
     add("substack-include", {"dovecot": "auth include in\n" + deny,
                              "in": "auth sufficient pam_unix.so nullok\n"})
+    # The account phase of the expired empty password (clear's default):
+    # auth lets it in, the account stack decides.
+    acc = "auth sufficient pam_unix.so nullok\nauth required pam_deny.so\n"
+    for name, account in [
+            ("required", "account required pam_unix.so\n"),
+            ("requisite", "account requisite pam_unix.so\n"
+             "account required pam_permit.so\n"),
+            ("optional", "account optional pam_unix.so\n"
+             "account required pam_permit.so\n"),
+            ("sufficient", "account sufficient pam_unix.so\n"
+             "account required pam_permit.so\n"),
+            ("permit-only", "account required pam_permit.so\n"),
+            ("ignored", "account [new_authtok_reqd=ignore default=bad] "
+             "pam_unix.so\naccount required pam_permit.so\n"),
+            ("jumped", "account [new_authtok_reqd=1 default=bad] "
+             "pam_unix.so\naccount required pam_deny.so\n"
+             "account required pam_permit.so\n"),
+            ("jump-over", "account [success=1 default=ignore] "
+             "pam_permit.so\naccount required pam_unix.so\n"
+             "account required pam_permit.so\n"),
+            ("reset", "account [new_authtok_reqd=reset default=bad] "
+             "pam_unix.so\naccount required pam_permit.so\n"),
+            ("debian", "account [success=1 new_authtok_reqd=done "
+             "default=ignore] pam_unix.so\naccount requisite pam_deny.so\n"
+             "account required pam_permit.so\n"),
+            ("substack-requisite", "account substack acc-sub\n"
+             "account required pam_permit.so\n"),
+            ("no-pass-expiry", "account required pam_unix.so "
+             "no_pass_expiry\n"),
+            ("path", "account required ./pam_unix.so\n"),
+            ("none", "")]:
+        etc = {"dovecot": acc + account,
+               "other": "auth required pam_deny.so\n"
+               "account required pam_deny.so\n",
+               "acc-sub": "account requisite pam_unix.so\n"}
+        # no_pass_expiry skips the expiry only when pam_unix did not
+        # authenticate: archmail does not follow that, and refuses.
+        add("account-" + name, etc, why="no_pass_expiry" if
+            name == "no-pass-expiry" else None)
+    add("account-other-fallback", {"dovecot": acc,
+        "other": "account required pam_permit.so\n"})
+    add("account-arch", {
+        "dovecot": "auth include system-auth\naccount include system-auth\n",
+        "system-auth": "auth [success=1 default=bad] pam_unix.so "
+        "try_first_pass nullok\nauth requisite pam_deny.so\n"
+        "auth optional pam_permit.so\n"
+        "-account [success=1 default=ignore] pam_systemd_home.so\n"
+        "account required pam_unix.so\naccount optional pam_permit.so\n",
+        "other": "auth required pam_deny.so\n"})
     return cases
 
 
@@ -367,6 +439,43 @@ def write_case(root, case):
     for name in ("passwd", "shadow"):
         shutil.copy(os.path.join(os.path.dirname(root), name),
                     os.path.join(root, "etc", name))
+
+
+def compare(case, archmail, root, out, opt, st):
+    """One mode: archmail passwd clear OPT against pam_verdict's OUT."""
+    lines = out.stdout.split("\n")
+    if out.returncode != 0 and "include loop" in case.fail_closed:
+        # libpam recurses until it crashes (a signal, or exit 1 from
+        # a sanitizer's handler); archmail must refuse.
+        lines = [s + " reject" for s in SERVICES]
+    elif out.returncode != 0 or len(lines) < len(SERVICES):
+        print("FAIL %s: pam_verdict failed (%d): %s" %
+              (case.name, out.returncode, out.stderr.strip()))
+        return 1
+    accepting = [l.split()[0] for l in lines if l.endswith(" accept")]
+    am = subprocess.run([archmail, "--root", root, "passwd", "clear"] +
+                        opt + ["--dry-run", "mailuser"],
+                        capture_output=True, text=True, timeout=60)
+    refused = am.returncode == 78
+    mode = " ".join(["clear"] + opt)
+    if am.returncode not in (0, 78):
+        print("FAIL %s (%s): archmail exit %d: %s" %
+              (case.name, mode, am.returncode, am.stderr.strip()))
+        return 1
+    if accepting and not refused:
+        print("FAIL %s (%s): libpam accepts (%s), archmail does not refuse"
+              % (case.name, mode, " ".join(accepting)))
+        return 1
+    if refused and not accepting:
+        if not case.fail_closed:
+            print("FAIL %s (%s): archmail refuses, libpam rejects: %s" %
+                  (case.name, mode, am.stderr.strip()))
+            return 1
+        for why in case.fail_closed:
+            st["closed"][why] = st["closed"].get(why, 0) + 1
+        return 0
+    st["accept" if refused else "reject"] += 1
+    return 0
 
 
 def main():
@@ -390,60 +499,35 @@ def main():
     cases = fixed_cases() + [random_case(r, i) for i in range(count)]
     root = os.path.join(work, "root")
     bad = 0
-    agree = {"accept": 0, "reject": 0}
-    closed = {}
+    stats = [{"accept": 0, "reject": 0, "closed": {}} for _ in range(2)]
     for case in cases:
         write_case(root, case)
         mount(os.path.join(root, "etc/pam.d"), "/etc/pam.d", MS_BIND)
         mount(os.path.join(root, "usr/lib/pam.d"), "/usr/lib/pam.d",
               MS_BIND)
         try:
-            out = subprocess.run([helper, "", "mailuser"] + SERVICES,
-                                 capture_output=True, text=True,
-                                 timeout=60, env=helper_env)
+            # The auth question alone (clear --no-expire: any nullok
+            # refuses), then auth and the account phase of the expired
+            # password (clear's default).
+            outs = [subprocess.run([helper] + flag + ["", "mailuser"] +
+                                   SERVICES, capture_output=True,
+                                   text=True, timeout=60, env=helper_env)
+                    for flag in ([], ["-a"])]
         finally:
             umount("/usr/lib/pam.d")
             umount("/etc/pam.d")
-        lines = out.stdout.split("\n")
-        if out.returncode != 0 and "include loop" in case.fail_closed:
-            # libpam recurses until it crashes (a signal, or exit 1 from
-            # a sanitizer's handler); archmail must refuse.
-            lines = [s + " reject" for s in SERVICES]
-        elif out.returncode != 0 or len(lines) < len(SERVICES):
-            print("FAIL %s: pam_verdict failed (%d): %s" %
-                  (case.name, out.returncode, out.stderr.strip()))
-            bad += 1
-            continue
-        accepting = [l.split()[0] for l in lines if l.endswith(" accept")]
-        am = subprocess.run([archmail, "--root", root, "passwd", "clear",
-                             "--dry-run", "mailuser"], capture_output=True,
-                            text=True, timeout=60)
-        refused = am.returncode == 78
-        if am.returncode not in (0, 78):
-            print("FAIL %s: archmail exit %d: %s" %
-                  (case.name, am.returncode, am.stderr.strip()))
-            bad += 1
-        elif accepting and not refused:
-            print("FAIL %s: libpam accepts (%s), archmail does not refuse"
-                  % (case.name, " ".join(accepting)))
-            bad += 1
-        elif refused and not accepting:
-            if not case.fail_closed:
-                print("FAIL %s: archmail refuses, libpam rejects: %s" %
-                      (case.name, am.stderr.strip()))
-                bad += 1
-            else:
-                for why in case.fail_closed:
-                    closed[why] = closed.get(why, 0) + 1
-        else:
-            agree["accept" if refused else "reject"] += 1
+        for out, opt, st in ((outs[0], ["--no-expire"], stats[0]),
+                             (outs[1], [], stats[1])):
+            bad += compare(case, archmail, root, out, opt, st)
         if bad and os.environ.get("PAM_DIFF_KEEP") and not os.path.exists(
                 os.path.join(work, "first-failure")):
             shutil.copytree(root, os.path.join(work, "first-failure"))
-    print("cases %d: both refuse/accept %d, both pass/reject %d, "
-          "fail-closed refusals %s, disagreements %d" %
-          (len(cases), agree["accept"], agree["reject"],
-           closed or "{}", bad))
+    for what, st in (("cases", stats[0]), ("account phase, cases",
+                                           stats[1])):
+        print("%s %d: both refuse/accept %d, both pass/reject %d, "
+              "fail-closed refusals %s, disagreements %d" %
+              (what, len(cases), st["accept"], st["reject"],
+               st["closed"] or "{}", bad))
     return 1 if bad else 0
 
 

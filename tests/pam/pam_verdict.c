@@ -1,12 +1,13 @@
 /*
  * pam_verdict - the real-libpam oracle of tests/cli/pam_differential.sh.
  *
- * usage: pam_verdict CONFDIR USER SERVICE...
+ * usage: pam_verdict [-a] CONFDIR USER SERVICE...
  *
  * For each SERVICE, runs pam_start_confdir() (CONFDIR "" means libpam's
  * own search, as pam_start()) and pam_authenticate() with a conversation
- * that answers every prompt with "wrong-password", and prints
- * "SERVICE accept" or "SERVICE reject".  pam_unix reads /etc/passwd and
+ * that answers every prompt with "wrong-password", and with -a then
+ * pam_acct_mgmt() as Dovecot and saslauthd do, and prints
+ * "SERVICE accept" (every call succeeded) or "SERVICE reject".  pam_unix reads /etc/passwd and
  * /etc/shadow: run it in a private mount namespace with scratch copies
  * bound over them, never against the real files.
  */
@@ -55,10 +56,16 @@ main(int argc, char *argv[])
 	struct pam_conv conv = { answer, NULL };
 	pam_handle_t *pamh;
 	const char *confdir;
-	int i, rc;
+	int i, rc, acct = 0;
 
+	if (argc > 1 && strcmp(argv[1], "-a") == 0) {
+		acct = 1;
+		argc--;
+		argv++;
+	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: pam_verdict CONFDIR USER SERVICE...\n");
+		fprintf(stderr, "usage: pam_verdict [-a] CONFDIR USER "
+		    "SERVICE...\n");
 		return 2;
 	}
 	confdir = argv[1][0] != '\0' ? argv[1] : NULL;
@@ -70,6 +77,8 @@ main(int argc, char *argv[])
 			    (const void *)no_delay);
 			rc = pam_authenticate(pamh, 0);
 		}
+		if (rc == PAM_SUCCESS && acct)
+			rc = pam_acct_mgmt(pamh, 0);
 		printf("%s %s\n", argv[i], rc == PAM_SUCCESS ? "accept" :
 		    "reject");
 		if (pamh != NULL)

@@ -92,6 +92,32 @@ accepts(struct fixture *fx, const char *service, long *line)
 	return v.accept;
 }
 
+/*
+ * Would pam_acct_mgmt() succeed for the emptied, expired account (one
+ * with a shadow expiry date: new_authtok_reqd or acct_expired)?
+ */
+static bool
+expired_passes_date(struct fixture *fx, const char *service, bool date,
+    long *line)
+{
+	struct am_pam_verdict v;
+	struct am_error err;
+
+	am_error_clear(&err);
+	if (am_pam_check_expired(fx->root, service, date, &v, &err) < 0)
+		fail_msg("unexpected error: %s, line %ld: %s", err.file,
+		    err.line, err.message);
+	if (line != NULL)
+		*line = v.line;
+	return v.accept;
+}
+
+static bool
+expired_passes(struct fixture *fx, const char *service, long *line)
+{
+	return expired_passes_date(fx, service, true, line);
+}
+
 static void
 refuses(struct fixture *fx, const char *service, const char *file,
     long line)
@@ -394,6 +420,113 @@ test_files(void **state)
 	refuses(fx, "dovecot", "/etc/pam.conf", 0);
 }
 
+/*
+ * The account phase of an expired password: pam_unix's new_authtok_reqd
+ * fails the stack under every control keyword (libpam maps it to "ok"
+ * for required, requisite and optional, "done" for sufficient, and keeps
+ * it as the status), unless a jump or an unknown module's success gets
+ * around it.
+ */
+static void
+test_account_phase(void **state)
+{
+	struct fixture *fx = *state;
+	long line;
+
+	put(fx, "other", "account required pam_deny.so\n");
+	/* Arch's system-auth (pambase): the reference host. */
+	put(fx, "dovecot", "auth include system-auth\n"
+	    "account include system-auth\n");
+	put(fx, "system-auth",
+	    "auth       [success=1 default=bad]     pam_unix.so try_first_pass"
+	    " nullok\n"
+	    "-account   [success=1 default=ignore]  pam_systemd_home.so\n"
+	    "account    required                    pam_unix.so\n"
+	    "account    optional                    pam_permit.so\n"
+	    "account    required                    pam_time.so\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	/* The same jump by an unknown module gets around pam_unix. */
+	put(fx, "system-auth",
+	    "-account   [success=1 default=ignore]  pam_sss.so\n"
+	    "account    required                    pam_unix.so\n"
+	    "account    optional                    pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", &line));
+	assert_int_equal(line, 1);
+	/* pam_systemd_home outside a module directory is anyone's module. */
+	put(fx, "system-auth",
+	    "account [success=1 default=ignore] /opt/pam_systemd_home.so\n"
+	    "account    required                    pam_unix.so\n"
+	    "account    optional                    pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	/* No pam_unix: pam_permit lets the expired password through. */
+	put(fx, "system-auth", "account required pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	/*
+	 * new_authtok_reqd is "ok" for optional and "done" for sufficient
+	 * and stays the status: it fails the stack.  But both ignore
+	 * acct_expired, which pam_unix returns once the account's shadow
+	 * expiry date has passed: then pam_permit decides.
+	 */
+	put(fx, "system-auth", "account [acct_expired=bad default=ignore "
+	    "new_authtok_reqd=ok] pam_unix.so\n"
+	    "account required pam_permit.so\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	put(fx, "system-auth", "account [acct_expired=bad default=ignore "
+	    "new_authtok_reqd=done] pam_unix.so\n"
+	    "account required pam_permit.so\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	put(fx, "system-auth", "account sufficient pam_unix.so\n"
+	    "account required pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	put(fx, "system-auth", "account optional pam_unix.so\n"
+	    "account required pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	/* Without an expiry date pam_unix says new_authtok_reqd only. */
+	assert_false(expired_passes_date(fx, "dovecot", false, NULL));
+	/* ... unless its value is ignored or jumps. */
+	put(fx, "system-auth", "account [new_authtok_reqd=ignore "
+	    "acct_expired=ignore default=bad] pam_unix.so\n"
+	    "account required pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	put(fx, "system-auth", "account [new_authtok_reqd=ignore "
+	    "default=bad] pam_unix.so\naccount required pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	/* no_pass_expiry: pam_unix may say success. */
+	put(fx, "system-auth", "account required pam_unix.so "
+	    "no_pass_expiry\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	/* pam_unix elsewhere than a module directory may be anything. */
+	put(fx, "system-auth", "account required /opt/pam_unix.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	put(fx, "system-auth", "account required "
+	    "/usr/lib/x86_64-linux-gnu/security/pam_unix.so\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	/* An unknown module before pam_unix cannot undo its failure. */
+	put(fx, "system-auth", "account required pam_x.so\n"
+	    "account required pam_unix.so\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	/* A service without account lines uses other's. */
+	put(fx, "dovecot", "auth include system-auth\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	put(fx, "other", "account required pam_permit.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	/* No account stack at all: libpam fails ("no modules loaded"). */
+	put(fx, "other", "auth required pam_permit.so\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	/* requisite ends only the substack, but its failure stays. */
+	put(fx, "dovecot", "account substack in\n"
+	    "account required pam_permit.so\n");
+	put(fx, "in", "account requisite pam_unix.so\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+	/* A jump inside the substack gets around it. */
+	put(fx, "in", "account [new_authtok_reqd=1 acct_expired=1 "
+	    "default=bad] pam_unix.so\naccount required pam_deny.so\n");
+	assert_true(expired_passes(fx, "dovecot", NULL));
+	/* An account include that cannot be read is a refusal. */
+	put(fx, "dovecot", "account include missing\n");
+	assert_false(expired_passes(fx, "dovecot", NULL));
+}
+
 int
 main(void)
 {
@@ -410,6 +543,8 @@ main(void)
 		    setup_root, teardown_root),
 		cmocka_unit_test_setup_teardown(test_files, setup_root,
 		    teardown_root),
+		cmocka_unit_test_setup_teardown(test_account_phase,
+		    setup_root, teardown_root),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

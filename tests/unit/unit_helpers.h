@@ -107,6 +107,9 @@ unit_read_file(const char *path, size_t *lenp)
 	ssize_t n;
 	int fd;
 
+	/* Set on every path: gcc -Werror=maybe-uninitialized in callers. */
+	if (lenp != NULL)
+		*lenp = 0;
 	if ((fd = open(path, O_RDONLY)) < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0 &&
