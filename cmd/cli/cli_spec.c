@@ -33,6 +33,24 @@ static const struct cli_opt users_forward_opts[] = {
 	END,
 };
 
+static const struct cli_opt users_onboard_opts[] = {
+	{ 0, "name", "TEXT", "the person's full name (GECOS field)" },
+	{ 0, "category", "NAME", "the users file category of the address" },
+	{ 0, "address", "LOCAL", "local part of the address (default LOGIN)" },
+	{ 0, "forward", "DEST", "deliver to DEST instead of the account" },
+	{ 0, "groups", "G,...", "supplementary groups (must exist)" },
+	{ 0, "allow-nullok", NULL, "warn instead of refusing on PAM nullok" },
+	END,
+};
+static const struct cli_opt users_offboard_opts[] = {
+	{ 0, "address", "LOCAL", "local part of the address (default LOGIN)" },
+	{ 0, "forward", "DEST", "forward the address to DEST (else remove)" },
+	{ 0, "note", "TEXT", "a comment line above the forward" },
+	{ 0, "date", NULL, "start the note with today's date (YYYY-MM-DD)" },
+	{ 0, "delete", NULL, "remove the account and its home" },
+	END,
+};
+
 static const struct cli_sub users_subs[] = {
 	{ "list", "archmail users list [--category NAME]",
 	    "Print the entries of the virtual user map.", users_list_opts, 0,
@@ -53,6 +71,17 @@ static const struct cli_sub users_subs[] = {
 	    "[--keep-copy] [--dry-run | --check]",
 	    "Set or clear a user's ~/.forward.", users_forward_opts, 1,
 	    -1, CLI_SUB_MODIFIES },
+	{ "onboard", "archmail users onboard LOGIN --name TEXT --category NAME "
+	    "[--address LOCAL] [--forward DEST] [--groups G,...] "
+	    "[--allow-nullok] [--dry-run | --check]",
+	    "Create a staff member's account and home, add the address, "
+	    "empty and expire the password.", users_onboard_opts, 1, 1,
+	    CLI_SUB_MODIFIES },
+	{ "offboard", "archmail users offboard LOGIN [--address LOCAL] "
+	    "[--forward DEST [--note TEXT] [--date]] [--delete] "
+	    "[--dry-run | --check]",
+	    "Forward or remove the address and lock (or delete) the "
+	    "account.", users_offboard_opts, 1, 1, CLI_SUB_MODIFIES },
 };
 
 /* alias */

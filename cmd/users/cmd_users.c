@@ -143,5 +143,9 @@ cmd_users(struct am_cli *cli, int argc, char *argv[])
 		return users_modify(cli, argc - 1, argv + 1, false);
 	if (strcmp(sub, "forward") == 0)
 		return users_forward(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "onboard") == 0)
+		return users_onboard(cli, argc - 1, argv + 1);
+	if (strcmp(sub, "offboard") == 0)
+		return users_offboard(cli, argc - 1, argv + 1);
 	return cli_usage_error(cli, "users: no subcommand \"%s\"", sub);
 }

@@ -38,5 +38,8 @@ int users_categories(struct am_cli *cli);
 
 /* archmail users forward (users_forward.c). */
 int users_forward(struct am_cli *cli, int argc, char *argv[]);
+/* archmail users onboard, offboard (users_staff.c). */
+int users_onboard(struct am_cli *cli, int argc, char *argv[]);
+int users_offboard(struct am_cli *cli, int argc, char *argv[]);
 
 #endif

@@ -363,3 +363,10 @@ out:
 	am_acct_db_close(&db);
 	return rc;
 }
+
+int
+am_passwd_clear_guard(const struct am_host *h, const struct am_passwd_opts *o,
+    bool expiry_date, struct am_error *err)
+{
+	return pam_guard(h, o, expiry_date, err);
+}

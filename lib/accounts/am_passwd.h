@@ -85,6 +85,14 @@ int am_passwd_commit(struct am_passwd_plan *p, struct am_error *err);
 /* Unlock and free; NULL-safe and safe to repeat. */
 void am_passwd_plan_free(struct am_passwd_plan *p);
 
+/*
+ * The PAM judgement of clear alone (o->user, no_expire, allow_nullok),
+ * for a workflow that empties a password inside its own plan (users
+ * onboard); expiry_date: the account has a shadow expiry date.
+ */
+int am_passwd_clear_guard(const struct am_host *h,
+    const struct am_passwd_opts *o, bool expiry_date, struct am_error *err);
+
 struct am_passwd_status {
 	struct am_pw_info info;	/* state, scheme, cost, judgement */
 	long last_change;	/* days since the epoch; -1 empty or bad */

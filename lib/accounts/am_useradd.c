@@ -450,6 +450,29 @@ out:
 	return rc;
 }
 
+/*
+ * A new home is a copy of the skeleton: without one the account would
+ * start without the shell's start-up files; refused before any write.
+ */
+static int
+skel_check(const struct am_host *h, struct am_error *err)
+{
+	struct stat st;
+	char *skel;
+	int rc = 0;
+
+	if ((skel = am_host_path(h, "/etc/skel")) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (lstat(skel, &st) < 0)
+		rc = am_error_set_errno(err, AM_E_NOINPUT, errno, "%s (the "
+		    "skeleton of new homes)", skel);
+	else if (!S_ISDIR(st.st_mode))
+		rc = am_error_set(err, AM_E_NOINPUT, "%s is not a directory "
+		    "(the skeleton of new homes)", skel);
+	free(skel);
+	return rc;
+}
+
 int
 am_useradd_plan(const struct am_host *h, struct am_acct_db *db,
     const struct am_useradd_opts *o, struct am_useradd *ua,
@@ -488,7 +511,7 @@ am_useradd_plan(const struct am_host *h, struct am_acct_db *db,
 		return am_error_set_errno(err, AM_E_IO, errno, "stat %s",
 		    ua->home_path);
 	}
-	return 0;
+	return ua->existed || ua->home_exists ? 0 : skel_check(h, err);
 }
 
 /* Copy the file name in sfd into dfd, owned by uid:gid. */
@@ -656,14 +679,11 @@ am_useradd_stage_home(const struct am_host *h, const struct am_useradd *ua,
 		goto out;
 	}
 	sfd = open(skel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sfd < 0 && errno != ENOENT) {
+	if (sfd < 0) {
 		am_error_set_errno(err, AM_E_NOINPUT, errno, "open %s", skel);
 		goto out;
 	}
-	if (sfd < 0)
-		am_host_warnf(h, NULL, 0, "%s is missing; the home starts "
-		    "empty", skel);
-	else if (copy_tree(h, sfd, dfd, skel, ua->uid, ua->gid, 0, err) < 0)
+	if (copy_tree(h, sfd, dfd, skel, ua->uid, ua->gid, 0, err) < 0)
 		goto out;
 	if (fchown(dfd, ua->uid, ua->gid) < 0 ||
 	    fchmod(dfd, ua->home_mode) < 0 || fsync(dfd) < 0) {

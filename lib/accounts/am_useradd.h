@@ -32,7 +32,8 @@
  *    a warning), the directory itself HOME_MODE or 0777 & ~UMASK of
  *    login.defs.  It is built beside the home under a temporary name
  *    and renamed into place by the journal.  An existing home is kept as
- *    it is (useradd does the same, with a warning).
+ *    it is (useradd does the same, with a warning).  A missing
+ *    skeleton is refused (AM_E_NOINPUT) when the plan is made.
  *
  * An account that exists already is reused when it is a person's account
  * (UID_MIN <= UID <= UID_MAX) with a shadow line: ua.existed is true and
