@@ -33,9 +33,8 @@ sync_members(struct am_json *j, void *arg)
 static int
 postfwd_sync(struct am_cli *cli, bool init)
 {
-	struct am_acct_db db;
-	struct am_change cs;
-	struct am_change_file *pf = NULL;
+	struct am_relay_sync sync;
+	struct am_change_file *pf;
 	struct am_error err;
 	struct cli_result r;
 	struct am_buf diff = AM_BUF_INIT;
@@ -43,26 +42,22 @@ postfwd_sync(struct am_cli *cli, bool init)
 	bool would = cli->dry_run || cli->check;
 	int status;
 
-	am_change_init(&cs);
 	am_error_clear(&err);
 	cli_result_init(&r, cli);
-	/* passwd is read under its lock so that no relay add is half-seen. */
-	if (am_acct_db_open(&db, cli->root, AM_ACCT_F_PASSWD |
-	    AM_ACCT_F_SHADOW, !would, cli->lock_timeout_ms, &err) < 0 ||
-	    am_relay_postfwd_names(&cli->host, &db, NULL, NULL, &s.names,
-	    &s.n, &err) < 0 ||
-	    am_relay_plan_postfwd(&cli->host, &cs, s.names, s.n, init, &pf,
-	    &err) < 0)
+	if (am_relay_sync_plan(&cli->host, init, would, &sync, &err) < 0)
 		goto fail;
-	if (would && am_change_diff(&cs, &diff, &err) < 0)
+	if (would && am_change_diff(&sync.cs, &diff, &err) < 0)
 		goto fail;
-	if (!would && am_change_commit(&cli->host, &cs, &err) < 0)
+	if (!would && am_relay_sync_commit(&cli->host, &sync, &err) < 0)
 		goto fail;
 	/*
 	 * The result is printed while the account locks still hold SIGINT
-	 * and SIGTERM back (am_acct_db_close() below lets them in): a
+	 * and SIGTERM back (am_relay_sync_free() lets them in): a
 	 * committed change is always reported.
 	 */
+	pf = sync.file;
+	s.names = sync.names;
+	s.n = sync.n;
 	cli_result_file(&r, pf->path, pf->changed);
 	cli_result_diff(&r, diff.data, diff.len);
 	s.reload = pf->changed && !would;
@@ -75,14 +70,12 @@ postfwd_sync(struct am_cli *cli, bool init)
 	(void)fflush(stdout);
 	goto out;
 fail:
-	am_acct_unlock(&db.lock);
+	am_acct_unlock(&sync.db.lock);
 	cli_result_free(&r);
 	status = cli_fail(cli, &err);
 out:
 	am_buf_free(&diff);
-	am_relay_free_names(s.names, s.n);
-	am_change_free(&cs);
-	am_acct_db_close(&db);
+	am_relay_sync_free(&sync);
 	return status;
 }
 

@@ -70,6 +70,25 @@ void am_relay_free_names(char **names, size_t n);
 int am_relay_plan_postfwd(const struct am_host *h, struct am_change *cs,
     char **names, size_t n, bool init, struct am_change_file **f,
     struct am_error *err);
+
+/*
+ * archmail postfwd sync: the managed block of postfwd.cf rewritten from
+ * the relay accounts (read under the account locks unless dry_run, so
+ * that no relay add is half-seen) and postfwd_extra_users.  The locks
+ * are held until am_relay_sync_free(); s.file is postfwd.cf's plan.
+ */
+struct am_relay_sync {
+	struct am_acct_db db;
+	struct am_change cs;
+	struct am_change_file *file;
+	char **names;
+	size_t n;
+};
+int am_relay_sync_plan(const struct am_host *h, bool init, bool dry_run,
+    struct am_relay_sync *s, struct am_error *err);
+int am_relay_sync_commit(const struct am_host *h, struct am_relay_sync *s,
+    struct am_error *err);
+void am_relay_sync_free(struct am_relay_sync *s);
 /*
  * Add the sender map (sender_map) to cs (*f: its entry): with add, the
  * line "KEY VALUE" (AM_E_EXISTS_DIFFERENT if KEY is there with another

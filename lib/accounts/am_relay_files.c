@@ -431,3 +431,35 @@ am_relay_list_free(struct am_relay_list *list)
 	list->v = NULL;
 	list->n = 0;
 }
+
+int
+am_relay_sync_plan(const struct am_host *h, bool init, bool dry_run,
+    struct am_relay_sync *s, struct am_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	am_change_init(&s->cs);
+	if (am_acct_db_open(&s->db, h->root, AM_ACCT_F_PASSWD |
+	    AM_ACCT_F_SHADOW, !dry_run, h->lock_timeout_ms, err) < 0)
+		return -1;
+	if (am_relay_postfwd_names(h, &s->db, NULL, NULL, &s->names, &s->n,
+	    err) < 0)
+		return -1;
+	return am_relay_plan_postfwd(h, &s->cs, s->names, s->n, init,
+	    &s->file, err);
+}
+
+int
+am_relay_sync_commit(const struct am_host *h, struct am_relay_sync *s,
+    struct am_error *err)
+{
+	return am_change_commit(h, &s->cs, err);
+}
+
+void
+am_relay_sync_free(struct am_relay_sync *s)
+{
+	am_relay_free_names(s->names, s->n);
+	am_change_free(&s->cs);
+	am_acct_db_close(&s->db);
+	memset(s, 0, sizeof(*s));
+}
