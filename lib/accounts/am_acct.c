@@ -1251,3 +1251,16 @@ out:
 	free(path);
 	return rc;
 }
+
+void
+am_acct_db_notes(const struct am_host *h, const struct am_acct_db *db)
+{
+	size_t k;
+
+	for (k = 0; k < AM_ACCT_NKINDS; k++)
+		if (db->lock.lock_path[k] != NULL)
+			am_host_note(h, "locked", db->lock.lock_path[k]);
+	for (k = 0; k < AM_ACCT_NKINDS; k++)
+		if ((db->loaded & (1u << k)) && db->file[k].path != NULL)
+			am_host_note(h, "read", db->file[k].path);
+}

@@ -223,6 +223,9 @@ int am_acct_db_stage(struct am_acct_db *db, struct am_journal *j,
     struct am_error *err);
 /* Unlock and free; NULL-safe and safe to repeat. */
 void am_acct_db_close(struct am_acct_db *db);
+/* -v: the locks held ("locked FILE.lock") and the files read, through h. */
+struct am_host;
+void am_acct_db_notes(const struct am_host *h, const struct am_acct_db *db);
 
 /*
  * A user of ROOT/etc/passwd, read without a lock through the parser

@@ -268,6 +268,7 @@ am_passwd_plan(const struct am_host *h, const struct am_passwd_opts *o,
 	if (am_acct_db_open(&p->db, h->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, o->lock, h->lock_timeout_ms, err) < 0)
 		goto out;
+	am_acct_db_notes(h, &p->db);
 	shadow = &p->db.file[AM_ACCT_SHADOW];
 	if (find_user(&p->db, o->user, &pe, &si, err) < 0 ||
 	    am_acct_entry_get(shadow, (size_t)si, &se, err) < 0)

@@ -441,6 +441,7 @@ am_relay_sync_plan(const struct am_host *h, bool init, bool dry_run,
 	if (am_acct_db_open(&s->db, h->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, !dry_run, h->lock_timeout_ms, err) < 0)
 		return -1;
+	am_acct_db_notes(h, &s->db);
 	if (am_relay_postfwd_names(h, &s->db, NULL, NULL, &s->names, &s->n,
 	    err) < 0)
 		return -1;

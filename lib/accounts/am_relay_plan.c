@@ -489,6 +489,7 @@ am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
 	if (am_acct_db_open(&r->db, h->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, !o->dry_run, h->lock_timeout_ms, err) < 0)
 		return -1;
+	am_acct_db_notes(h, &r->db);
 	if (r->db.lock.pwd_fd >= 0 && recover(h, r, err) < 0)
 		return -1;
 	/* First in the change set, as in the result; read before deciding. */

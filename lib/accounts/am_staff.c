@@ -45,6 +45,7 @@ begin(const struct am_host *h, const char *login, const char *local,
 	    h->lock_timeout_ms, err) < 0)
 		return -1;
 	p->db_open = true;
+	am_acct_db_notes(h, &p->db);
 	if (!dry_run)
 		am_journal_sweep(p->edit.path);
 	return 0;
@@ -251,7 +252,6 @@ am_staff_commit(const struct am_host *h, struct am_staff_plan *p,
 		goto out;
 	if (am_journal_commit(&j, err) < 0)
 		goto out;
-	am_host_note(h, "wrote", p->edit.path);
 	/* The table last: derived from the file, rebuilt by any re-run. */
 	rc = am_edit_rebuild(&p->ep, err);
 out:

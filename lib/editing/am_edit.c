@@ -442,7 +442,6 @@ am_edit_commit(struct am_edit_plan *plan, struct am_error *err)
 			return -1;
 		}
 		plan->text_written = true;
-		am_host_note(plan->edit->host, "wrote", plan->edit->path);
 	}
 	return rebuild(plan, err);
 }

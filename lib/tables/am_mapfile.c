@@ -244,12 +244,9 @@ am_map_rebuild(const struct am_host *h, const char *path,
 	bo.temp_arg = (void *)h;
 	if (am_map_spec_parse(&spec, path, "lmdb", err) < 0)
 		return -1;
-	am_host_note(h, "read", path);
 	am_host_temp_guard(h);
 	rc = am_map_build(&spec, &bo, &count, err);
 	am_host_temp_gone(h);
-	if (rc == 0)
-		am_host_note(h, "wrote", spec.db_path);
 	am_map_spec_free(&spec);
 	if (records != NULL)
 		*records = count;
