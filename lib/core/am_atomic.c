@@ -443,7 +443,12 @@ am_lock_file_open(const char *lockname, int *lockfd, struct am_error *err)
 	fd = open(lockname, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC, 0600);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		if (fd < 0 && errno != ELOOP && errno != EISDIR &&
+		if (fd < 0 && (errno == EACCES || errno == EPERM) &&
+		    geteuid() != 0)
+			/* The usual cause: a user ran a root's command. */
+			am_error_set_errno(err, AM_E_PERM, errno, "open lock "
+			    "file %s (run as root)", lockname);
+		else if (fd < 0 && errno != ELOOP && errno != EISDIR &&
 		    errno != ENXIO)
 			am_error_set_errno(err, am_error_code_from_errno(errno),
 			    errno, "open lock file %s", lockname);

@@ -345,4 +345,13 @@ printf 'pw of carol\n' | am3 passwd set carol --password-stdin \
 check_eq "same password without --expire: unchanged (still expired)" 0 \
     "$(awk -F: '$1 == "carol" { print $3 }' "$R3/etc/shadow")"
 
+# Not root: the lock files cannot be made, and the message says what to
+# do instead of a bare "Permission denied"; nothing is written.
+chmod 755 "$T" "$R3" "$R3/etc"
+sha3=$(sha1sum < "$R3/etc/shadow")
+out=$(as_nobody archmail --root "$R3" passwd clear carol 2>&1)
+check_eq "not root: exit 77" 77 $?
+check "... says to run as root" grep -q 'run as root' <<<"$out"
+check_eq "... wrote nothing" "$sha3" "$(sha1sum < "$R3/etc/shadow")"
+
 finish
