@@ -84,7 +84,6 @@ passwd_modify(struct am_cli *cli, struct passwd_cmd *c)
 	int status;
 
 	memset(&p, 0, sizeof(p));
-	p.db.lock.pwd_fd = -1;
 	am_error_clear(&err);
 	c->o.lock = !c->dry_run && !c->check;
 	if (c->o.action == AM_PASSWD_SET) {
@@ -97,8 +96,7 @@ passwd_modify(struct am_cli *cli, struct passwd_cmd *c)
 	    (c->o.lock && am_passwd_commit(&p, &err) < 0))
 		goto fail;
 	status = report(cli, c, &p, c->pw.source == AM_PW_SRC_GENERATE ?
-	    pw.data :
-	    NULL);
+	    pw.data : NULL);
 	(void)fflush(stdout);
 	goto out;
 fail:

@@ -260,7 +260,6 @@ am_passwd_plan(const struct am_host *h, const struct am_passwd_opts *o,
 	int rc = -1;
 
 	memset(p, 0, sizeof(*p));
-	p->db.lock.pwd_fd = -1;
 	memset(&pe, 0, sizeof(pe));
 	memset(&se, 0, sizeof(se));
 	if (o->user == NULL)
@@ -322,7 +321,8 @@ am_passwd_commit(struct am_passwd_plan *p, struct am_error *err)
 void
 am_passwd_plan_free(struct am_passwd_plan *p)
 {
-	if (p == NULL)
+	/* Without a root nothing was opened (a zeroed plan, or freed). */
+	if (p == NULL || p->db.root == NULL)
 		return;
 	am_acct_db_close(&p->db);
 }

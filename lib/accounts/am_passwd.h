@@ -82,7 +82,7 @@ int am_passwd_diff(const struct am_passwd_plan *p, struct am_buf *out,
     struct am_error *err);
 /* Write the planned shadow (nothing when unchanged); locks stay held. */
 int am_passwd_commit(struct am_passwd_plan *p, struct am_error *err);
-/* Unlock and free; NULL-safe and safe to repeat. */
+/* Unlock and free; NULL-safe, safe to repeat and on a zeroed plan. */
 void am_passwd_plan_free(struct am_passwd_plan *p);
 
 /*
