@@ -112,7 +112,9 @@ am_source_from_text(struct am_source *src, const char *name,
 		am_source_close(src);
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	}
-	memcpy(src->data, text, len);
+	/* An empty text may come as NULL: memcpy() must not see it. */
+	if (len > 0)
+		memcpy(src->data, text, len);
 	src->data[len] = '\0';
 	src->len = len;
 	return 0;
