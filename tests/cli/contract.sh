@@ -213,7 +213,8 @@ done
 # The subcommands that change files must say so (--dry-run | --check).
 for cs in "users add" "users remove" "users forward" "alias add" \
     "alias remove" "alias servicedesk" "relay add" "relay rotate" \
-    "relay remove" "passwd clear" "passwd set" "postfwd sync"; do
+    "relay remove" "passwd clear" "passwd set" "postfwd sync" \
+    "users onboard" "users offboard"; do
 	check "$cs is reported as modifying (--dry-run, --check)" \
 	    test -n "${MODIFYING[$cs]:-}"
 done
@@ -261,7 +262,10 @@ make_root() {
 	    >"$R/etc/group"
 	printf 'root:*::\nalice:!::\nbob:!::\nnobody:!::\n' >"$R/etc/gshadow"
 	chmod 640 "$R/etc/shadow" "$R/etc/gshadow"
-	printf 'UID_MIN 1000\nUID_MAX 60000\n' >"$R/etc/login.defs"
+	printf 'UID_MIN 1000\nUID_MAX 60000\nUSERGROUPS_ENAB yes\n' \
+	    >"$R/etc/login.defs"
+	# An empty skeleton: users onboard makes a home, no files in it.
+	mkdir -p "$R/etc/skel"
 	# A stack without nullok: an empty password lets nobody in.
 	printf 'auth required pam_unix.so\naccount required pam_unix.so\n' \
 	    >"$R/etc/pam.d/dovecot"
@@ -501,6 +505,10 @@ modify "relay rotate" "relay pw two" relay rotate new.archlinux.org \
 modify "relay remove" "" relay remove new.archlinux.org
 modify "passwd set" "alice pw" passwd set alice --password-stdin
 modify "passwd clear" "" passwd clear bob
+modify "users onboard" "" users onboard carol --name "Carol Example" \
+    --category developers
+modify "users offboard" "" users offboard carol \
+    --forward carol@example.net --note left
 
 # --- 4, 5. refusals and exit statuses --------------------------------------
 m0=$(manifest)
