@@ -75,7 +75,7 @@ test_domains(void **state)
 {
 	static const char *const good[] = {
 		"archlinux.org", "a", "localhost", "a-b.c-d.example",
-		"xn--bcher-kva.example", "b\xc3\xbc" "cher.example",
+		"xn--bcher-kva.example", "b\xc3\xbc\x63her.example",
 		"\xe4\xbe\x8b\xe3\x81\x88.jp", "10.0.0.1", "123",
 		"A.B.ORG", "1a.2b",
 	};
