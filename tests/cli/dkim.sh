@@ -550,10 +550,14 @@ am dkim keygen -t ed25519 --check >"$DR.out" 2>/dev/null
 check_eq "keygen without -k --check: usage error 64" 64 $?
 check_eq "... no key on stdout" "" "$(cat "$DR.out")"
 ln -s "$DR/nowhere" "$DR/link.key"
+# An empty file is no key this run would write: still an existing file.
+: >"$DR/empty.key"
+chmod 600 "$DR/empty.key"
 mkdir "$DR/ro"
 chmod 755 "$DR/ro"
 l0=$(listing)
 for args in "-k $DR/link.key" "-k $DR/link.key -f" "-k $DR/missing/k.key" \
+    "-k $DR/empty.key" \
     "-k $DR/ro" "-k $DR/k.key --group no-such-group" \
     "-k $DR/k.key -s bad_selector" "-k $DR/k.key -b 1000 -t rsa" \
     "-k $DR/k.key --key-format pkcs1"; do
