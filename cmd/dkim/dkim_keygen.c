@@ -9,7 +9,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
 
 #include "cli_result.h"
 
