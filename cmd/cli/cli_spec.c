@@ -167,17 +167,18 @@ static const struct cli_sub dkim_subs[] = {
 	    "[-t rsa|ed25519] [-b bits] [-k keyfile] "
 	    "[-o zone|dnskey|plain|txt|strings|terraform|json] [-f] "
 	    "[--key-format pem|pkcs1|der|rspamd] [--priv-output pem|der] "
-	    "[--ttl N] [--fqdn] [--mode MODE] [--group GROUP]",
+	    "[--ttl N] [--fqdn] [--mode MODE] [--group GROUP] "
+	    "[--dry-run | --check]",
 	    "Generate a DKIM key and print its DNS record.", dkim_keygen_opts,
-	    0, 0, CLI_SUB_CRYPTO },
+	    0, 0, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "record", "archmail dkim record -k keyfile [-s selector] "
 	    "[-d domain] [-o FORMAT] [--ttl N] [--fqdn]",
 	    "Print the DNS record of an existing key.", dkim_record_opts, 0, 0,
 	    CLI_SUB_CRYPTO },
 	{ "convert", "archmail dkim convert -k keyfile --key-format FORMAT "
-	    "-O outfile [-f]",
+	    "-O outfile [-f] [--dry-run | --check]",
 	    "Write a key in another format.", dkim_convert_opts, 0, 0,
-	    CLI_SUB_CRYPTO },
+	    CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "check", "archmail dkim check -k keyfile -s selector -d domain "
 	    "(--record TEXT | --record-file FILE)",
 	    "Check a published record against a key.", dkim_check_opts, 0, 0,

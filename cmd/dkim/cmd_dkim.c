@@ -134,6 +134,35 @@ dkim_to_stdout(const struct dkim_keyfile *kf)
 	return kf->path == NULL || strcmp(kf->path, "-") == 0;
 }
 
+static void
+key_file_opts(struct am_cli *cli, const struct dkim_keyfile *kf,
+    struct am_dkim_key_file *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->mode = kf->mode;
+	o->force = kf->force;
+	o->temp_created = temp_created;
+	o->temp_arg = cli;
+	o->set_group = kf->set_group;
+	o->gid = kf->gid;
+}
+
+int
+dkim_check_save(struct am_cli *cli, const struct dkim_keyfile *kf,
+    const struct am_buf *data, bool *same, bool *exists,
+    struct am_error *err)
+{
+	struct am_dkim_key_file o;
+	int rc;
+
+	key_file_opts(cli, kf, &o);
+	rc = am_dkim_key_save_check(kf->path, data != NULL ? data->data :
+	    NULL, data != NULL ? data->len : 0, &o, same, exists, err);
+	if (rc < 0)
+		dkim_force_hint(err);
+	return rc;
+}
+
 int
 dkim_save_key(struct am_cli *cli, const struct dkim_keyfile *kf,
     const struct am_buf *data, bool *changed, struct am_error *err)
@@ -141,13 +170,7 @@ dkim_save_key(struct am_cli *cli, const struct dkim_keyfile *kf,
 	struct am_dkim_key_file o;
 	int rc;
 
-	memset(&o, 0, sizeof(o));
-	o.mode = kf->mode;
-	o.force = kf->force;
-	o.temp_created = temp_created;
-	o.temp_arg = cli;
-	o.set_group = kf->set_group;
-	o.gid = kf->gid;
+	key_file_opts(cli, kf, &o);
 	cli_guard_signals(cli);
 	rc = am_dkim_key_save(kf->path, data->data, data->len, &o, changed,
 	    err);
@@ -195,14 +218,36 @@ dkim_json_key(struct am_json *j, const struct am_dkim_key *key,
 }
 
 void
-dkim_json_files(struct am_json *j, const char *path, bool changed)
+dkim_key_describe(char *buf, size_t size, const char *what,
+    const struct am_dkim_key *key, const struct dkim_keyfile *kf)
 {
-	am_json_array_begin(j, "files");
-	if (path != NULL) {
-		am_json_object_begin(j, NULL);
-		am_json_string(j, "path", path);
-		am_json_bool(j, "changed", changed);
-		am_json_object_end(j);
-	}
-	am_json_array_end(j);
+	char bits[32] = "";
+
+	if (key->type == AM_DKIM_RSA)
+		snprintf(bits, sizeof(bits), " %u bits", key->bits);
+	snprintf(buf, size, "%s: %s%s, %s, mode %04o%s%s", what,
+	    am_dkim_key_type_name(key->type), bits,
+	    am_dkim_key_format_name(kf->format), (unsigned int)kf->mode,
+	    kf->group != NULL ? ", group " : "",
+	    kf->group != NULL ? kf->group : "");
+}
+
+int
+dkim_key_diff(struct am_buf *diff, const char *path, bool exists,
+    const char *desc)
+{
+	/* One line per side: a key's bytes are never part of a diff. */
+	if (exists)
+		return am_buf_printf(diff, "--- %s\n+++ %s\n@@ -1 +1 @@\n"
+		    "-<old contents: not shown>\n+<%s>\n", path, path, desc);
+	return am_buf_printf(diff, "--- /dev/null\n+++ %s\n@@ -0,0 +1 @@\n"
+	    "+<%s>\n", path, desc);
+}
+
+int
+dkim_dry_run_needs_file(struct am_cli *cli, const char *opt)
+{
+	return cli_usage_error(cli, "--%s needs %s: without it the key goes "
+	    "to standard output and no file would be written",
+	    cli->check ? "check" : "dry-run", opt);
 }

@@ -61,6 +61,24 @@ int dkim_find_group(struct am_cli *cli, struct dkim_keyfile *kf,
     struct am_error *err);
 int dkim_save_key(struct am_cli *cli, const struct dkim_keyfile *kf,
     const struct am_buf *data, bool *changed, struct am_error *err);
+/*
+ * What dkim_save_key() would do, writing nothing (am_dkim_key_save_check;
+ * data NULL: a key not made yet).
+ */
+int dkim_check_save(struct am_cli *cli, const struct dkim_keyfile *kf,
+    const struct am_buf *data, bool *same, bool *exists,
+    struct am_error *err);
+/*
+ * A dry run's view of a key file, never its bytes: "WHAT: ed25519, pem,
+ * mode 0600", and the diff that replaces (exists) or creates path with
+ * one line <desc>.  dkim_key_diff returns am_buf_printf's result.
+ */
+void dkim_key_describe(char *buf, size_t size, const char *what,
+    const struct am_dkim_key *key, const struct dkim_keyfile *kf);
+int dkim_key_diff(struct am_buf *diff, const char *path, bool exists,
+    const char *desc);
+/* --dry-run/--check with the key going to stdout: a usage error. */
+int dkim_dry_run_needs_file(struct am_cli *cli, const char *opt);
 /* Add how to replace an existing file to an AM_E_EXISTS message. */
 void dkim_force_hint(struct am_error *err);
 bool dkim_to_stdout(const struct dkim_keyfile *kf);
@@ -70,6 +88,5 @@ int dkim_write_secret(const struct am_buf *data, struct am_error *err);
 /* JSON fragments. */
 void dkim_json_key(struct am_json *j, const struct am_dkim_key *key,
     const char *path);
-void dkim_json_files(struct am_json *j, const char *path, bool changed);
 
 #endif

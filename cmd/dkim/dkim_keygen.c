@@ -9,7 +9,8 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sysexits.h>
+
+#include "cli_result.h"
 
 struct keygen_opts {
 	struct dkim_output out;
@@ -45,7 +46,7 @@ parse_options(struct am_cli *cli, struct keygen_opts *o, int argc,
     char *argv[])
 {
 	enum { OPT_KEY_FORMAT = 256, OPT_PRIV_OUTPUT, OPT_TTL, OPT_FQDN,
-	    OPT_MODE, OPT_GROUP, OPT_HELP };
+	    OPT_MODE, OPT_GROUP, OPT_HELP, OPT_DRY_RUN, OPT_CHECK };
 	static const struct option longopts[] = {
 		{ "selector", required_argument, NULL, 's' },
 		{ "domain", required_argument, NULL, 'd' },
@@ -61,6 +62,9 @@ parse_options(struct am_cli *cli, struct keygen_opts *o, int argc,
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "group", required_argument, NULL, OPT_GROUP },
 		{ "help", no_argument, NULL, OPT_HELP },
+		/* cli_parse() has set cli->dry_run and cli->check. */
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, rc = 0;
@@ -90,6 +94,8 @@ parse_options(struct am_cli *cli, struct keygen_opts *o, int argc,
 		case OPT_GROUP: o->kf.group = optarg; break;
 		case 'h':
 		case OPT_HELP: o->help = true; break;
+		case OPT_DRY_RUN:
+		case OPT_CHECK: break;
 		default: return dkim_bad_option(cli, c, argv);
 		}
 	}
@@ -164,20 +170,55 @@ check_request(struct am_cli *cli, struct keygen_opts *o,
 	return am_dkim_record_check_names(o->out.selector, o->out.domain, err);
 }
 
-static int
-print_json(struct am_cli *cli, const struct keygen_opts *o,
-    const struct am_dkim_key *key, const struct am_dkim_record *rec)
+/* The JSON members of keygen besides cli_result's. */
+struct keygen_report {
+	const struct keygen_opts *o;
+	const struct am_dkim_key *key;
+	const struct am_dkim_record *rec;	/* NULL in a dry run */
+};
+
+static void
+keygen_members(struct am_json *j, void *arg)
 {
+	const struct keygen_report *k = arg;
+	const struct keygen_opts *o = k->o;
 	struct am_dkim_render_opts r = { o->out.selector, o->out.domain,
 	    o->out.ttl, o->out.fqdn };
-	struct am_json j;
 
-	cli_json_begin(cli, &j, true);
-	am_json_bool(&j, "changed", true);
-	dkim_json_files(&j, o->kf.path, true);
-	dkim_json_key(&j, key, o->kf.path);
-	am_dkim_record_json(rec, &r, &j, "record");
-	return cli_json_end(cli, &j) < 0 ? EX_SOFTWARE : 0;
+	dkim_json_key(j, k->key, o->kf.path);
+	if (k->rec != NULL)
+		am_dkim_record_json(k->rec, &r, j, "record");
+}
+
+/*
+ * --dry-run/--check: every check of a real run is done, but no key is
+ * made, so the diff shows the file without its contents and no record
+ * can be printed.  A new key always differs: would_change is true.
+ */
+static int
+keygen_dry_run(struct am_cli *cli, const struct keygen_opts *o,
+    struct am_dkim_key *key, bool exists)
+{
+	struct keygen_report k = { o, key, NULL };
+	struct cli_result r;
+	struct am_buf diff = AM_BUF_INIT;
+	struct am_error err;
+	char desc[256];
+
+	dkim_key_describe(desc, sizeof(desc), exists ? "new private key" :
+	    "private key", key, &o->kf);
+	cli_result_init(&r, cli);
+	if (dkim_key_diff(&diff, o->kf.path, exists, desc) < 0) {
+		cli_result_free(&r);
+		am_error_set(&err, AM_E_NOMEM, "out of memory");
+		return cli_fail(cli, &err);
+	}
+	cli_result_file(&r, o->kf.path, true);
+	cli_result_diff(&r, diff.data, diff.len);
+	cli_result_line(&r, "%s: a new key would be written; its record is "
+	    "printed once the key exists", o->kf.path);
+	am_buf_free(&diff);
+	return cli_result_finish(&r, keygen_members, &k);
 }
 
 int
@@ -188,9 +229,12 @@ dkim_keygen(struct am_cli *cli, int argc, char *argv[])
 	struct am_dkim_record rec;
 	struct am_buf priv = AM_BUF_INIT, text = AM_BUF_INIT;
 	struct am_error err;
+	struct cli_result r;
+	struct keygen_report k;
 	enum am_dkim_key_type type = AM_DKIM_NONE;
 	unsigned int bits = 0;
-	bool changed;
+	bool changed, same = false, exists = false;
+	bool would = cli->dry_run || cli->check;
 	int ret;
 
 	memset(&o, 0, sizeof(o));
@@ -213,36 +257,47 @@ dkim_keygen(struct am_cli *cli, int argc, char *argv[])
 	    o.out.format == AM_DKIM_OUT_JSON))
 		return cli_usage_error(cli, "JSON output needs -k keyfile "
 		    "(the private key is never part of it)");
+	if (dkim_to_stdout(&o.kf) && would)
+		return dkim_dry_run_needs_file(cli, "-k keyfile");
 	if (!o.mode_given && o.kf.group != NULL)
 		o.kf.mode = 0640;
 	if (check_request(cli, &o, &type, &bits, &err) < 0)
 		goto fail;
+	/* All a real run refuses, before the time a key takes. */
 	if (!dkim_to_stdout(&o.kf) &&
-	    (am_dkim_key_check_target(o.kf.path, o.kf.force, &err) < 0 ||
-	    dkim_find_group(cli, &o.kf, &err) < 0)) {
-		dkim_force_hint(&err);
+	    (dkim_check_save(cli, &o.kf, NULL, &same, &exists, &err) < 0 ||
+	    dkim_find_group(cli, &o.kf, &err) < 0))
 		goto fail;
+	if (would) {
+		key.type = type;
+		key.bits = bits;
+		key.format = o.kf.format;
+		ret = keygen_dry_run(cli, &o, &key, exists);
+		goto out;
 	}
 	if (am_dkim_key_generate(&key, type, bits, &err) < 0 ||
 	    am_dkim_key_encode(&key, o.kf.format, &priv, &err) < 0 ||
 	    am_dkim_record_from_key(&rec, &key, &err) < 0 ||
 	    (!cli->json && dkim_render(&rec, &o.out, &text, &err) < 0))
 		goto fail;
+	key.format = o.kf.format;
 	if (dkim_to_stdout(&o.kf)) {
+		/* rspamadm's way: the key, then the record; no file. */
 		if (dkim_write_secret(&priv, &err) < 0)
 			goto fail;
-	} else {
-		if (dkim_save_key(cli, &o.kf, &priv, &changed, &err) < 0)
-			goto fail;
-		cli_info(cli, "wrote %s (%s, %u bits, %s, mode %04o)",
-		    o.kf.path, am_dkim_key_type_name(type), key.bits,
-		    am_dkim_key_format_name(o.kf.format),
-		    (unsigned int)o.kf.mode);
+		fwrite(text.data, 1, text.len, stdout);
+		goto out;
 	}
-	key.format = o.kf.format;
-	if (cli->json)
-		ret = print_json(cli, &o, &key, &rec);
-	else
+	if (dkim_save_key(cli, &o.kf, &priv, &changed, &err) < 0)
+		goto fail;
+	k.o = &o;
+	k.key = &key;
+	k.rec = &rec;
+	cli_result_init(&r, cli);
+	cli_result_file(&r, o.kf.path, changed);
+	ret = cli_result_finish(&r, keygen_members, &k);
+	/* The record is the result: printed as rspamadm does, even with -q. */
+	if (ret == 0 && !cli->json)
 		fwrite(text.data, 1, text.len, stdout);
 	goto out;
 fail:

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "cli_result.h"
+
 int
 dkim_record(struct am_cli *cli, int argc, char *argv[])
 {
@@ -92,37 +94,78 @@ out:
 	return ret;
 }
 
-static void
-convert_result(struct am_cli *cli, const struct dkim_keyfile *kf,
-    const struct am_dkim_key *key, const char *from, bool changed)
-{
-	struct am_json j;
+/* The JSON members of convert besides cli_result's. */
+struct convert_report {
+	const struct dkim_keyfile *kf;
+	const struct am_dkim_key *key;
+	const char *from;
+};
 
-	if (cli->json) {
-		cli_json_begin(cli, &j, true);
-		am_json_bool(&j, "changed", changed);
-		dkim_json_files(&j, kf->path, changed);
-		dkim_json_key(&j, key, from);
-		am_json_string(&j, "output_format",
-		    am_dkim_key_format_name(kf->format));
-		(void)cli_json_end(cli, &j);
-	} else if (cli->verbose >= 0) {
-		printf(changed ? "%s: written (%s, %s)\n" :
-		    "%s: unchanged, it already holds this key (%s, %s)\n",
-		    kf->path, am_dkim_key_type_name(key->type),
-		    am_dkim_key_format_name(kf->format));
+static void
+convert_members(struct am_json *j, void *arg)
+{
+	const struct convert_report *c = arg;
+
+	dkim_json_key(j, c->key, c->from);
+	am_json_string(j, "output_format",
+	    am_dkim_key_format_name(c->kf->format));
+}
+
+/*
+ * The result of convert, real or dry run (would): OUT written or not
+ * (changed), and for a dry run the diff, both sides redacted.
+ */
+static int
+convert_result(struct am_cli *cli, const struct dkim_keyfile *kf,
+    const struct am_dkim_key *key, const char *from, bool changed,
+    bool exists)
+{
+	struct convert_report c = { kf, key, from };
+	struct am_dkim_key out = *key;
+	struct cli_result r;
+	struct am_buf diff = AM_BUF_INIT;
+	struct am_error err;
+	char desc[256];
+	bool would = cli->dry_run || cli->check;
+
+	cli_result_init(&r, cli);
+	if (would && changed) {
+		out.format = kf->format;
+		dkim_key_describe(desc, sizeof(desc), "private key", &out,
+		    kf);
+		if (dkim_key_diff(&diff, kf->path, exists, desc) < 0) {
+			cli_result_free(&r);
+			am_error_set(&err, AM_E_NOMEM, "out of memory");
+			return cli_fail(cli, &err);
+		}
+		cli_result_diff(&r, diff.data, diff.len);
+		am_buf_free(&diff);
 	}
+	cli_result_file(&r, kf->path, changed);
+	if (!changed)
+		cli_result_line(&r, "%s: unchanged, it already holds this key "
+		    "(%s, %s)", kf->path, am_dkim_key_type_name(key->type),
+		    am_dkim_key_format_name(kf->format));
+	else
+		cli_result_line(&r, would ? "%s: would be written (%s, %s)" :
+		    "%s: written (%s, %s)", kf->path,
+		    am_dkim_key_type_name(key->type),
+		    am_dkim_key_format_name(kf->format));
+	return cli_result_finish(&r, convert_members, &c);
 }
 
 int
 dkim_convert(struct am_cli *cli, int argc, char *argv[])
 {
-	enum { OPT_KEY_FORMAT = 256, OPT_HELP };
+	enum { OPT_KEY_FORMAT = 256, OPT_HELP, OPT_DRY_RUN, OPT_CHECK };
 	static const struct option longopts[] = {
 		{ "privkey", required_argument, NULL, 'k' },
 		{ "key-format", required_argument, NULL, OPT_KEY_FORMAT },
 		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, OPT_HELP },
+		/* cli_parse() has set cli->dry_run and cli->check. */
+		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+		{ "check", no_argument, NULL, OPT_CHECK },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct dkim_keyfile kf = { NULL, AM_DKIM_KEY_UNKNOWN, false, 0600,
@@ -131,7 +174,8 @@ dkim_convert(struct am_cli *cli, int argc, char *argv[])
 	struct am_buf data = AM_BUF_INIT;
 	struct am_error err;
 	const char *path = NULL, *format = NULL;
-	bool changed = false;
+	bool changed = false, same = false, exists = false;
+	bool would = cli->dry_run || cli->check;
 	int c, ret = 0;
 
 	am_error_clear(&err);
@@ -146,6 +190,8 @@ dkim_convert(struct am_cli *cli, int argc, char *argv[])
 		case OPT_KEY_FORMAT: format = optarg; break;
 		case 'h':
 		case OPT_HELP: return cli_help(cli);
+		case OPT_DRY_RUN:
+		case OPT_CHECK: break;
 		default: return dkim_bad_option(cli, c, argv);
 		}
 	}
@@ -162,6 +208,8 @@ dkim_convert(struct am_cli *cli, int argc, char *argv[])
 	if (dkim_to_stdout(&kf) && cli->json)
 		return cli_usage_error(cli, "JSON output needs -O outfile "
 		    "(the private key is never part of it)");
+	if (dkim_to_stdout(&kf) && would)
+		return dkim_dry_run_needs_file(cli, "-O outfile");
 	if (dkim_load_key(&key, path, &err) < 0 ||
 	    am_dkim_key_encode(&key, kf.format, &data, &err) < 0)
 		goto fail;
@@ -170,9 +218,14 @@ dkim_convert(struct am_cli *cli, int argc, char *argv[])
 			goto fail;
 		goto out;
 	}
-	if (dkim_save_key(cli, &kf, &data, &changed, &err) < 0)
+	if (would) {
+		/* The converted bytes, compared and checked, never written. */
+		if (dkim_check_save(cli, &kf, &data, &same, &exists, &err) < 0)
+			goto fail;
+		changed = !same;
+	} else if (dkim_save_key(cli, &kf, &data, &changed, &err) < 0)
 		goto fail;
-	convert_result(cli, &kf, &key, path, changed);
+	ret = convert_result(cli, &kf, &key, path, changed, exists);
 	goto out;
 fail:
 	ret = cli_fail(cli, &err);

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
@@ -742,6 +744,78 @@ am_dkim_key_check_target(const char *path, bool force, struct am_error *err)
 	o.mode = (mode_t)-1;	/* matches no file: never "the same" */
 	o.force = force;
 	return check_target(path, NULL, 0, &o, &same, err);
+}
+
+/*
+ * The directory am_atomic_begin() would create the temporary file in: it
+ * must exist and let this process create files (the same errors).
+ */
+static int
+check_directory(const char *path, struct am_error *err)
+{
+	char *copy1 = NULL, *copy2 = NULL;
+	const char *dir, *base;
+	int dirfd = -1, rc = -1;
+
+	if ((copy1 = strdup(path)) == NULL || (copy2 = strdup(path)) == NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	dir = dirname(copy1);
+	base = basename(copy2);
+	if (*base == '\0' || strcmp(base, "/") == 0 ||
+	    strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		am_error_set(err, AM_E_CANTCREAT, "bad file name \"%s\"",
+		    path);
+		goto out;
+	}
+	if ((dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno) ==
+		    AM_E_NOINPUT ? AM_E_CANTCREAT :
+		    am_error_code_from_errno(errno), errno, "open directory %s",
+		    dir);
+		goto out;
+	}
+	/* AT_EACCESS: the effective IDs, as openat(O_CREAT) uses. */
+	if (faccessat(dirfd, ".", W_OK | X_OK, AT_EACCESS) < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno) ==
+		    AM_E_PERM ? AM_E_PERM : AM_E_CANTCREAT, errno,
+		    "create temporary file for %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (dirfd >= 0)
+		close(dirfd);
+	free(copy1);
+	free(copy2);
+	return rc;
+}
+
+int
+am_dkim_key_save_check(const char *path, const void *data, size_t len,
+    const struct am_dkim_key_file *o, bool *same, bool *exists,
+    struct am_error *err)
+{
+	struct am_dkim_key_file c = *o;
+	struct stat st;
+
+	if (am_ossl_load(err) < 0)
+		return -1;
+
+	*same = false;
+	*exists = false;
+	/* No key yet: nothing at path can hold it. */
+	if (data == NULL) {
+		c.mode = (mode_t)-1;
+		len = 0;
+	}
+	if (check_target(path, data, len, &c, same, err) < 0)
+		return -1;
+	*exists = lstat(path, &st) == 0;
+	if (*same)
+		return 0;
+	return check_directory(path, err);
 }
 
 int

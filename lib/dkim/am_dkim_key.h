@@ -128,6 +128,18 @@ int am_dkim_key_group(const char *root, const char *name, gid_t *gid,
 int am_dkim_key_check_target(const char *path, bool force,
     struct am_error *err);
 
+/*
+ * What am_dkim_key_save() would do, writing nothing: the same refusals of
+ * what is at path, and its directory must exist and let this process
+ * create files in it.  *same: path already holds exactly data with o's
+ * mode and group (nothing would be written); *exists: a file is at path
+ * now (it would be replaced).  data NULL: a key not made yet, which no
+ * file holds.
+ */
+int am_dkim_key_save_check(const char *path, const void *data, size_t len,
+    const struct am_dkim_key_file *o, bool *same, bool *exists,
+    struct am_error *err);
+
 /* Append the public key as DKIM publishes it. */
 int am_dkim_key_public(const struct am_dkim_key *key, struct am_buf *out,
     struct am_error *err);

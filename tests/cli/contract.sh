@@ -6,8 +6,9 @@
 #      empty), "did you mean" for a near-miss option and subcommand;
 #   2. the global options before the command, after it and between
 #      command and subcommand give the same result;
-#   3. on a realistic sysroot, every modifying subcommand: --dry-run and
-#      --check write nothing (sha256 of every file under the root),
+#   3. on a realistic sysroot, every modifying subcommand (dkim keygen
+#      and convert too): --dry-run and --check write nothing (sha256 of
+#      every file under the root),
 #      the real run's files[].changed is exactly the set of files whose
 #      bytes changed, and the repeated run changes nothing;
 #   4. every --json invocation prints exactly one object valid against
@@ -214,7 +215,7 @@ done
 for cs in "users add" "users remove" "users forward" "alias add" \
     "alias remove" "alias servicedesk" "relay add" "relay rotate" \
     "relay remove" "passwd clear" "passwd set" "postfwd sync" \
-    "users onboard" "users offboard"; do
+    "users onboard" "users offboard" "dkim keygen" "dkim convert"; do
 	check "$cs is reported as modifying (--dry-run, --check)" \
 	    test -n "${MODIFYING[$cs]:-}"
 done
@@ -467,13 +468,14 @@ modify() {
 	done < <(diff <(grep '^file ' <<<"$m0") <(grep '^file ' <<<"$m1") |
 	    awk '/^[<>] file / { print $3 }' | sort -u)
 
-	# relay rotate always sets a new salt (archmail-relay(8)): a second
-	# run changes the hash again, by design.  Its second run must still
-	# give one schema-valid object and exit 0.
-	if [ "$desc" = "relay rotate" ]; then
+	# relay rotate always sets a new salt (archmail-relay(8)), dkim
+	# keygen -f always makes a new key: a second run changes the file
+	# again, by design.  Its second run must still give one
+	# schema-valid object and exit 0.
+	if [ "$desc" = "relay rotate" ] || [ "$desc" = "dkim keygen" ]; then
 		run -i "$input" --root "$R" --json "$@"
 		check_eq "$desc again: exit 0" 0 "$rc"
-		check_eq "$desc again: a new hash, changed true" true \
+		check_eq "$desc again: a new hash or key, changed true" true \
 		    "$(jv changed)"
 		return
 	fi
@@ -509,6 +511,13 @@ modify "users onboard" "" users onboard carol --name "Carol Example" \
     --category developers
 modify "users offboard" "" users offboard carol \
     --forward carol@example.net --note left
+# The key files are named on the command line, not found under --root:
+# they are put under the root so that the manifest sees them.
+mkdir -p "$R/etc/rspamd/dkim"
+modify "dkim keygen" "" dkim keygen -t ed25519 -s s1 -d archlinux.org \
+    -k "$R/etc/rspamd/dkim/s1.key" -f
+modify "dkim convert" "" dkim convert -k "$R/etc/rspamd/dkim/s1.key" \
+    --key-format der -O "$R/etc/rspamd/dkim/s1.der"
 
 # --- 4, 5. refusals and exit statuses --------------------------------------
 m0=$(manifest)

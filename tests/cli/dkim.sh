@@ -474,6 +474,188 @@ check_fails "keygen --json: no private key in it" grep -q -e PRIVATE \
 check_eq "keygen --json: p= is the key's" "$(openssl_p "$T/j.key" PEM)" \
     "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["record"]["public_key"])' "$T/j.json")"
 
+# ---------------------------------------------------------------------------
+# --dry-run and --check (archmail-dkim(8), DRY RUNS): every check of a
+# real run, nothing written (not even a temporary file: the directory's
+# own mtime is part of the listing), the key file described in the diff
+# but never shown, one schema-valid JSON object.
+SCHEMA=$PWD/schema/archmail-result.schema.json
+VALIDATE=$PWD/tests/lib/validate_json.py
+if ! "$PY" -c 'import jsonschema; jsonschema.Draft202012Validator' \
+    2>/dev/null; then
+	echo "FAIL: python3-jsonschema (Draft 2020-12) is missing" >&2
+	exit 1
+fi
+DR=$T/dry
+mkdir "$DR"
+# listing: every entry of $DR with size, mode, mtime and content hash.
+listing() {
+	find "$DR" -printf '%p %y %s %m %T@\n' | sort
+	find "$DR" -type f -print0 | sort -z | xargs -0 -r sha256sum
+}
+# jrun FILE ARGS...: archmail --json ARGS > FILE; rc; FILE must be one
+# object valid against the result schema (KEY=VALUE lines in FILE.jv).
+jrun() {
+	local f=$1
+	shift
+	"$ARCHMAIL" --json "$@" >"$f" 2>"$f.err"
+	rc=$?
+	if "$PY" "$VALIDATE" "$SCHEMA" "$f" >"$f.jv" 2>"$f.jverr"; then
+		pass "one schema-valid JSON object: $*"
+	else
+		fail "one schema-valid JSON object: $*"
+		sed 's/^/  /' "$f.jverr" >&2
+	fi
+}
+# jm FILE KEY: a top-level member of FILE's object, as compact JSON.
+jm() { sed -n "s/^$2=//p" "$1.jv"; }
+
+l0=$(listing)
+out=$(am dkim keygen -t ed25519 -s s1 -d archlinux.org -k "$DR/k.key" --dry-run 2>"$DR.err")
+check_eq "keygen --dry-run: exit 0" 0 $?
+check_eq "keygen --dry-run: nothing written, directory as it was" "$l0" "$(listing)"
+check_eq "keygen --dry-run: the diff of a new file, contents described" \
+    "--- /dev/null|+++ $DR/k.key|@@ -0,0 +1 @@|+<private key: ed25519, pem, mode 0600>" \
+    "$(head -n 4 <<<"$out" | paste -sd '|')"
+check "keygen --dry-run: says no record yet" grep -q 'record is printed once the key exists' <<<"$out"
+check_fails "keygen --dry-run: no key material" grep -q -e PRIVATE -e 'p=' <<<"$out"
+
+jrun "$DR.json" dkim keygen -t rsa -b 2048 -s s1 -d archlinux.org -k "$DR/k.key" --dry-run --group 0
+check_eq "keygen --json --dry-run: exit 0" 0 "$rc"
+check_eq "... changed false, would_change true" "false true" \
+    "$(jm "$DR.json" changed) $(jm "$DR.json" would_change)"
+check_eq "... files[]: the key file, changed false" "$(printf 'false\t%s' "$DR/k.key")" \
+    "$(sed -n 's/^file\t//p' "$DR.json.jv")"
+check_eq "... the diff describes the key" \
+    "\"--- /dev/null\\n+++ $DR/k.key\\n@@ -0,0 +1 @@\\n+<private key: rsa 2048 bits, pem, mode 0640, group 0>\\n\"" \
+    "$(jm "$DR.json" diff)"
+check_fails "... no PRIVATE KEY anywhere" grep -q 'PRIVATE KEY' "$DR.json"
+check_eq "... key member, no record member (no key yet)" \
+    '{"path":"'"$DR"'/k.key","type":"rsa","bits":2048,"format":"pem"}|' \
+    "$(jm "$DR.json" key)|$(jm "$DR.json" record)"
+check_eq "keygen --json --dry-run: nothing written" "$l0" "$(listing)"
+
+am dkim keygen -t ed25519 -k "$DR/k.key" --check >/dev/null 2>&1
+check_eq "keygen --check: exit 1 (a key would be written)" 1 $?
+jrun "$DR.json" dkim keygen -t ed25519 -k "$DR/k.key" --check
+check_eq "keygen --json --check: exit 1, ok, would_change" "1 true true" \
+    "$rc $(jm "$DR.json" ok) $(jm "$DR.json" would_change)"
+check_eq "keygen --check: nothing written" "$l0" "$(listing)"
+
+# Refusals: the real run's exit status and message, nothing written.
+am dkim keygen -t ed25519 -k "$DR/k.key" -q --dry-run -k - >"$DR.out" 2>/dev/null
+check_eq "keygen -k - --dry-run: usage error 64" 64 $?
+check_eq "... no key on stdout" "" "$(cat "$DR.out")"
+am dkim keygen -t ed25519 --check >"$DR.out" 2>/dev/null
+check_eq "keygen without -k --check: usage error 64" 64 $?
+check_eq "... no key on stdout" "" "$(cat "$DR.out")"
+ln -s "$DR/nowhere" "$DR/link.key"
+# An empty file is no key this run would write: still an existing file.
+: >"$DR/empty.key"
+chmod 600 "$DR/empty.key"
+mkdir "$DR/ro"
+chmod 755 "$DR/ro"
+l0=$(listing)
+for args in "-k $DR/link.key" "-k $DR/link.key -f" "-k $DR/missing/k.key" \
+    "-k $DR/empty.key" \
+    "-k $DR/ro" "-k $DR/k.key --group no-such-group" \
+    "-k $DR/k.key -s bad_selector" "-k $DR/k.key -b 1000 -t rsa" \
+    "-k $DR/k.key --key-format pkcs1"; do
+	read -r -a a <<<"$args"
+	am dkim keygen -t ed25519 "${a[@]}" >/dev/null 2>"$DR.real.err"
+	want=$?
+	am dkim keygen -t ed25519 "${a[@]}" --dry-run >"$DR.out" 2>"$DR.dry.err"
+	check_eq "keygen $args --dry-run: the real run's exit $want" "$want" $?
+	check_fails "... which is a refusal" test "$want" = 0
+	check_eq "... and its message" "$(cat "$DR.real.err")" "$(cat "$DR.dry.err")"
+	check_eq "... nothing on stdout" "" "$(cat "$DR.out")"
+	check_eq "... nothing written" "$l0" "$(listing)"
+done
+chmod 755 "$T"
+as_nobody archmail dkim keygen -t ed25519 -k "$DR/ro/k.key" --dry-run >/dev/null 2>&1
+check_eq "keygen --dry-run into an unwritable directory: 77, as a real run" 77 $?
+check_eq "... nothing written" "$l0" "$(listing)"
+
+# An existing key: without -f the same refusal (73); with -f the diff
+# replaces it, neither side shown, and the key stays as it was.
+am dkim keygen -t ed25519 -k "$DR/k.key" >/dev/null
+cp "$DR/k.key" "$DR.orig"
+l0=$(listing)
+am dkim keygen -t ed25519 -k "$DR/k.key" >/dev/null 2>&1
+check_eq "existing key, real run without -f: 73" 73 $?
+am dkim keygen -t ed25519 -k "$DR/k.key" --dry-run >"$DR.out" 2>/dev/null
+check_eq "existing key, --dry-run without -f: 73 too" 73 $?
+check_eq "... nothing on stdout" "" "$(cat "$DR.out")"
+am dkim keygen -t ed25519 -k "$DR/k.key" --check >/dev/null 2>&1
+check_eq "existing key, --check without -f: 73 too" 73 $?
+out=$(am dkim keygen -t ed25519 -k "$DR/k.key" -f --dry-run)
+check_eq "existing key, -f --dry-run: exit 0" 0 $?
+check_eq "... the diff replaces the file, neither side shown" \
+    "--- $DR/k.key|+++ $DR/k.key|@@ -1 +1 @@|-<old contents: not shown>|+<new private key: ed25519, pem, mode 0600>" \
+    "$(head -n 5 <<<"$out" | paste -sd '|')"
+check_fails "... no key material" grep -q -e PRIVATE -e "$(sed -n 2p "$DR.orig" | cut -c1-20)" <<<"$out"
+check "... the key is untouched" cmp "$DR/k.key" "$DR.orig"
+check_eq "... nothing written" "$l0" "$(listing)"
+
+# Real runs through the same result: the record alone on stdout (as
+# "dkim record" prints it), files[] with changed true.
+out=$(am dkim keygen -t ed25519 -s s1 -d archlinux.org -k "$DR/r.key")
+check_eq "keygen: stdout is the record, nothing else" \
+    "$(am dkim record -k "$DR/r.key" -s s1 -d archlinux.org)" "$out"
+jrun "$DR.json" dkim keygen -t ed25519 -k "$DR/j.key"
+check_eq "keygen --json: exit 0, changed, no would_change" "0 true " \
+    "$rc $(jm "$DR.json" changed) $(jm "$DR.json" would_change)"
+check_eq "... files[]: the key, changed true" "$(printf 'true\t%s' "$DR/j.key")" \
+    "$(sed -n 's/^file\t//p' "$DR.json.jv")"
+check "... a record member" test -n "$(jm "$DR.json" record)"
+
+# convert: the key converted in memory and compared with OUT.
+l0=$(listing)
+out=$(am dkim convert -k "$DR/j.key" --key-format der -O "$DR/j.der" --dry-run)
+check_eq "convert --dry-run: exit 0" 0 $?
+check_eq "... the diff of a new file, described" \
+    "--- /dev/null|+++ $DR/j.der|@@ -0,0 +1 @@|+<private key: ed25519, der, mode 0600>|$DR/j.der: would be written (ed25519, der)" \
+    "$(paste -sd '|' <<<"$out")"
+check_eq "... nothing written" "$l0" "$(listing)"
+am dkim convert -k "$DR/j.key" --key-format der -O "$DR/j.der" --check >/dev/null
+check_eq "convert --check (pending): exit 1" 1 $?
+jrun "$DR.json" dkim convert -k "$DR/j.key" --key-format der -O "$DR/j.der" --dry-run
+check_eq "convert --json --dry-run: changed false, would_change true" \
+    "0 false true" "$rc $(jm "$DR.json" changed) $(jm "$DR.json" would_change)"
+check_fails "... no PRIVATE KEY in it" grep -q 'PRIVATE KEY' "$DR.json"
+check_eq "... nothing written" "$l0" "$(listing)"
+am dkim convert -k "$DR/j.key" --key-format der -O - --dry-run >"$DR.out" 2>/dev/null
+check_eq "convert -O - --dry-run: usage error 64" 64 $?
+check_eq "... no key on stdout" "" "$(cat "$DR.out")"
+am dkim convert -k "$DR/no-such.key" --key-format der -O "$DR/j.der" --dry-run 2>/dev/null
+check_eq "convert --dry-run of a missing key: 66, as a real run" 66 $?
+jrun "$DR.json" dkim convert -k "$DR/j.key" --key-format der -O "$DR/j.der"
+check_eq "convert --json: exit 0, changed" "0 true" "$rc $(jm "$DR.json" changed)"
+check_eq "... files[]: OUT, changed true" "$(printf 'true\t%s' "$DR/j.der")" \
+    "$(sed -n 's/^file\t//p' "$DR.json.jv")"
+l1=$(listing)
+jrun "$DR.json" dkim convert -k "$DR/j.key" --key-format der -O "$DR/j.der"
+check_eq "convert --json again: changed false, files[] false" \
+    "0 false $(printf 'false\t%s' "$DR/j.der")" \
+    "$rc $(jm "$DR.json" changed) $(sed -n 's/^file\t//p' "$DR.json.jv")"
+jrun "$DR.json" dkim convert -k "$DR/j.key" --key-format der -O "$DR/j.der" --dry-run
+check_eq "convert --dry-run, OUT holds it: would_change false, empty diff" \
+    '0 false ""' "$rc $(jm "$DR.json" would_change) $(jm "$DR.json" diff)"
+out=$(am dkim convert -k "$DR/j.key" --key-format der -O "$DR/j.der" --check)
+check_eq "convert --check, OUT holds it: exit 0, unchanged" \
+    "0|$DR/j.der: unchanged, it already holds this key (ed25519, der)" \
+    "$?|$out"
+am dkim convert -k "$DR/j.key" --key-format pem -O "$DR/j.der" >/dev/null 2>&1
+check_eq "convert over a different file, real run without -f: 73" 73 $?
+am dkim convert -k "$DR/j.key" --key-format pem -O "$DR/j.der" --dry-run >/dev/null 2>&1
+check_eq "convert over a different file, --dry-run without -f: 73 too" 73 $?
+out=$(am dkim convert -k "$DR/j.key" --key-format pem -O "$DR/j.der" -f --check)
+check_eq "convert -f --check over a different file: exit 1" 1 $?
+check_eq "... the diff replaces it, neither side shown" \
+    "--- $DR/j.der|+++ $DR/j.der|@@ -1 +1 @@|-<old contents: not shown>|+<private key: ed25519, pem, mode 0600>" \
+    "$(head -n 5 <<<"$out" | paste -sd '|')"
+check_eq "... nothing written" "$l1" "$(listing)"
+
 check "dkim --help" am dkim --help
 check "dkim keygen --help" am dkim keygen --help
 finish

@@ -467,7 +467,7 @@ test_fold_query_matches_build(void **state)
 {
 	static const char *const keys[] = {
 		/* local names: postalias skips "name@domain" */
-		"plain", "Alice.Smith", "ALL-CAPS", "Stra\xc3\x9f" "e",
+		"plain", "Alice.Smith", "ALL-CAPS", "Stra\xc3\x9f\x65",
 		"\xc3\x84rger", "\xce\x90x", "x\xe1\xba\x9eY",
 	};
 	struct cs *cs = *state;
