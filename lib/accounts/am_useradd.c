@@ -420,8 +420,9 @@ new_account(const struct am_host *h, struct am_acct_db *db,
 	snprintf(today, sizeof(today), "%ld", am_acct_today());
 	pwf[0] = o->login; pwf[1] = "x"; pwf[2] = uid; pwf[3] = gid;
 	pwf[4] = o->gecos != NULL ? o->gecos : ""; pwf[5] = ua->home;
+	/* Without a SHELL setting useradd 4.13+ writes /bin/bash. */
 	pwf[6] = o->shell != NULL ? o->shell : shell != NULL ? shell :
-	    "/bin/sh";
+	    "/bin/bash";
 	spf[0] = o->login; spf[1] = "!"; spf[2] = today; spf[3] = age[0];
 	spf[4] = age[1]; spf[5] = age[2]; spf[6] = spf[7] = spf[8] = "";
 	if (field_ok(pwf[4], "full name", err) < 0 ||

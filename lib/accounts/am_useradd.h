@@ -26,7 +26,7 @@
  *    gshadow "LOGIN:!::"; supplementary groups get LOGIN in their member
  *    lists (group and gshadow).
  *  - Shell and home base from ROOT/etc/default/useradd (SHELL, HOME),
- *    else /bin/sh and /home.
+ *    else /bin/bash and /home (shadow-utils' built-in defaults).
  *  - Home: a copy of ROOT/etc/skel (files, directories and symbolic links
  *    with their modes, owned by the user; anything else is left out with
  *    a warning), the directory itself HOME_MODE or 0777 & ~UMASK of
