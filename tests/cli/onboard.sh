@@ -286,6 +286,44 @@ check_eq "dave again: exit 0" 0 "$(rc am users onboard dave --name \
     --forward dave@example.org --groups mail,wheel)"
 check_eq "dave again: nothing changed" "$before" "$(snap "$R")"
 
+# An existing person's account is reused: its password stays, a missing
+# membership is added, nothing else.
+alice_sh=$(line shadow alice)
+before_pw=$(sha256sum <"$R/etc/passwd")
+out=$(am users onboard alice --name Alice --category developers \
+    --groups wheel 2>&1)
+check_eq "onboard alice (exists): exit 0" 0 $?
+check "... account exists" grep -qx 'alice: account exists (uid 1000)' \
+    <<<"$out"
+check_fails "... no password reset" grep -q 'password empty' <<<"$out"
+check_eq "... alice's password kept" "$alice_sh" "$(line shadow alice)"
+check_eq "... passwd untouched" "$before_pw" "$(sha256sum <"$R/etc/passwd")"
+check_eq "... joined wheel" "wheel:x:10:dave,alice wheel:*::dave,alice" \
+    "$(line group wheel) $(line gshadow wheel)"
+
+# Six onboardings at once: one after the other under the locks.
+P=$T/parallel
+make_root "$P" || fail "parallel sysroot"
+for i in 1 2 3 4 5 6; do
+	"$ARCHMAIL" --root "$P" -q users onboard "p$i" --name "P $i" \
+	    --category developers >/dev/null 2>"$T/err$i" &
+done
+wait
+check_eq "parallel: six accounts, UIDs 1006..1011 each once" \
+    "$(seq 1006 1011)" "$(grep '^p[1-6]:' "$P/etc/passwd" | cut -d: -f3 | sort)"
+check_eq "parallel: six shadow lines, emptied and expired" 6 \
+    "$(grep -c '^p[1-6]::0:' "$P/etc/shadow")"
+check_eq "parallel: six homes" 6 "$(find "$P/home" -maxdepth 1 -name 'p[1-6]' \
+    -type d | wc -l)"
+n=0
+for i in 1 2 3 4 5 6; do
+	[ "$(postmap -c "$P/etc/postfix" -q "p$i@archlinux.org" \
+	    "lmdb:$P/etc/postfix/users")" = "p$i" ] && n=$((n + 1))
+done
+check_eq "parallel: postmap -q finds all six" 6 "$n"
+w=$(pwck_clean "$P")
+check "parallel: pwck/grpck clean${w:+ ($w)}" test -z "$w"
+
 # --- refusals change nothing ------------------------------------------------------
 refused() {	# DESC EXIT ARGS...: on $R, nothing may change
 	local desc=$1 want=$2 before st
@@ -483,7 +521,7 @@ am users offboard dave --address dave.smith --forward dave@example.org \
 check_eq "offboard dave --address dave.smith --forward (same) --delete" 0 $?
 check_eq "mail back to alice only" "mail:x:8:alice mail:*::alice" \
     "$(line group mail) $(line gshadow mail)"
-check_eq "wheel empty again" "wheel:x:10: wheel:*::" \
+check_eq "wheel: alice only" "wheel:x:10:alice wheel:*::alice" \
     "$(line group wheel) $(line gshadow wheel)"
 check_eq "dave.smith@ still forwarded" dave@example.org \
     "$(q dave.smith@archlinux.org)"
