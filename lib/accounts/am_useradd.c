@@ -642,6 +642,31 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 	return rc;
 }
 
+/*
+ * The directories above a new home that are missing (ROOT/home on a
+ * fresh root), made 0755 as useradd makes them.  Not journaled: an empty
+ * parent left by a failed run harms nothing.  A failure here shows up as
+ * the failure to create the home beside it.
+ */
+static void
+make_parents(const struct am_host *h, const char *home)
+{
+	char *prefix, *path, *slash;
+
+	if ((prefix = strdup(home)) == NULL)
+		return;
+	for (slash = strchr(prefix + 1, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if ((path = am_host_path(h, prefix)) != NULL &&
+		    mkdir(path, 0755) == 0)
+			(void)chmod(path, 0755);	/* whatever the umask */
+		free(path);
+		*slash = '/';
+	}
+	free(prefix);
+}
+
 int
 am_useradd_stage_home(const struct am_host *h, const struct am_useradd *ua,
     struct am_journal *j, struct am_error *err)
@@ -652,6 +677,7 @@ am_useradd_stage_home(const struct am_host *h, const struct am_useradd *ua,
 
 	if (ua->existed || ua->home_exists)
 		return 0;
+	make_parents(h, ua->home);
 	am_journal_sweep_dirs(ua->home_path);
 	if (getrandom(&r, sizeof(r), 0) < 0)
 		r = (unsigned int)rand();
