@@ -414,6 +414,65 @@ mkdir -p "$A/etc/default" "$B/etc/default"
 cp /etc/default/useradd "$A/etc/default/useradd"
 cp /etc/default/useradd "$B/etc/default/useradd"
 compare_useradd "host's default/useradd"
+# HOME_MODE 0750, UMASK 077, and no ROOT/home yet: useradd makes /home.
+rm -rf "$A" "$B"
+make_root "$A" plain && make_root "$B" plain
+for r in "$A" "$B"; do
+	printf 'HOME_MODE 0750\n' >>"$r/etc/login.defs"
+	sed -i 's/^UMASK.*/UMASK 077/' "$r/etc/login.defs"
+	mv "$r/home/alice" "$r/home/bob" "$r/"
+	rmdir "$r/home"
+	sed -i 's|:/home/|:/|' "$r/etc/passwd"
+done
+# (umask 077 for both: neither may depend on the caller's umask.)
+saved_umask=$(umask)
+umask 077
+compare_useradd "HOME_MODE 0750, no /home"
+umask "$saved_umask"
+check_eq "HOME_MODE 0750, no /home: /home made 0755 as by useradd" \
+    "$(stat -c '%a %u %g' "$B/home")" "$(stat -c '%a %u %g' "$A/home")"
+check_eq "... home 0750" 750 "$(stat -c %a "$A/home/carol")"
+
+# Offboarding as usermod -L and userdel -r do it, on A and B alike: locks
+# of an empty, a hashed, a '*' and a '!' password; then a deletion with
+# carol an administrator in gshadow and her group the primary group of
+# another account (kept, as userdel keeps it).
+for r in "$A" "$B"; do
+	"$ARCHMAIL" --root "$r" -q users onboard alice --name Alice \
+	    --category developers --groups wheel
+	sed -i 's/^wheel:\*::\(.*\)/wheel:*:carol,alice:\1,carol/' \
+	    "$r/etc/gshadow"
+	sed -i 's/^bob:[^:]*:/bob:*:/' "$r/etc/shadow"
+	printf 'dan:x:1010:1006:Dan:/dan:/bin/bash\n' >>"$r/etc/passwd"
+	printf 'dan:!:19000:0:99999:7:::\n' >>"$r/etc/shadow"
+	mkdir -p "$r/dan"
+done
+# B's carol as A's (useradd's shadow line differs in password and date).
+cp "$A/etc/shadow" "$B/etc/shadow"
+for u in carol alice bob dan; do
+	"$ARCHMAIL" --root "$A" -q users offboard "$u" >/dev/null 2>&1
+	check_eq "offboard $u (lock) on A" 0 $?
+	usermod --prefix "$B" -L "$u" >/dev/null 2>&1
+done
+check_eq "locks: shadow as usermod -L leaves it" "$(cat "$B/etc/shadow")" \
+    "$(cat "$A/etc/shadow")"
+check_eq "control: an empty, a hashed, a '*' and a '!' password locked" \
+    'alice:!$6$ bob:!*: carol:!: dan:!:' \
+    "$(grep -oE '^(alice:!\$6\$|bob:!\*:|carol:!:|dan:!:)' "$A/etc/shadow" |
+	sort | tr '\n' ' ' | sed 's/ $//')"
+"$ARCHMAIL" --root "$A" users offboard carol --delete >/dev/null 2>"$T/err"
+check_eq "offboard carol --delete on A" 0 $?
+check "... warns that group carol stays" grep -q 'primary group' "$T/err"
+userdel --prefix "$B" -r carol >/dev/null 2>&1
+for f in passwd shadow group gshadow; do
+	check_eq "--delete: $f as userdel -r leaves it" "$(cat "$B/etc/$f")" \
+	    "$(cat "$A/etc/$f")"
+done
+check "control: carol was an administrator of wheel" grep -q '^wheel:\*:alice:' \
+    "$A/etc/gshadow"
+check_eq "--delete: homes as userdel -r leaves them" \
+    "$(cd "$B" && find home -printf '%P|%m|%U\n' | sort)" \
+    "$(cd "$A" && find home -printf '%P|%m|%U\n' | sort)"
 
 # --- offboard: forward with a dated note, lock ------------------------------------
 before_users=$(cat "$R/etc/postfix/users")
