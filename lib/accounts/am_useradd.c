@@ -520,6 +520,8 @@ static int
 copy_file(int sfd, int dfd, const char *name, const struct stat *st,
     uid_t uid, gid_t gid, const char *spath, struct am_error *err)
 {
+	/* The skeleton's times, as useradd keeps them. */
+	const struct timespec times[2] = { st->st_atim, st->st_mtim };
 	char buf[65536];
 	ssize_t n;
 	int in, out, rc = -1;
@@ -543,7 +545,7 @@ copy_file(int sfd, int dfd, const char *name, const struct stat *st,
 		}
 	}
 	if (fchown(out, uid, gid) < 0 || fchmod(out, st->st_mode & 07777) < 0 ||
-	    fsync(out) < 0) {
+	    futimens(out, times) < 0 || fsync(out) < 0) {
 		am_error_set_errno(err, AM_E_IO, errno, "finish %s", name);
 		goto out;
 	}
@@ -560,6 +562,7 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
     uid_t uid, gid_t gid, int depth, struct am_error *err)
 {
 	char target[4096], *sub = NULL;
+	struct timespec times[2];
 	struct dirent *de;
 	struct stat st;
 	ssize_t len;
@@ -583,6 +586,8 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 			    "stat %s/%s", spath, de->d_name);
 			break;
 		}
+		times[0] = st.st_atim;
+		times[1] = st.st_mtim;
 		if (S_ISREG(st.st_mode)) {
 			rc = copy_file(sfd, dfd, de->d_name, &st, uid, gid,
 			    spath, err);
@@ -597,6 +602,8 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 			target[len] = '\0';
 			if (symlinkat(target, dfd, de->d_name) < 0 ||
 			    fchownat(dfd, de->d_name, uid, gid,
+			    AT_SYMLINK_NOFOLLOW) < 0 ||
+			    utimensat(dfd, de->d_name, times,
 			    AT_SYMLINK_NOFOLLOW) < 0)
 				rc = am_error_set_errno(err, AM_E_IO, errno,
 				    "symlink %s", de->d_name);
@@ -623,9 +630,10 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 				rc = copy_tree(h, s2, d2, sub, uid, gid,
 				    depth + 1, err);
 			}
+			/* Times last: the entries made in it moved them. */
 			if (rc == 0 && (fchown(d2, uid, gid) < 0 ||
 			    fchmod(d2, st.st_mode & 07777) < 0 ||
-			    fsync(d2) < 0))
+			    futimens(d2, times) < 0 || fsync(d2) < 0))
 				rc = am_error_set_errno(err, AM_E_IO, errno,
 				    "finish %s", sub);
 			free(sub);
