@@ -382,12 +382,13 @@ check "... the account made" grep -q '^frank:x:1009:1009:' "$R/etc/passwd"
 
 # --- the same account as real useradd makes it -------------------------------------
 # (useradd --prefix copies the host's /etc/skel: A's skeleton is that copy.)
-compare_useradd() {	# DESC; $A, $B prepared
+compare_useradd() {	# DESC [USERADD OPTIONS]; $A, $B prepared
 	local desc=$1 f
+	shift
 	"$ARCHMAIL" --root "$A" users onboard carol --name "Carol Example" \
 	    --category developers --groups mail >/dev/null 2>&1
 	check_eq "$desc: onboard on A" 0 $?
-	useradd --prefix "$B" -m -c "Carol Example" -G mail carol \
+	useradd --prefix "$B" -m -c "Carol Example" -G mail "$@" carol \
 	    >/dev/null 2>&1
 	check_eq "$desc: useradd --prefix on B" 0 $?
 	for f in passwd group gshadow; do
@@ -404,7 +405,12 @@ compare_useradd() {	# DESC; $A, $B prepared
 		owners "$B/home/carol")" \
 	    "$(stat -c '%a %u %g' "$A/home/carol"; listing "$A/home/carol";
 		owners "$A/home/carol")"
+	check_eq "$desc: modification times kept as by useradd" \
+	    "$(mtimes "$B/home/carol")" "$(mtimes "$A/home/carol")"
+	check "$desc: control: times to compare" test \
+	    "$(mtimes "$A/home/carol" | wc -l)" -ge 3
 }
+mtimes() { (cd "$1" && find . -mindepth 1 -printf '%P %T@\n' | sort); }
 A=$T/a B=$T/b
 make_root "$A" plain && make_root "$B" plain
 compare_useradd "no default/useradd"
@@ -414,6 +420,16 @@ mkdir -p "$A/etc/default" "$B/etc/default"
 cp /etc/default/useradd "$A/etc/default/useradd"
 cp /etc/default/useradd "$B/etc/default/useradd"
 compare_useradd "host's default/useradd"
+# The whole test skeleton (subdirectories, a 0600 file, symlinks, old
+# times), given to useradd with -k.
+rm -rf "$A" "$B"
+make_root "$A" && make_root "$B"
+for r in "$A" "$B"; do
+	find "$r/etc/skel" -mindepth 1 -exec touch -h \
+	    -d '2020-01-02 03:04:05' {} +
+	touch -d '2021-02-03 04:05:06.123456789' "$r/etc/skel/.netrc"
+done
+compare_useradd "whole skeleton, useradd -k" -k "$B/etc/skel"
 # HOME_MODE 0750, UMASK 077, and no ROOT/home yet: useradd makes /home.
 rm -rf "$A" "$B"
 make_root "$A" plain && make_root "$B" plain
