@@ -342,6 +342,13 @@ refused "unknown group in --groups" 67 users onboard erin --name Erin \
     --category developers --groups mail,nosuch
 refused "system account daemon" 65 users onboard daemon --name Daemon \
     --category developers
+refused "unknown category" 64 users onboard erin --name Erin \
+    --category nosuch
+refused "no --category" 64 users onboard erin --name Erin
+refused "offboard --forward of an absent address" 67 users offboard erin \
+    --forward erin@example.net
+refused "offboard --note without --forward" 64 users offboard alice \
+    --note left
 printf 'erin:x:1500:\n' >>"$R/etc/group"
 printf 'erin:!::\n' >>"$R/etc/gshadow"
 refused "group erin exists" 65 users onboard erin --name Erin \
