@@ -427,6 +427,42 @@ mkdir -p "$A/etc/default" "$B/etc/default"
 cp /etc/default/useradd "$A/etc/default/useradd"
 cp /etc/default/useradd "$B/etc/default/useradd"
 compare_useradd "host's default/useradd"
+# The choice of UID, GID and primary group in other situations.
+add_acct() {	# ROOT NAME:UID
+	printf '%s:x:%s:%s::/:/usr/sbin/nologin\n' "${2%:*}" "${2#*:}" \
+	    "${2#*:}" >>"$1/etc/passwd"
+	printf '%s:!:19000:0:99999:7:::\n' "${2%:*}" >>"$1/etc/shadow"
+	add_group "$1" "$2"
+}
+add_group() {	# ROOT NAME:GID
+	printf '%s:x:%s:\n' "${2%:*}" "${2#*:}" >>"$1/etc/group"
+	printf '%s:!::\n' "${2%:*}" >>"$1/etc/gshadow"
+}
+for variant in gid-taken uid-max no-upg; do
+	rm -rf "$A" "$B"
+	make_root "$A" plain && make_root "$B" plain
+	for r in "$A" "$B"; do
+		case $variant in
+		gid-taken)	# GID 1006 is a group's: the next free above
+			add_group "$r" proj:1006
+			add_group "$r" big:50000 ;;
+		uid-max)	# UID_MAX in use: the lowest free UID
+			add_acct "$r" hi:60000 ;;
+		no-upg)		# no private groups: default/useradd's GROUP
+			sed -i 's/^USERGROUPS_ENAB.*/USERGROUPS_ENAB no/' \
+			    "$r/etc/login.defs"
+			add_group "$r" staff:50
+			mkdir -p "$r/etc/default"
+			printf 'GROUP=staff\nSHELL=/bin/sh\n' \
+			    >"$r/etc/default/useradd" ;;
+		esac
+	done
+	compare_useradd "$variant"
+	ids="${ids:+$ids }$(grep '^carol:' "$A/etc/passwd" | cut -d: -f3,4,7)"
+done
+check_eq "control: the variants gave carol other IDs" \
+    "1006:50001:/bin/bash 1001:1001:/bin/bash 1006:50:/bin/sh" "$ids"
+
 # The whole test skeleton (subdirectories, a 0600 file, symlinks, old
 # times), given to useradd with -k.
 rm -rf "$A" "$B"
