@@ -342,6 +342,9 @@ refused "unknown group in --groups" 67 users onboard erin --name Erin \
     --category developers --groups mail,nosuch
 refused "system account daemon" 65 users onboard daemon --name Daemon \
     --category developers
+refused "offboard of a system account" 65 users offboard daemon
+refused "offboard --delete of a system account" 65 users offboard daemon \
+    --delete
 refused "unknown category" 64 users onboard erin --name Erin \
     --category nosuch
 refused "no --category" 64 users onboard erin --name Erin
@@ -370,9 +373,14 @@ refused "nullok and an account phase without pam_unix" 78 users onboard \
     erin --name Erin --category developers
 check "... the message names the dovecot file" grep -q 'pam.d/dovecot' \
     "$T/err"
+am users onboard erin --name Erin --category developers --allow-nullok \
+    >/dev/null 2>"$T/err"
+check_eq "... with --allow-nullok: exit 0" 0 $?
+check "... and a warning naming the stack" grep -q 'warning: .*pam.d/dovecot' \
+    "$T/err"
 cp "$T/dovecot" "$R/etc/pam.d/dovecot"
 am users onboard erin --name Erin --category developers >/dev/null 2>&1
-check_eq "control: erin onboards once the obstacles are gone" \
+check_eq "control: erin onboarded" \
     "erin:x:1008:1008:Erin:/home/erin:/bin/bash" "$(line passwd erin)"
 
 # An existing home is kept as it is (useradd -m warns and copies nothing).
