@@ -8,7 +8,7 @@
 # usage (from the repository root): bash tests/cli/onboard.sh ARCHMAIL
 . tests/testlib.sh
 
-for tool in pwck grpck passwd useradd postmap python3 sha256sum; do
+for tool in pwck grpck passwd useradd usermod userdel postmap python3 sha256sum; do
 	require_tool "$tool" || finish
 done
 
