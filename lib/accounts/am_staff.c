@@ -142,6 +142,31 @@ current_value(const struct am_staff_plan *p)
 	return p->ep.entry != NULL ? p->ep.entry->value : "";
 }
 
+/*
+ * A forward is an edit that replaces the address; for an absent address
+ * on a file with categories the edit fails for want of one, which would
+ * hide the reason: there is nothing to forward.  Turns err into that when
+ * the address is indeed absent; otherwise err stays.
+ */
+static void
+forward_absent(struct am_staff_plan *p, struct am_error *err)
+{
+	struct am_mapedit med;
+	struct am_error ignored;
+	long i;
+
+	am_error_clear(&ignored);
+	if (am_edit_read(&p->edit, &med, &ignored) < 0)
+		return;
+	i = am_mapedit_find(&med, p->address, &ignored);
+	am_mapedit_free(&med);
+	if (i != -1)
+		return;
+	p->address_absent = true;
+	am_error_set(err, AM_E_NOUSER, "%s is not in %s; nothing to forward",
+	    p->address, p->edit.path);
+}
+
 int
 am_staff_offboard_plan(const struct am_host *h,
     const struct am_staff_offboard_opts *o, struct am_staff_plan *p,
@@ -171,8 +196,11 @@ am_staff_offboard_plan(const struct am_host *h,
 		req.op = AM_EDIT_REMOVE;
 	}
 	p->ep_open = true;
-	if (am_edit_plan(&p->edit, &req, &p->ep, err) < 0)
+	if (am_edit_plan(&p->edit, &req, &p->ep, err) < 0) {
+		if (o->forward != NULL && err->code == AM_E_USAGE)
+			forward_absent(p, err);
 		goto out;
+	}
 	now = current_value(p);
 	/*
 	 * Only the address of this person: LOGIN@domain is by its name

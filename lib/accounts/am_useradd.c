@@ -420,8 +420,9 @@ new_account(const struct am_host *h, struct am_acct_db *db,
 	snprintf(today, sizeof(today), "%ld", am_acct_today());
 	pwf[0] = o->login; pwf[1] = "x"; pwf[2] = uid; pwf[3] = gid;
 	pwf[4] = o->gecos != NULL ? o->gecos : ""; pwf[5] = ua->home;
+	/* Without a SHELL setting useradd 4.13+ writes /bin/bash. */
 	pwf[6] = o->shell != NULL ? o->shell : shell != NULL ? shell :
-	    "/bin/sh";
+	    "/bin/bash";
 	spf[0] = o->login; spf[1] = "!"; spf[2] = today; spf[3] = age[0];
 	spf[4] = age[1]; spf[5] = age[2]; spf[6] = spf[7] = spf[8] = "";
 	if (field_ok(pwf[4], "full name", err) < 0 ||
@@ -519,6 +520,8 @@ static int
 copy_file(int sfd, int dfd, const char *name, const struct stat *st,
     uid_t uid, gid_t gid, const char *spath, struct am_error *err)
 {
+	/* The skeleton's times, as useradd keeps them. */
+	const struct timespec times[2] = { st->st_atim, st->st_mtim };
 	char buf[65536];
 	ssize_t n;
 	int in, out, rc = -1;
@@ -542,7 +545,7 @@ copy_file(int sfd, int dfd, const char *name, const struct stat *st,
 		}
 	}
 	if (fchown(out, uid, gid) < 0 || fchmod(out, st->st_mode & 07777) < 0 ||
-	    fsync(out) < 0) {
+	    futimens(out, times) < 0 || fsync(out) < 0) {
 		am_error_set_errno(err, AM_E_IO, errno, "finish %s", name);
 		goto out;
 	}
@@ -559,6 +562,7 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
     uid_t uid, gid_t gid, int depth, struct am_error *err)
 {
 	char target[4096], *sub = NULL;
+	struct timespec times[2];
 	struct dirent *de;
 	struct stat st;
 	ssize_t len;
@@ -582,6 +586,8 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 			    "stat %s/%s", spath, de->d_name);
 			break;
 		}
+		times[0] = st.st_atim;
+		times[1] = st.st_mtim;
 		if (S_ISREG(st.st_mode)) {
 			rc = copy_file(sfd, dfd, de->d_name, &st, uid, gid,
 			    spath, err);
@@ -596,6 +602,8 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 			target[len] = '\0';
 			if (symlinkat(target, dfd, de->d_name) < 0 ||
 			    fchownat(dfd, de->d_name, uid, gid,
+			    AT_SYMLINK_NOFOLLOW) < 0 ||
+			    utimensat(dfd, de->d_name, times,
 			    AT_SYMLINK_NOFOLLOW) < 0)
 				rc = am_error_set_errno(err, AM_E_IO, errno,
 				    "symlink %s", de->d_name);
@@ -622,9 +630,10 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 				rc = copy_tree(h, s2, d2, sub, uid, gid,
 				    depth + 1, err);
 			}
+			/* Times last: the entries made in it moved them. */
 			if (rc == 0 && (fchown(d2, uid, gid) < 0 ||
 			    fchmod(d2, st.st_mode & 07777) < 0 ||
-			    fsync(d2) < 0))
+			    futimens(d2, times) < 0 || fsync(d2) < 0))
 				rc = am_error_set_errno(err, AM_E_IO, errno,
 				    "finish %s", sub);
 			free(sub);
@@ -641,6 +650,31 @@ copy_tree(const struct am_host *h, int sfd, int dfd, const char *spath,
 	return rc;
 }
 
+/*
+ * The directories above a new home that are missing (ROOT/home on a
+ * fresh root), made 0755 as useradd makes them.  Not journaled: an empty
+ * parent left by a failed run harms nothing.  A failure here shows up as
+ * the failure to create the home beside it.
+ */
+static void
+make_parents(const struct am_host *h, const char *home)
+{
+	char *prefix, *path, *slash;
+
+	if ((prefix = strdup(home)) == NULL)
+		return;
+	for (slash = strchr(prefix + 1, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		if ((path = am_host_path(h, prefix)) != NULL &&
+		    mkdir(path, 0755) == 0)
+			(void)chmod(path, 0755);	/* whatever the umask */
+		free(path);
+		*slash = '/';
+	}
+	free(prefix);
+}
+
 int
 am_useradd_stage_home(const struct am_host *h, const struct am_useradd *ua,
     struct am_journal *j, struct am_error *err)
@@ -651,6 +685,7 @@ am_useradd_stage_home(const struct am_host *h, const struct am_useradd *ua,
 
 	if (ua->existed || ua->home_exists)
 		return 0;
+	make_parents(h, ua->home);
 	am_journal_sweep_dirs(ua->home_path);
 	if (getrandom(&r, sizeof(r), 0) < 0)
 		r = (unsigned int)rand();

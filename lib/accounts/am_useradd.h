@@ -26,12 +26,13 @@
  *    gshadow "LOGIN:!::"; supplementary groups get LOGIN in their member
  *    lists (group and gshadow).
  *  - Shell and home base from ROOT/etc/default/useradd (SHELL, HOME),
- *    else /bin/sh and /home.
+ *    else /bin/bash and /home (shadow-utils' built-in defaults).
  *  - Home: a copy of ROOT/etc/skel (files, directories and symbolic links
  *    with their modes, owned by the user; anything else is left out with
  *    a warning), the directory itself HOME_MODE or 0777 & ~UMASK of
  *    login.defs.  It is built beside the home under a temporary name
- *    and renamed into place by the journal.  An existing home is kept as
+ *    and renamed into place by the journal; missing directories above
+ *    it are made 0755 first, as useradd makes them.  An existing home is kept as
  *    it is (useradd does the same, with a warning).  A missing
  *    skeleton is refused (AM_E_NOINPUT) when the plan is made.
  *
