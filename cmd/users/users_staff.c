@@ -90,11 +90,14 @@ parse(struct am_cli *cli, int argc, char *argv[], struct staff_args *a,
 	if (dry_run && a->check)
 		return am_error_set(err, AM_E_USAGE, "--dry-run and --check "
 		    "exclude each other");
+	/* As the synopsis says: a person's account has a name. */
+	if (strcmp(cli->sub->name, "onboard") == 0 && a->on.name == NULL)
+		return am_error_set(err, AM_E_USAGE, "users onboard needs "
+		    "--name (the person's full name)");
 	a->on.login = a->off.login = argv[optind];
 	a->on.dry_run = a->off.dry_run = dry_run || a->check;
 	a->on.groups = (const char *const *)a->groups.v;
 	a->on.ngroups = a->groups.n;
-	(void)cli;
 	return 0;
 }
 

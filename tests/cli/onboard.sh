@@ -347,6 +347,7 @@ refused "offboard --delete of a system account" 65 users offboard daemon \
     --delete
 refused "unknown category" 64 users onboard erin --name Erin \
     --category nosuch
+refused "no --name" 64 users onboard erin --category developers
 refused "no --category" 64 users onboard erin --name Erin
 refused "offboard --forward of an absent address" 67 users offboard erin \
     --forward erin@example.net
