@@ -3,15 +3,17 @@
 # with an empty environment (RUNPATH relative to the binary, no ldconfig,
 # no LD_LIBRARY_PATH), compiles and queries the example tables, and by
 # default installs nothing a Postfix package owns (postmap, postalias,
-# newaliases are opt-in: -DARCHMAIL_POSTFIX_NAMES=ON).
+# newaliases are opt-in: -DARCHMAIL_POSTFIX_NAMES=ON); the installed
+# headers and pkg-config file build a program against the library, which
+# exports only am_ symbols.
 #
 # usage (from the repository root): bash tests/cli/install.sh ARCHMAIL
 . tests/testlib.sh
 
 BUILD=$(cd "$(dirname "$ARCHMAIL")" && pwd)
 P="$T/prefix with space"
-check "cmake --install to a scratch prefix" \
-    cmake --install "$BUILD" --prefix "$P"
+cmake --install "$BUILD" --prefix "$P" >"$T/install.log" 2>&1
+check_eq "cmake --install to a scratch prefix: exit 0" 0 $?
 check "the binary is in bin/" test -x "$P/bin/archmail"
 check_fails "no postmap installed by default" test -e "$P/bin/postmap"
 check_fails "no postalias installed by default" test -e "$P/bin/postalias"
@@ -39,5 +41,41 @@ want=$(awk -v k="$key" '$1 == k { $1 = ""; sub(/^ +/, ""); print; exit }' \
     examples/users)
 got=$(env -i "$P/bin/archmail" postmap -c "$T" -q "$key" "lmdb:$T/users")
 check_eq "installed postmap -q $key" "$want" "$got"
+
+# The library for other programs: headers, pkg-config, only am_ symbols.
+require_tool pkg-config
+cat >"$T/prog.c" <<'CEOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <am_host.h>
+
+int
+main(void)
+{
+	char *p = am_root_join("/srv/root", "/etc/passwd");
+
+	printf("%s\n", p != NULL ? p : "(null)");
+	free(p);
+	return 0;
+}
+CEOF
+flags=$(PKG_CONFIG_PATH="$P/lib/pkgconfig" pkg-config --cflags --libs archmail)
+check_eq "pkg-config --cflags --libs archmail: exit 0" 0 $?
+# The build's own compiler, and its sanitizers when the library has them
+# (an ASan library needs an ASan program).
+CC=$(sed -n 's/^CMAKE_C_COMPILER:[A-Z]*=//p' "$BUILD/CMakeCache.txt")
+san=
+grep -q '^ARCHMAIL_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" &&
+    san="-fsanitize=address,undefined"
+eval "\"\$CC\" $san -o \"\$T/prog\" \"\$T/prog.c\" $flags" \
+    "-Wl,-rpath,\"\$P/lib\"" 2>"$T/cc.err"
+check_eq "a program builds against the installed headers and library" 0 $?
+check_eq "... and runs" /srv/root/etc/passwd \
+    "$(env -i ASAN_OPTIONS=detect_leaks=0 "$T/prog")"
+others=$(nm -D --defined-only "$P/lib/libarchmail.so.0" |
+    awk '$3 !~ /^am_/ { print $3 }')
+check_eq "the library exports only am_ symbols" "" "$others"
+check "... and some" test "$(nm -D --defined-only \
+    "$P/lib/libarchmail.so.0" | wc -l)" -gt 100
 
 finish
