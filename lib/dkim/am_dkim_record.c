@@ -499,8 +499,12 @@ read_zone(struct am_dkim_published *p, struct zone_state *z, const char *text,
 			rc |= zrec_add_string(r, str.data ? str.data : "",
 			    str.len);
 		} else {
+			/*
+			 * strchr() finds the terminator too: a NUL byte must
+			 * not end the token, or s never moves past it.
+			 */
 			for (t = s; t < end && !is_fws((unsigned char)*t) &&
-			    !strchr("\"();", *t); t++)
+			    (*t == '\0' || !strchr("\"();", *t)); t++)
 				;
 			if (r->nstrings > 0 || (r->nheader > 0 &&
 			    strcasecmp(r->header[r->nheader - 1], "TXT") == 0))
