@@ -15,7 +15,7 @@ trap 'rm -rf "$scratch"' EXIT INT TERM
 status=0
 artifacts=$build/fuzz-artifacts
 mkdir -p "$artifacts"
-for name in mapsource acct dkim_key dkim_record postfwd pam conf; do
+for name in mapsource acct dkim_key dkim_record postfwd pam conf cli; do
 	bin=$build/tests/fuzz/fuzz_$name
 	if [ ! -x "$bin" ]; then
 		echo "run.sh: $bin missing (build with -DARCHMAIL_FUZZ=ON)" >&2
@@ -25,7 +25,7 @@ for name in mapsource acct dkim_key dkim_record postfwd pam conf; do
 	echo "== fuzz_$name: corpus + $runs runs"
 	# -max_total_time bounds a slow harness (RSA keys) in CI.
 	if ! "$bin" -runs="$runs" -max_len=4096 -max_total_time=60 \
-	    -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	    -timeout=10 -rss_limit_mb=2048 -close_fd_mask=2 -print_final_stats=1 \
 	    -artifact_prefix="$artifacts/$name-" \
 	    "$scratch/$name" "$here/corpus/$name" \
 	    >"$scratch/$name.log" 2>&1; then
