@@ -244,6 +244,18 @@ am_acct_file_render(const struct am_acct_file *f, struct am_buf *out)
 	size_t i;
 
 	for (i = 0; i < f->count; i++) {
+#ifdef ARCHMAIL_FUZZ_BROKEN
+		/*
+		 * Planted bug, for tests/fuzz only (README.md there): a line
+		 * ending in a blank loses it, breaking the round trip.
+		 */
+		if (f->line[i].len > 0 &&
+		    f->line[i].text[f->line[i].len - 1] == ' ') {
+			if (am_buf_add(out, f->line[i].text,
+			    f->line[i].len - 1) < 0)
+				return -1;
+		} else
+#endif
 		if (am_buf_add(out, f->line[i].text, f->line[i].len) < 0)
 			return -1;
 		if ((i + 1 < f->count || f->final_newline) &&

@@ -151,7 +151,9 @@ init_place(const char *text, size_t len, const char *file, const char *macro,
 	while (p < end) {
 		eol = line_end(p, end);
 		lineno++;
-		q = p + strspn(p, " \t");
+		/* text need not be NUL-terminated: stay within the line. */
+		for (q = p; q < eol && (*q == ' ' || *q == '\t'); q++)
+			continue;
 		if (!in_def && defines(p, eol, macro)) {
 			if (done)
 				return am_error_set_at(err, AM_E_PARSE, file,
@@ -159,7 +161,8 @@ init_place(const char *text, size_t len, const char *file, const char *macro,
 				    macro);
 			in_def = true;
 			*start = (size_t)(p - text);
-		} else if (!in_def && *q != '#' && first_use == len &&
+		} else if (!in_def && (q == eol || *q != '#') &&
+		    first_use == len &&
 		    contains(p, eol, use)) {
 			first_use = (size_t)(p - text);
 		}
@@ -230,7 +233,8 @@ am_postfwd_block_lists(const char *text, size_t len,
 	(void)len;
 	while (p < end) {
 		eol = line_end(p, end);
-		q = p + strspn(p, " \t");
+		for (q = p; q < eol && (*q == ' ' || *q == '\t'); q++)
+			continue;
 		if ((size_t)(eol - q) >= 15 + nlen &&
 		    memcmp(q, "sasl_username==", 15) == 0 &&
 		    memcmp(q + 15, name, nlen) == 0 &&

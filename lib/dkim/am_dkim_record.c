@@ -499,8 +499,12 @@ read_zone(struct am_dkim_published *p, struct zone_state *z, const char *text,
 			rc |= zrec_add_string(r, str.data ? str.data : "",
 			    str.len);
 		} else {
+			/*
+			 * strchr() finds the terminator too: a NUL byte must
+			 * not end the token, or s never moves past it.
+			 */
 			for (t = s; t < end && !is_fws((unsigned char)*t) &&
-			    !strchr("\"();", *t); t++)
+			    (*t == '\0' || !strchr("\"();", *t)); t++)
 				;
 			if (r->nstrings > 0 || (r->nheader > 0 &&
 			    strcasecmp(r->header[r->nheader - 1], "TXT") == 0))
@@ -635,16 +639,20 @@ parse_terraform(struct am_dkim_published *p, const char *text, size_t len,
 		break;
 	}
 	if (found) {
-		/* HCL's escapes for "${" and "%{" */
-		char *d = value.data ? value.data : "", *w = d;
+		/*
+		 * HCL's escapes for "${" and "%{", in place: an empty value
+		 * has no buffer (not "" either, a literal we cannot write).
+		 */
+		char *d = value.data, *w = d;
 
-		for (; *d != '\0'; d++) {
+		for (; d != NULL && *d != '\0'; d++) {
 			*w++ = *d;
 			if ((d[0] == '$' || d[0] == '%') && d[1] == d[0] &&
 			    d[2] == '{')
 				d++;
 		}
-		*w = '\0';
+		if (w != NULL)
+			*w = '\0';
 		if ((p->owner = strdup(owner.data ? owner.data : "")) == NULL ||
 		    (p->value = strdup(value.data ? value.data : "")) == NULL)
 			*rc = -1;

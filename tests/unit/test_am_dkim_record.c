@@ -664,6 +664,19 @@ owner(const char *text, const char *sel, const char *dom, bool ok)
 	am_dkim_published_free(&p);
 }
 
+/* An empty terraform value: found by tests/fuzz (wrote to a literal). */
+static void
+test_terraform_empty_value(void **state)
+{
+	struct am_dkim_published p;
+
+	(void)state;
+	parse(&p, "\"s._domainkey\" = { value = \"\" }\n");
+	assert_string_equal(p.value, "");
+	assert_true(p.nissues > 0);
+	am_dkim_published_free(&p);
+}
+
 static void
 test_owner(void **state)
 {
@@ -730,6 +743,7 @@ main(void)
 		cmocka_unit_test(test_lint_tags),
 		cmocka_unit_test(test_lint_keys),
 		cmocka_unit_test(test_lint_zone),
+		cmocka_unit_test(test_terraform_empty_value),
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_matches),
 	};
