@@ -26,6 +26,9 @@ apt-get install -y -q --no-install-recommends strace
 # run as another user or in a private mount namespace; git for the CI step
 # that tests a clone in an awkward place.
 apt-get install -y -q --no-install-recommends clang util-linux git
+# libFuzzer's runtime (tests/fuzz, -DARCHMAIL_FUZZ=ON): only recommended
+# by clang, so --no-install-recommends leaves it out.
+apt-get install -y -q --no-install-recommends libclang-rt-14-dev
 # The JSON Schema of every --json result is checked by a real validator.
 apt-get install -y -q --no-install-recommends python3-jsonschema
 # tests/cli/passwd_pam_oracle.sh: real PAM stacks run by pamtester.
