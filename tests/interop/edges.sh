@@ -1,0 +1,73 @@
+#!/bin/bash
+# Command-line and file-handling edges where archmail does what real
+# Postfix 3.7 does: each case runs both tools on the same input and
+# compares exit status, the essential message and the records.
+#
+#	tests/interop/edges.sh ARCHMAIL_BINARY	(from the repo root)
+. tests/testlib.sh "$1"
+. tests/interop/interop_lib.bash
+
+# Postfix's tools under their own names: archmail behaves as postmap,
+# postalias and newaliases when invoked by those names.
+BIN=$T/bin
+mkdir -p "$BIN"
+for name in postmap postalias newaliases; do
+	ln -s "$ARCHMAIL" "$BIN/$name"
+done
+
+# both DIR CMD ARGS...: run archmail's CMD and Postfix's CMD in DIR/am and
+# DIR/pf (prepared by the caller); exit codes in DIR/{am,pf}.rc, output in
+# DIR/{am,pf}.{out,err}.
+both() {
+	local dir=$1 cmd=$2
+	shift 2
+	(cd "$dir/am" && "$BIN/$cmd" -c "$PFCONF" "$@" >"$dir/am.out" \
+	    2>"$dir/am.err")
+	echo $? >"$dir/am.rc"
+	(cd "$dir/pf" && "/usr/sbin/$cmd" -c "$PFCONF" "$@" >"$dir/pf.out" \
+	    2>"$dir/pf.err")
+	echo $? >"$dir/pf.rc"
+}
+
+same_rc() {
+	check_eq "$1: exit code" "$(cat "$2/pf.rc")" "$(cat "$2/am.rc")"
+}
+
+# prepare NAME FILE CONTENT...: $T/NAME/{am,pf}/FILE with CONTENT.
+prepare() {
+	local name=$1 file=$2 side
+	shift 2
+	for side in am pf; do
+		mkdir -p "$T/$name/$side"
+		printf "$@" >"$T/$name/$side/$file"
+	done
+	D=$T/$name
+}
+
+# 8. A file at TABLE.lmdb that LMDB cannot open is left alone.
+for tool in postmap postalias; do
+	prepare "notlmdb-$tool" src 'a b\n'
+	for side in am pf; do
+		printf 'not an LMDB file\n' >"$D/$side/src.lmdb"
+	done
+	both "$D" "$tool" lmdb:src
+	same_rc "$tool over a non-LMDB src.lmdb" "$D"
+	check_eq "$tool over a non-LMDB src.lmdb: exit code 1" 1 \
+	    "$(cat "$D/am.rc")"
+	check_eq "$tool over a non-LMDB src.lmdb: file left" \
+	    "not an LMDB file" "$(cat "$D/am/src.lmdb")"
+	check "$tool over a non-LMDB src.lmdb: Postfix says MDB_INVALID" \
+	    grep -q "fatal: open database src.lmdb: MDB_INVALID" "$D/pf.err"
+	check "$tool over a non-LMDB src.lmdb: archmail says MDB_INVALID" \
+	    grep -q "fatal: open database src.lmdb: MDB_INVALID" "$D/am.err"
+done
+# An empty file is rebuilt by both.
+prepare emptydb src 'a b\n'
+: >"$D/am/src.lmdb"
+: >"$D/pf/src.lmdb"
+both "$D" postmap lmdb:src
+same_rc "postmap over an empty src.lmdb" "$D"
+check_eq "postmap over an empty src.lmdb: records" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+
+finish
