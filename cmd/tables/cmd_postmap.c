@@ -309,10 +309,14 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/*
+	 * "+": options end at the first operand, as in Postfix (POSIX
+	 * getopt), so "postmap lmdb:src -n" names a second table "-n".
+	 */
 	static const char *const optstrings[] = {
-		[POSTMAP] = ":FNc:d:fimnopq:rsuvw",
-		[POSTALIAS] = ":Nc:d:fimnopq:rsuvw",
-		[NEWALIASES] = ":c:",
+		[POSTMAP] = "+:FNc:d:fimnopq:rsuvw",
+		[POSTALIAS] = "+:Nc:d:fimnopq:rsuvw",
+		[NEWALIASES] = "+:c:",
 	};
 	struct postmap_opts o;
 	char **files = NULL;

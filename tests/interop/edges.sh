@@ -70,4 +70,33 @@ same_rc "postmap over an empty src.lmdb" "$D"
 check_eq "postmap over an empty src.lmdb: records" \
     "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
 
+# 6. Options end at the first operand (POSIX getopt): "-n" after the
+# table is a second table, which does not exist; the first is built as
+# without -n (keys with their NUL).
+for tool in postmap postalias; do
+	prepare "optafter-$tool" src 'k v\n'
+	both "$D" "$tool" lmdb:src -n
+	same_rc "$tool lmdb:src -n" "$D"
+	check_eq "$tool lmdb:src -n: exit code 1" 1 "$(cat "$D/am.rc")"
+	check "$tool lmdb:src -n: Postfix opens -n as a file" \
+	    grep -q "fatal: open -n: No such file" "$D/pf.err"
+	check "$tool lmdb:src -n: archmail opens -n as a file" \
+	    grep -q "fatal: open -n: No such file" "$D/am.err"
+	check_eq "$tool lmdb:src -n: the first table as without -n" \
+	    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+done
+prepare optafter-q src 'k v\n'
+both "$D" postmap lmdb:src
+both "$D" postmap -q k lmdb:src -n
+same_rc "postmap -q k lmdb:src -n" "$D"
+check_eq "postmap -q k lmdb:src -n: answer" "$(cat "$D/pf.out")" \
+    "$(cat "$D/am.out")"
+# archmail postmap too (the command line reaches it as typed).
+prepare optafter-archmail src 'k v\n'
+(cd "$D/am" && "$ARCHMAIL" postmap -c "$PFCONF" lmdb:src -n 2>"$D/am.err")
+check_eq "archmail postmap lmdb:src -n: exit code 1" 1 $?
+(cd "$D/pf" && "$PF_POSTMAP" -c "$PFCONF" lmdb:src -n 2>"$D/pf.err")
+check_eq "archmail postmap lmdb:src -n: the table as Postfix's" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+
 finish
