@@ -423,6 +423,7 @@ postmap_delete(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 	struct open_map m;
 	const char *key;
 	size_t deleted = 0;
+	bool bad_keys = false;
 	int i, rc = 0, r;
 
 	am_error_clear(&err);
@@ -441,6 +442,19 @@ postmap_delete(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 		}
 		for (key = keys.data; key != NULL &&
 		    key < keys.data + keys.len; key += strlen(key) + 1) {
+			/*
+			 * As in a query, a key that is not UTF-8 matches
+			 * nothing: Postfix warns, deletes nothing and (its
+			 * lookup error counting as an answer) exits 0.
+			 */
+			if (o->utf8 && !o->no_utf8 &&
+			    !am_utf8_valid(key, strlen(key))) {
+				cli_warnf(cli, "%s: non-UTF-8 key \"%s\": "
+				    "malformed UTF-8 or invalid codepoint",
+				    m.spec.name, key);
+				bad_keys = true;
+				continue;
+			}
 			if (am_compile_fold_query(&o->folder, key,
 			    strlen(key), o->fold, o->utf8 && !o->no_utf8,
 			    &folded, &err) < 0 ||
@@ -475,5 +489,5 @@ next:
 		if (cli_json_end(cli, &j) < 0)
 			return 1;
 	}
-	return deleted > 0 ? 0 : 1;
+	return deleted > 0 || bad_keys ? 0 : 1;
 }

@@ -17,15 +17,16 @@ done
 
 # both DIR CMD ARGS...: run archmail's CMD and Postfix's CMD in DIR/am and
 # DIR/pf (prepared by the caller); exit codes in DIR/{am,pf}.rc, output in
-# DIR/{am,pf}.{out,err}.
+# DIR/{am,pf}.{out,err}; standard input from $IN (or /dev/null), main.cf
+# from $CONF (or $PFCONF).
 both() {
 	local dir=$1 cmd=$2
 	shift 2
-	(cd "$dir/am" && "$BIN/$cmd" -c "$PFCONF" "$@" >"$dir/am.out" \
-	    2>"$dir/am.err")
+	(cd "$dir/am" && "$BIN/$cmd" -c "${CONF:-$PFCONF}" "$@" \
+	    >"$dir/am.out" 2>"$dir/am.err" <"${IN:-/dev/null}")
 	echo $? >"$dir/am.rc"
-	(cd "$dir/pf" && "/usr/sbin/$cmd" -c "$PFCONF" "$@" >"$dir/pf.out" \
-	    2>"$dir/pf.err")
+	(cd "$dir/pf" && "/usr/sbin/$cmd" -c "${CONF:-$PFCONF}" "$@" \
+	    >"$dir/pf.out" 2>"$dir/pf.err" <"${IN:-/dev/null}")
 	echo $? >"$dir/pf.rc"
 }
 
@@ -98,5 +99,36 @@ check_eq "archmail postmap lmdb:src -n: exit code 1" 1 $?
 (cd "$D/pf" && "$PF_POSTMAP" -c "$PFCONF" lmdb:src -n 2>"$D/pf.err")
 check_eq "archmail postmap lmdb:src -n: the table as Postfix's" \
     "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+
+# 4. "postmap -d KEY" with a key that is not UTF-8 (smtputf8_enable on):
+# a warning, nothing deleted (exit 0, as Postfix); from standard input
+# the other keys are still deleted.
+mkdir -p "$T/cf-utf8" "$T/cf-ascii"
+printf 'compatibility_level = 3.6\nsmtputf8_enable = yes\n' \
+    >"$T/cf-utf8/main.cf"
+printf 'compatibility_level = 3.6\nsmtputf8_enable = no\n' \
+    >"$T/cf-ascii/main.cf"
+badkey=$(printf 'k\377')
+for how in arg stdin; do
+	prepare "delutf8-$how" src 'k\377 v\nab c\n'
+	CONF=$T/cf-ascii both "$D" postmap lmdb:src
+	check_eq "-d non-UTF-8 ($how): both tables hold the key" \
+	    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+	if [ "$how" = arg ]; then
+		CONF=$T/cf-utf8 both "$D" postmap -d "$badkey" lmdb:src
+	else
+		printf 'k\377\nab\n' >"$D/keys"
+		CONF=$T/cf-utf8 IN=$D/keys both "$D" postmap -d - \
+		    lmdb:src lmdb:src
+	fi
+	same_rc "-d non-UTF-8 ($how)" "$D"
+	check_eq "-d non-UTF-8 ($how): records as Postfix's" \
+	    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+	check "-d non-UTF-8 ($how): the key is kept" \
+	    grep -q '^ k\\ff' <(records "$D/am/src.lmdb")
+	check_eq "-d non-UTF-8 ($how): warnings as Postfix's" \
+	    "$(LC_ALL=C sed 's/"k.*"/"K"/' "$D/pf.err")" \
+	    "$(LC_ALL=C sed 's/"k.*"/"K"/' "$D/am.err")"
+done
 
 finish
