@@ -131,4 +131,22 @@ for how in arg stdin; do
 	    "$(LC_ALL=C sed 's/"k.*"/"K"/' "$D/am.err")"
 done
 
+# 5. "postmap -q - lmdb:a lmdb:missing": maps are opened when a key gets
+# to them, so keys all found in the first map are answered; a key that
+# is not fails on the missing map.
+prepare lazyq src 'a b\n'
+both "$D" postmap lmdb:src
+printf 'a\na\n' >"$D/keys"
+IN=$D/keys both "$D" postmap -q - lmdb:src lmdb:missing
+same_rc "-q - lmdb:src lmdb:missing, keys in src" "$D"
+check_eq "-q - lmdb:src lmdb:missing, keys in src: exit code 0" 0 \
+    "$(cat "$D/am.rc")"
+check_eq "-q - lmdb:src lmdb:missing, keys in src: answers" \
+    "$(cat "$D/pf.out")" "$(cat "$D/am.out")"
+printf 'a\nzz\n' >"$D/keys"
+IN=$D/keys both "$D" postmap -q - lmdb:src lmdb:missing
+same_rc "-q - lmdb:src lmdb:missing, a key not in src" "$D"
+check_eq "-q - lmdb:src lmdb:missing, a key not in src: message" \
+    "$(grep fatal "$D/pf.err")" "$(grep fatal "$D/am.err")"
+
 finish
