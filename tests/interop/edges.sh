@@ -149,4 +149,23 @@ same_rc "-q - lmdb:src lmdb:missing, a key not in src" "$D"
 check_eq "-q - lmdb:src lmdb:missing, a key not in src: message" \
     "$(grep fatal "$D/pf.err")" "$(grep fatal "$D/am.err")"
 
+# 3. postalias -i with a source line for "@": postalias's own "@" record
+# replaces it, on a new table and on an existing one.
+printf '"@": at\n' >"$T/at.in"
+prepare atnew src ''
+IN=$T/at.in both "$D" postalias -i lmdb:src
+same_rc "postalias -i \"@\" on a new table" "$D"
+check_eq "postalias -i \"@\" on a new table: records" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+check "postalias -i \"@\" on a new table: Postfix's \"@\"" \
+    grep -q '^ @\\00$' <(records "$D/am/src.lmdb" | sed -n 2p)
+check_eq "postalias -i \"@\" on a new table: no warnings" \
+    "$(cat "$D/pf.err")" "$(cat "$D/am.err")"
+prepare atold src 'x: y\n'
+both "$D" postalias lmdb:src
+IN=$T/at.in both "$D" postalias -i lmdb:src
+same_rc "postalias -i \"@\" on a table" "$D"
+check_eq "postalias -i \"@\" on a table: records" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+
 finish
