@@ -335,7 +335,7 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 		case 'd': case 'q': case 's':
 			if (o.mode != 0)
 				return cli_usage_error(cli,
-				    "specify only one of -s or -q or -d");
+				    "specify only one of -s -q or -d");
 			o.mode = c;
 			o.key = c == 's' ? NULL : optarg;
 			break;

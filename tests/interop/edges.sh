@@ -168,4 +168,13 @@ same_rc "postalias -i \"@\" on a table" "$D"
 check_eq "postalias -i \"@\" on a table: records" \
     "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
 
+# 9. Postfix's wording for two modes.
+prepare twomodes src 'a b\n'
+both "$D" postmap -s -q a lmdb:src
+same_rc "postmap -s -q" "$D"
+check "postmap -s -q: Postfix's wording" \
+    grep -q "specify only one of -s -q or -d" "$D/pf.err"
+check "postmap -s -q: archmail's wording" \
+    grep -q "specify only one of -s -q or -d" "$D/am.err"
+
 finish
