@@ -309,10 +309,14 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 		{ "help", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
+	/*
+	 * "+": options end at the first operand, as in Postfix (POSIX
+	 * getopt), so "postmap lmdb:src -n" names a second table "-n".
+	 */
 	static const char *const optstrings[] = {
-		[POSTMAP] = ":FNc:d:fimnopq:rsuvw",
-		[POSTALIAS] = ":Nc:d:fimnopq:rsuvw",
-		[NEWALIASES] = ":c:",
+		[POSTMAP] = "+:FNc:d:fimnopq:rsuvw",
+		[POSTALIAS] = "+:Nc:d:fimnopq:rsuvw",
+		[NEWALIASES] = "+:c:",
 	};
 	struct postmap_opts o;
 	char **files = NULL;
@@ -331,7 +335,7 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 		case 'd': case 'q': case 's':
 			if (o.mode != 0)
 				return cli_usage_error(cli,
-				    "specify only one of -s or -q or -d");
+				    "specify only one of -s -q or -d");
 			o.mode = c;
 			o.key = c == 's' ? NULL : optarg;
 			break;

@@ -172,7 +172,9 @@ out:
 /*
  * -q -: keys from stdin.  A batch of lookups shares one read lock and
  * transaction, ended before we wait for more input so that an interactive
- * caller never holds the table locked.
+ * caller never holds the table locked.  A map is opened when a key first
+ * gets to it, as Postfix does: a later map that cannot be opened fails
+ * only when a key is not found before it.
  */
 static int
 query_stdin(struct am_cli *cli, struct postmap_opts *o, int nfiles,
@@ -185,21 +187,17 @@ query_stdin(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 	char *nl;
 	bool found, any = false, eof = false, batch = false;
 	ssize_t n;
-	int i, k, rc = -1;
+	int k, opened = 0, rc = -1;
 
 	if ((maps = calloc((size_t)nfiles, sizeof(*maps))) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	for (i = 0; i < nfiles; i++)
-		if (open_map(cli, o, files[i], AM_TABLE_RDONLY, &maps[i],
-		    err) < 0)
-			goto out;
 	while (!eof || start < in.len) {
 		nl = in.len > start ? memchr(in.data + start, '\n',
 		    in.len - start) : NULL;
 		if (nl == NULL && !eof) {
 			/* Release the tables before waiting for input. */
 			if (batch)
-				for (k = 0; k < nfiles; k++)
+				for (k = 0; k < opened; k++)
 					am_table_batch_end(maps[k].table);
 			batch = false;
 			fflush(stdout);
@@ -230,13 +228,21 @@ query_stdin(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 			nl = in.data + in.len;	/* last line, no newline */
 		*nl = '\0';
 		if (!batch) {
-			for (k = 0; k < nfiles; k++)
+			for (k = 0; k < opened; k++)
 				if (am_table_batch_begin(maps[k].table,
 				    err) < 0)
 					goto out;
 			batch = true;
 		}
 		for (k = 0, found = false; k < nfiles && !found; k++) {
+			if (k == opened) {
+				if (open_map(cli, o, files[k], AM_TABLE_RDONLY,
+				    &maps[k], err) < 0 ||
+				    am_table_batch_begin(maps[k].table,
+				    err) < 0)
+					goto out;
+				opened++;
+			}
 			if (lookup(cli, o, &maps[k], in.data + start, &folded,
 			    &value, &decoded, &found, err) < 0)
 				goto out;
@@ -423,6 +429,7 @@ postmap_delete(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 	struct open_map m;
 	const char *key;
 	size_t deleted = 0;
+	bool bad_keys = false;
 	int i, rc = 0, r;
 
 	am_error_clear(&err);
@@ -441,6 +448,19 @@ postmap_delete(struct am_cli *cli, struct postmap_opts *o, int nfiles,
 		}
 		for (key = keys.data; key != NULL &&
 		    key < keys.data + keys.len; key += strlen(key) + 1) {
+			/*
+			 * As in a query, a key that is not UTF-8 matches
+			 * nothing: Postfix warns, deletes nothing and (its
+			 * lookup error counting as an answer) exits 0.
+			 */
+			if (o->utf8 && !o->no_utf8 &&
+			    !am_utf8_valid(key, strlen(key))) {
+				cli_warnf(cli, "%s: non-UTF-8 key \"%s\": "
+				    "malformed UTF-8 or invalid codepoint",
+				    m.spec.name, key);
+				bad_keys = true;
+				continue;
+			}
 			if (am_compile_fold_query(&o->folder, key,
 			    strlen(key), o->fold, o->utf8 && !o->no_utf8,
 			    &folded, &err) < 0 ||
@@ -475,5 +495,5 @@ next:
 		if (cli_json_end(cli, &j) < 0)
 			return 1;
 	}
-	return deleted > 0 ? 0 : 1;
+	return deleted > 0 || bad_keys ? 0 : 1;
 }

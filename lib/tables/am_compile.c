@@ -281,14 +281,15 @@ compare_lines(const void *a, const void *b)
 /*
  * Keep one record per key, as Postfix's duplicate rule says.  postalias's
  * own records ("@", YP_...) come after the source and follow the same
- * rule: a source entry with the same key wins unless -r.
+ * rule: a source entry with the same key wins unless -r, or with -i
+ * (extras_win), where Postfix's records replace the source's.
  */
 static int
 resolve_duplicates(struct am_records *rs, struct am_source *src,
     const struct am_compile_opts *o, struct am_error *err)
 {
 	struct am_record *dups = NULL, *d;
-	size_t ndups = 0, i, j, out = 0, keep;
+	size_t ndups = 0, i, j, k, out = 0, keep;
 	struct am_error w;
 	int rc = -1;
 
@@ -297,6 +298,15 @@ resolve_duplicates(struct am_records *rs, struct am_source *src,
 		    am_record_compare(&rs->rec[i], &rs->rec[j]) == 0; j++)
 			;
 		keep = o->dup == AM_DUP_REPLACE ? j - 1 : i;
+		/* postalias -i: its own record replaces the source's, and
+		 * Postfix says nothing about it. */
+		for (k = i; o->extras_win && j - i > 1 && k < j; k++)
+			if (rs->rec[k].line >= EXTRA_LINE)
+				break;
+		if (o->extras_win && j - i > 1 && k < j) {
+			rs->rec[out++] = rs->rec[k];
+			continue;
+		}
 		if (j - i > 1 && o->dup == AM_DUP_WARN) {
 			if ((d = realloc(dups, (ndups + j - i) *
 			    sizeof(*d))) == NULL) {

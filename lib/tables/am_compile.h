@@ -50,6 +50,7 @@ struct am_compile_opts {
 	bool strict;		/* any warning is fatal */
 	bool rhs_is_file;	/* postmap -F: values name files, base64 */
 	bool alias_extras;	/* postalias's "@" and YP_ records */
+	bool extras_win;	/* -i: they replace source duplicates */
 	const char *myhostname;	/* YP_MASTER_NAME */
 	time_t now;		/* YP_LAST_MODIFIED */
 	am_warn_fn *warn;

@@ -149,6 +149,7 @@ am_map_apply(const struct am_map_spec *spec,
 	int put, rc = -1;
 
 	*stored = 0;
+	co.extras_win = co.alias_extras;
 	memset(&src, 0, sizeof(src));
 	am_records_init(&rs);
 	if (access(spec->db_path, F_OK) == 0) {

@@ -218,6 +218,35 @@ bad:
 	return -1;
 }
 
+/*
+ * A table is rebuilt by replacing it; a file at its name that LMDB cannot
+ * open is something else (a mistyped name, another database format), so
+ * leave it alone and say why, as Postfix does.  An empty file is a table
+ * not yet written (Postfix builds over it too).
+ */
+static int
+check_old_table(const char *db_path, const struct stat *st,
+    struct am_error *err)
+{
+	MDB_env *env = NULL;
+	int rc;
+
+	if (st->st_size == 0)
+		return 0;
+	if ((rc = mdb_env_create(&env)) == 0)
+		rc = mdb_env_open(env, db_path, MDB_NOSUBDIR | MDB_NOLOCK |
+		    MDB_RDONLY, 0644);
+	if (env != NULL)
+		mdb_env_close(env);
+	if (rc == 0)
+		return 0;
+	db_error(err, rc, "open database", db_path);
+	if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+		am_error_set(err, AM_E_DB, "open database %s: %s "
+		    "(not replaced)", db_path, mdb_strerror(rc));
+	return -1;
+}
+
 int
 am_table_write(const char *db_path, const struct am_record *recs,
     size_t count, const struct am_table_write_opts *opts,
@@ -249,7 +278,8 @@ am_table_write(const char *db_path, const struct am_record *recs,
 			    "open database %s", db_path);
 		if (am_lock_fcntl(oldfd, F_WRLCK, opts->lock_timeout_ms,
 		    db_path, err) < 0 ||
-		    am_lock_fcntl(oldfd, F_RDLCK, 0, db_path, err) < 0)
+		    am_lock_fcntl(oldfd, F_RDLCK, 0, db_path, err) < 0 ||
+		    check_old_table(db_path, &st, err) < 0)
 			goto out;
 	}
 	am_atomic_remove_stale(db_path);

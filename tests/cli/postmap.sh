@@ -168,7 +168,7 @@ check_eq "root is root again afterwards (the table exists)" nobody:nogroup "$(ow
 # --- usage -------------------------------------------------------------------
 PM -q a -s lmdb:inc 2> err.txt
 check_eq "-q with -s: exit 1" 1 $?
-check "-q with -s: message" grep -q "specify only one of -s or -q or -d" err.txt
+check "-q with -s: message" grep -q "specify only one of -s -q or -d" err.txt
 PM -Z lmdb:inc 2> err.txt
 check_eq "bad option: exit 1" 1 $?
 check "bad option: usage" grep -q "^usage: archmail postmap" err.txt

@@ -1,0 +1,180 @@
+#!/bin/bash
+# Command-line and file-handling edges where archmail does what real
+# Postfix 3.7 does: each case runs both tools on the same input and
+# compares exit status, the essential message and the records.
+#
+#	tests/interop/edges.sh ARCHMAIL_BINARY	(from the repo root)
+. tests/testlib.sh "$1"
+. tests/interop/interop_lib.bash
+
+# Postfix's tools under their own names: archmail behaves as postmap,
+# postalias and newaliases when invoked by those names.
+BIN=$T/bin
+mkdir -p "$BIN"
+for name in postmap postalias newaliases; do
+	ln -s "$ARCHMAIL" "$BIN/$name"
+done
+
+# both DIR CMD ARGS...: run archmail's CMD and Postfix's CMD in DIR/am and
+# DIR/pf (prepared by the caller); exit codes in DIR/{am,pf}.rc, output in
+# DIR/{am,pf}.{out,err}; standard input from $IN (or /dev/null), main.cf
+# from $CONF (or $PFCONF).
+both() {
+	local dir=$1 cmd=$2
+	shift 2
+	(cd "$dir/am" && "$BIN/$cmd" -c "${CONF:-$PFCONF}" "$@" \
+	    >"$dir/am.out" 2>"$dir/am.err" <"${IN:-/dev/null}")
+	echo $? >"$dir/am.rc"
+	(cd "$dir/pf" && "/usr/sbin/$cmd" -c "${CONF:-$PFCONF}" "$@" \
+	    >"$dir/pf.out" 2>"$dir/pf.err" <"${IN:-/dev/null}")
+	echo $? >"$dir/pf.rc"
+}
+
+same_rc() {
+	check_eq "$1: exit code" "$(cat "$2/pf.rc")" "$(cat "$2/am.rc")"
+}
+
+# prepare NAME FILE CONTENT...: $T/NAME/{am,pf}/FILE with CONTENT.
+prepare() {
+	local name=$1 file=$2 side
+	shift 2
+	for side in am pf; do
+		mkdir -p "$T/$name/$side"
+		printf "$@" >"$T/$name/$side/$file"
+	done
+	D=$T/$name
+}
+
+# 8. A file at TABLE.lmdb that LMDB cannot open is left alone.
+for tool in postmap postalias; do
+	prepare "notlmdb-$tool" src 'a b\n'
+	for side in am pf; do
+		printf 'not an LMDB file\n' >"$D/$side/src.lmdb"
+	done
+	both "$D" "$tool" lmdb:src
+	same_rc "$tool over a non-LMDB src.lmdb" "$D"
+	check_eq "$tool over a non-LMDB src.lmdb: exit code 1" 1 \
+	    "$(cat "$D/am.rc")"
+	check_eq "$tool over a non-LMDB src.lmdb: file left" \
+	    "not an LMDB file" "$(cat "$D/am/src.lmdb")"
+	check "$tool over a non-LMDB src.lmdb: Postfix says MDB_INVALID" \
+	    grep -q "fatal: open database src.lmdb: MDB_INVALID" "$D/pf.err"
+	check "$tool over a non-LMDB src.lmdb: archmail says MDB_INVALID" \
+	    grep -q "fatal: open database src.lmdb: MDB_INVALID" "$D/am.err"
+done
+# An empty file is rebuilt by both.
+prepare emptydb src 'a b\n'
+: >"$D/am/src.lmdb"
+: >"$D/pf/src.lmdb"
+both "$D" postmap lmdb:src
+same_rc "postmap over an empty src.lmdb" "$D"
+check_eq "postmap over an empty src.lmdb: records" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+
+# 6. Options end at the first operand (POSIX getopt): "-n" after the
+# table is a second table, which does not exist; the first is built as
+# without -n (keys with their NUL).
+for tool in postmap postalias; do
+	prepare "optafter-$tool" src 'k v\n'
+	both "$D" "$tool" lmdb:src -n
+	same_rc "$tool lmdb:src -n" "$D"
+	check_eq "$tool lmdb:src -n: exit code 1" 1 "$(cat "$D/am.rc")"
+	check "$tool lmdb:src -n: Postfix opens -n as a file" \
+	    grep -q "fatal: open -n: No such file" "$D/pf.err"
+	check "$tool lmdb:src -n: archmail opens -n as a file" \
+	    grep -q "fatal: open -n: No such file" "$D/am.err"
+	check_eq "$tool lmdb:src -n: the first table as without -n" \
+	    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+done
+prepare optafter-q src 'k v\n'
+both "$D" postmap lmdb:src
+both "$D" postmap -q k lmdb:src -n
+same_rc "postmap -q k lmdb:src -n" "$D"
+check_eq "postmap -q k lmdb:src -n: answer" "$(cat "$D/pf.out")" \
+    "$(cat "$D/am.out")"
+# archmail postmap too (the command line reaches it as typed).
+prepare optafter-archmail src 'k v\n'
+(cd "$D/am" && "$ARCHMAIL" postmap -c "$PFCONF" lmdb:src -n 2>"$D/am.err")
+check_eq "archmail postmap lmdb:src -n: exit code 1" 1 $?
+(cd "$D/pf" && "$PF_POSTMAP" -c "$PFCONF" lmdb:src -n 2>"$D/pf.err")
+check_eq "archmail postmap lmdb:src -n: the table as Postfix's" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+
+# 4. "postmap -d KEY" with a key that is not UTF-8 (smtputf8_enable on):
+# a warning, nothing deleted (exit 0, as Postfix); from standard input
+# the other keys are still deleted.
+mkdir -p "$T/cf-utf8" "$T/cf-ascii"
+printf 'compatibility_level = 3.6\nsmtputf8_enable = yes\n' \
+    >"$T/cf-utf8/main.cf"
+printf 'compatibility_level = 3.6\nsmtputf8_enable = no\n' \
+    >"$T/cf-ascii/main.cf"
+badkey=$(printf 'k\377')
+for how in arg stdin; do
+	prepare "delutf8-$how" src 'k\377 v\nab c\n'
+	CONF=$T/cf-ascii both "$D" postmap lmdb:src
+	check_eq "-d non-UTF-8 ($how): both tables hold the key" \
+	    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+	if [ "$how" = arg ]; then
+		CONF=$T/cf-utf8 both "$D" postmap -d "$badkey" lmdb:src
+	else
+		printf 'k\377\nab\n' >"$D/keys"
+		CONF=$T/cf-utf8 IN=$D/keys both "$D" postmap -d - \
+		    lmdb:src lmdb:src
+	fi
+	same_rc "-d non-UTF-8 ($how)" "$D"
+	check_eq "-d non-UTF-8 ($how): records as Postfix's" \
+	    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+	check "-d non-UTF-8 ($how): the key is kept" \
+	    grep -q '^ k\\ff' <(records "$D/am/src.lmdb")
+	check_eq "-d non-UTF-8 ($how): warnings as Postfix's" \
+	    "$(LC_ALL=C sed 's/"k.*"/"K"/' "$D/pf.err")" \
+	    "$(LC_ALL=C sed 's/"k.*"/"K"/' "$D/am.err")"
+done
+
+# 5. "postmap -q - lmdb:a lmdb:missing": maps are opened when a key gets
+# to them, so keys all found in the first map are answered; a key that
+# is not fails on the missing map.
+prepare lazyq src 'a b\n'
+both "$D" postmap lmdb:src
+printf 'a\na\n' >"$D/keys"
+IN=$D/keys both "$D" postmap -q - lmdb:src lmdb:missing
+same_rc "-q - lmdb:src lmdb:missing, keys in src" "$D"
+check_eq "-q - lmdb:src lmdb:missing, keys in src: exit code 0" 0 \
+    "$(cat "$D/am.rc")"
+check_eq "-q - lmdb:src lmdb:missing, keys in src: answers" \
+    "$(cat "$D/pf.out")" "$(cat "$D/am.out")"
+printf 'a\nzz\n' >"$D/keys"
+IN=$D/keys both "$D" postmap -q - lmdb:src lmdb:missing
+same_rc "-q - lmdb:src lmdb:missing, a key not in src" "$D"
+check_eq "-q - lmdb:src lmdb:missing, a key not in src: message" \
+    "$(grep fatal "$D/pf.err")" "$(grep fatal "$D/am.err")"
+
+# 3. postalias -i with a source line for "@": postalias's own "@" record
+# replaces it, on a new table and on an existing one.
+printf '"@": at\n' >"$T/at.in"
+prepare atnew src ''
+IN=$T/at.in both "$D" postalias -i lmdb:src
+same_rc "postalias -i \"@\" on a new table" "$D"
+check_eq "postalias -i \"@\" on a new table: records" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+check "postalias -i \"@\" on a new table: Postfix's \"@\"" \
+    grep -q '^ @\\00$' <(records "$D/am/src.lmdb" | sed -n 2p)
+check_eq "postalias -i \"@\" on a new table: no warnings" \
+    "$(cat "$D/pf.err")" "$(cat "$D/am.err")"
+prepare atold src 'x: y\n'
+both "$D" postalias lmdb:src
+IN=$T/at.in both "$D" postalias -i lmdb:src
+same_rc "postalias -i \"@\" on a table" "$D"
+check_eq "postalias -i \"@\" on a table: records" \
+    "$(records "$D/pf/src.lmdb")" "$(records "$D/am/src.lmdb")"
+
+# 9. Postfix's wording for two modes.
+prepare twomodes src 'a b\n'
+both "$D" postmap -s -q a lmdb:src
+same_rc "postmap -s -q" "$D"
+check "postmap -s -q: Postfix's wording" \
+    grep -q "specify only one of -s -q or -d" "$D/pf.err"
+check "postmap -s -q: archmail's wording" \
+    grep -q "specify only one of -s -q or -d" "$D/am.err"
+
+finish
