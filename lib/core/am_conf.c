@@ -418,8 +418,7 @@ pc_param(struct pc_eval *ev, const char *name, size_t len, struct am_buf *out,
  * taken as it stands.  Sets *a and *b (b may be empty) as spans.
  */
 static int
-pc_branches(struct pc_eval *ev, const char *s, size_t len, bool trim,
-    const char **a, size_t *alen, const char **b, size_t *blen)
+pc_branches(struct pc_eval *ev, const char *s, size_t len, const char **a, size_t *alen, const char **b, size_t *blen)
 {
 	size_t i = 0, e;
 
@@ -428,9 +427,8 @@ pc_branches(struct pc_eval *ev, const char *s, size_t len, bool trim,
 	while (i < len && pc_space((unsigned char)s[i]))
 		i++;
 	if (i == len || s[i] != '{') {
-		/* after a comparison's "?" Postfix skips leading blanks */
-		*a = trim ? s + i : s;
-		*alen = trim ? len - i : len;
+		*a = s;
+		*alen = len;
 		return 0;
 	}
 	if ((e = pc_match(s, len, i)) == 0)
@@ -553,8 +551,7 @@ pc_compare(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
 		pc_fail(ev, "\"?\" expected", s + i, len - i);
 		goto out;
 	}
-	if (pc_branches(ev, s + i + 1, len - i - 1, true, &a, &alen, &b,
-	    &blen) < 0)
+	if (pc_branches(ev, s + i + 1, len - i - 1, &a, &alen, &b, &blen) < 0)
 		goto out;
 	if (level) {
 		if (!pc_level(l.data, lv)) {
@@ -606,6 +603,8 @@ pc_braced(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
 	const char *name, *a, *b;
 	size_t i = 0, nlen, alen, blen;
 	bool defined, nonempty;
+	const char *raw;
+	long line;
 	char op;
 	int rc = -1;
 
@@ -623,21 +622,21 @@ pc_braced(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
 		pc_fail(ev, "malformed macro reference", s, len);
 		goto out;
 	}
-	if (pc_param(ev, name, nlen, &v, &defined, depth) < 0)
-		goto out;
 	if (i == len) {
-		rc = am_buf_add(out, v.data, v.len);
+		if (pc_param(ev, name, nlen, &v, &defined, depth) == 0)
+			rc = am_buf_add(out, v.data, v.len);
 		goto out;
 	}
 	op = s[i];
-	if (pc_branches(ev, s + i + 1, len - i - 1, false, &a, &alen, &b,
-	    &blen) < 0)
+	if (pc_branches(ev, s + i + 1, len - i - 1, &a, &alen, &b, &blen) < 0)
 		goto out;
 	if (b != NULL && op != '?') {
 		pc_fail(ev, "\"{value}:{value}\" needs \"?\"", s, len);
 		goto out;
 	}
-	nonempty = defined && v.len > 0;
+	/* Postfix tests the value as written, before expansion. */
+	raw = pc_raw(ev, name, nlen, &line);
+	nonempty = raw != NULL && *raw != '\0';
 	if (nonempty == (op == '?'))
 		rc = pc_expand(ev, a, alen, out, depth + 1);
 	else
@@ -657,12 +656,13 @@ pc_expand(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
 	if (depth > PC_MAX_DEPTH)
 		return pc_fail(ev, "unreasonable macro call nesting", s, len);
 	while (i < len) {
-		if (s[i] != '$' || i + 1 == len) {
+		if (s[i] != '$') {
 			if (am_buf_addc(out, s[i++]) < 0)
 				goto nomem;
 			continue;
 		}
-		i++;
+		if (++i == len)
+			return pc_fail(ev, "empty macro name", s, len);
 		if (s[i] == '$') {
 			if (am_buf_addc(out, '$') < 0)
 				goto nomem;

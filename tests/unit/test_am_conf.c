@@ -460,7 +460,8 @@ test_postconf_comparisons(void **state)
 	expect_eval(cf, "v = ${{abc} != {abc} ? {a} : {b}}\n", "v", "b");
 	expect_eval(cf, "v = ${{abc} == {abc} ? {a}}\n", "v", "a");
 	expect_eval(cf, "v = ${{abc} == {abd} ? {a}}\n", "v", "");
-	expect_eval(cf, "v = ${{abc} == {abc} ? a : b}\n", "v", "a : b");
+	/* bare text is kept with its blanks (postconf -x hides them) */
+	expect_eval(cf, "v = ${{abc} == {abc} ? a : b}\n", "v", " a : b");
 	/* numbers compare as numbers, other text as text */
 	expect_eval(cf, "v = ${{10} < {9} ? {a} : {b}}\n", "v", "b");
 	expect_eval(cf, "v = ${{-1} < {2} ? {a} : {b}}\n", "v", "a");
