@@ -151,15 +151,66 @@ out:
 	return rc;
 }
 
+/* Append one setting; name and value are trimmed already. */
+static int
+pc_add(struct am_postconf *pc, const char *name, const char *value, long line,
+    struct am_error *err)
+{
+	struct am_postconf_param *p;
+
+	p = realloc(pc->param, (pc->count + 1) * sizeof(*p));
+	if (p == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	pc->param = p;
+	p = &pc->param[pc->count];
+	p->name = strdup(name);
+	p->value = strdup(value);
+	p->line = line;
+	if (p->name == NULL || p->value == NULL) {
+		free(p->name);
+		free(p->value);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	pc->count++;
+	return 0;
+}
+
+/* Finish the logical line in ll (if any): it must be "name = value". */
+static int
+pc_setting(struct am_postconf *pc, struct am_buf *ll, long line,
+    struct am_error *err)
+{
+	char *name, *value;
+
+	if (ll->len == 0)
+		return 0;
+	if (am_buf_addc(ll, '\0') < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (!split_assignment(ll->data, &name, &value) || *name == '\0')
+		return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+		    "missing '=' after attribute name");
+	return pc_add(pc, name, value, line, err);
+}
+
+/*
+ * main.cf's logical lines as Postfix reads them: blank lines and lines whose
+ * first non-blank character is '#' are skipped anywhere; a line starting
+ * with white space continues the setting before it, joined by one space
+ * (trailing white space of each line and leading white space of the
+ * continuation dropped); a continuation with no setting before it is
+ * ignored, as Postfix does after a warning.
+ */
 int
 am_postconf_load(struct am_postconf *pc, const char *config_dir,
     const char *hostname, struct am_error *err)
 {
-	struct am_source src;
-	struct am_source_line ll;
-	struct am_postconf_param *p;
-	char *name, *value;
-	int got, rc = -1;
+	struct am_buf ll = AM_BUF_INIT;
+	FILE *fp;
+	char *buf = NULL, *p, *end;
+	size_t cap = 0;
+	ssize_t got;
+	long lineno = 0, first = 0;
+	int rc = -1;
 
 	memset(pc, 0, sizeof(*pc));
 	snprintf(pc->hostname, sizeof(pc->hostname), "%s",
@@ -168,43 +219,54 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
 		pc->path = NULL;
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	}
-	if (am_source_open_regular(&src, pc->path, err) < 0) {
-		if (err->sys_errno == ENOENT) {
-			am_error_clear(err);
+	if ((fp = fopen(pc->path, "re")) == NULL) {
+		if (errno == ENOENT)
 			return 0;
-		}
-		err->code = AM_E_CONFIG;
+		am_error_set_errno(err, AM_E_CONFIG, errno, "%s", pc->path);
 		am_postconf_free(pc);
 		return -1;
 	}
 	pc->found = true;
-	while ((got = am_source_next(&src, &ll, NULL, NULL)) > 0) {
-		if (!split_assignment(ll.text, &name, &value) ||
-		    *name == '\0') {
-			am_error_set_at(err, AM_E_CONFIG, pc->path,
-			    ll.first_line, "missing '=' after attribute name");
-			goto out;
+	while ((got = getline(&buf, &cap, fp)) >= 0) {
+		lineno++;
+		/* Like Postfix, look only at the text before a NUL. */
+		end = buf + strlen(buf);
+		while (end > buf && am_source_isspace((unsigned char)end[-1]))
+			end--;
+		*end = '\0';
+		for (p = buf; am_source_isspace((unsigned char)*p); p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		if (p != buf) {
+			if (ll.len == 0)
+				continue;
+			if (am_buf_addc(&ll, ' ') < 0 || am_buf_adds(&ll, p) < 0) {
+				am_error_set(err, AM_E_NOMEM, "out of memory");
+				goto out;
+			}
+			continue;
 		}
-		p = realloc(pc->param, (pc->count + 1) * sizeof(*p));
-		if (p == NULL) {
+		if (pc_setting(pc, &ll, first, err) < 0)
+			goto out;
+		am_buf_reset(&ll);
+		first = lineno;
+		if (am_buf_adds(&ll, p) < 0) {
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto out;
 		}
-		pc->param = p;
-		p = &pc->param[pc->count];
-		p->name = strdup(name);
-		p->value = strdup(value);
-		if (p->name == NULL || p->value == NULL) {
-			free(p->name);
-			free(p->value);
-			am_error_set(err, AM_E_NOMEM, "out of memory");
-			goto out;
-		}
-		pc->count++;
 	}
+	if (ferror(fp)) {
+		am_error_set_errno(err, AM_E_CONFIG, errno, "%s", pc->path);
+		goto out;
+	}
+	if (pc_setting(pc, &ll, first, err) < 0)
+		goto out;
 	rc = 0;
 out:
-	am_source_close(&src);
+	fclose(fp);
+	free(buf);
+	am_buf_free(&ll);
 	/* A failed load leaves nothing to free. */
 	if (rc < 0)
 		am_postconf_free(pc);
@@ -227,121 +289,473 @@ am_postconf_free(struct am_postconf *pc)
 	memset(pc, 0, sizeof(*pc));
 }
 
+/*
+ * Postfix's built-in defaults for the parameters archmail reads.
+ * default_database_type and alias_database follow archmail's LMDB-only
+ * tables (Debian's Postfix says hash); see archmail-postmap(8).
+ */
+static const struct {
+	const char *name;
+	const char *value;
+} postconf_defaults[] = {
+	{ "compatibility_level", "0" },
+	{ "smtputf8_enable",
+	    "${{$compatibility_level} <level {1} ? {no} : {yes}}" },
+	{ "default_database_type", "lmdb" },
+	{ "alias_database", "$default_database_type:/etc/aliases" },
+	{ "alias_maps", "$default_database_type:/etc/aliases" },
+	{ "lmdb_map_size", "16777216" },
+	{ "config_directory", "/etc/postfix" },
+};
+
+/* An evaluation: where errors point, and a scratch buffer for defaults. */
+struct pc_eval {
+	const struct am_postconf *pc;
+	struct am_error *err;
+	long line;			/* line of the parameter asked for */
+	struct am_buf host;		/* myhostname's default */
+};
+
+#define PC_MAX_DEPTH	100
+
+static int
+pc_fail(struct pc_eval *ev, const char *what, const char *text, size_t len)
+{
+	if (len > 200)
+		len = 200;
+	return am_error_set_at(ev->err, AM_E_CONFIG, ev->pc->path, ev->line,
+	    "%s: \"%.*s\"", what, (int)len, text);
+}
+
 /* The raw value: main.cf's last assignment wins, else Postfix's default. */
 static const char *
-raw_value(const struct am_postconf *pc, const char *name, struct am_buf *tmp)
+pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
 {
-	size_t i;
+	const struct am_postconf *pc = ev->pc;
 	const char *dot;
+	size_t i;
 
+	*line = 0;
 	for (i = pc->count; i > 0; i--)
-		if (strcmp(pc->param[i - 1].name, name) == 0)
+		if (strlen(pc->param[i - 1].name) == len &&
+		    memcmp(pc->param[i - 1].name, name, len) == 0) {
+			*line = pc->param[i - 1].line;
 			return pc->param[i - 1].value;
-	if (strcmp(name, "myhostname") == 0) {
+		}
+#define IS(s)	(len == strlen(s) && memcmp(name, s, len) == 0)
+	if (IS("myhostname")) {
 		/* Postfix qualifies a bare host name with $mydomain. */
-		am_buf_reset(tmp);
+		am_buf_reset(&ev->host);
 		if (strchr(pc->hostname, '.') != NULL)
-			am_buf_adds(tmp, pc->hostname);
+			am_buf_adds(&ev->host, pc->hostname);
 		else
-			am_buf_printf(tmp, "%s.$mydomain", pc->hostname);
-		return tmp->data;
+			am_buf_printf(&ev->host, "%s.$mydomain", pc->hostname);
+		return ev->host.data != NULL ? ev->host.data : "";
 	}
-	if (strcmp(name, "mydomain") == 0) {
+	if (IS("mydomain")) {
 		dot = strchr(pc->hostname, '.');
 		return dot != NULL && dot[1] != '\0' ? dot + 1 : "localdomain";
 	}
-	if (strcmp(name, "default_database_type") == 0)
-		return "lmdb";
-	if (strcmp(name, "alias_database") == 0)
-		return "$default_database_type:/etc/aliases";
-	if (strcmp(name, "smtputf8_enable") == 0)
-		return "yes";
-	if (strcmp(name, "config_directory") == 0)
-		return "/etc/postfix";
+	for (i = 0; i < sizeof(postconf_defaults) /
+	    sizeof(postconf_defaults[0]); i++)
+		if (IS(postconf_defaults[i].name))
+			return postconf_defaults[i].value;
+#undef IS
 	return NULL;
 }
 
+static bool
+pc_namechar(int c)
+{
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9');
+}
+
+static bool
+pc_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+	    c == '\v' || c == '\f';
+}
+
+/* Index past the bracket matching s[i] (an opening one), or 0 if none. */
+static size_t
+pc_match(const char *s, size_t len, size_t i)
+{
+	char open = s[i], close = open == '{' ? '}' : ')';
+	int level = 0;
+
+	for (; i < len; i++) {
+		if (s[i] == open)
+			level++;
+		else if (s[i] == close && --level == 0)
+			return i + 1;
+	}
+	return 0;
+}
+
+static int pc_expand(struct pc_eval *, const char *, size_t, struct am_buf *,
+    int);
+
+/* The expanded value of name into out; false in *defined if unknown. */
 static int
-expand(const struct am_postconf *pc, const char *s, struct am_buf *out,
+pc_param(struct pc_eval *ev, const char *name, size_t len, struct am_buf *out,
+    bool *defined, int depth)
+{
+	const char *v;
+	long line;
+
+	if ((v = pc_raw(ev, name, len, &line)) == NULL) {
+		*defined = false;
+		return 0;
+	}
+	*defined = true;
+	return pc_expand(ev, v, strlen(v), out, depth + 1);
+}
+
+/*
+ * The tail of a ?: or comparison: "{a}", "{a} : {b}", or bare text which is
+ * taken as it stands.  Sets *a and *b (b may be empty) as spans.
+ */
+static int
+pc_branches(struct pc_eval *ev, const char *s, size_t len, const char **a, size_t *alen, const char **b, size_t *blen)
+{
+	size_t i = 0, e;
+
+	*b = NULL;
+	*blen = 0;
+	while (i < len && pc_space((unsigned char)s[i]))
+		i++;
+	if (i == len || s[i] != '{') {
+		*a = s;
+		*alen = len;
+		return 0;
+	}
+	if ((e = pc_match(s, len, i)) == 0)
+		return pc_fail(ev, "unbalanced {", s, len);
+	*a = s + i + 1;
+	*alen = e - i - 2;
+	for (i = e; i < len && pc_space((unsigned char)s[i]); i++)
+		;
+	if (i == len)
+		return 0;
+	if (s[i] != ':')
+		return pc_fail(ev, "\":\" expected", s + i, len - i);
+	for (i++; i < len && pc_space((unsigned char)s[i]); i++)
+		;
+	if (i == len || s[i] != '{' || (e = pc_match(s, len, i)) == 0)
+		return pc_fail(ev, "\"{\" expected", s + i, len - i);
+	*b = s + i + 1;
+	*blen = e - i - 2;
+	for (i = e; i < len && pc_space((unsigned char)s[i]); i++)
+		;
+	if (i != len)
+		return pc_fail(ev, "garbage after \"}\"", s + i, len - i);
+	return 0;
+}
+
+/* A whole decimal number, surrounding white space allowed. */
+static bool
+pc_number(const char *s, long long *v)
+{
+	char *end;
+
+	while (pc_space((unsigned char)*s))
+		s++;
+	if (*s == '\0')
+		return false;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	if (errno != 0 || end == s)
+		return false;
+	while (pc_space((unsigned char)*end))
+		end++;
+	return *end == '\0';
+}
+
+/* A compatibility level "major[.minor[.patch]]" as three numbers. */
+static bool
+pc_level(const char *s, long long lv[3])
+{
+	int i;
+	char *end;
+
+	lv[0] = lv[1] = lv[2] = 0;
+	for (i = 0; i < 3; i++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		errno = 0;
+		lv[i] = strtoll(s, &end, 10);
+		if (errno != 0)
+			return false;
+		s = end;
+		if (*s == '\0')
+			return true;
+		if (*s != '.')
+			return false;
+		s++;
+	}
+	return false;
+}
+
+/* ${{e1} op {e2} ? {a} : {b}}: inner is the text between ${ and }. */
+static int
+pc_compare(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
     int depth)
 {
-	struct am_buf tmp = AM_BUF_INIT, name = AM_BUF_INIT;
-	const char *p = s, *v, *start;
-	char close;
+	struct am_buf l = AM_BUF_INIT, r = AM_BUF_INIT;
+	const char *a, *b, *op;
+	size_t alen, blen, oplen, i, e;
+	long long ln, rn, lv[3], rv[3];
+	int cmp = 0, rc = -1, k;
+	bool res, level;
+
+	for (i = 0; i < len && pc_space((unsigned char)s[i]); i++)
+		;
+	if ((e = pc_match(s, len, i)) == 0) {
+		pc_fail(ev, "unbalanced {", s, len);
+		goto out;
+	}
+	if (pc_expand(ev, s + i + 1, e - i - 2, &l, depth + 1) < 0 ||
+	    am_buf_addc(&l, '\0') < 0)
+		goto out;
+	for (i = e; i < len && pc_space((unsigned char)s[i]); i++)
+		;
+	op = s + i;
+	while (i < len && strchr("=!<>", s[i]) != NULL)
+		i++;
+	if (len - i >= 5 && memcmp(s + i, "level", 5) == 0)
+		i += 5;
+	oplen = (size_t)(s + i - op);
+	level = oplen > 5 && memcmp(op + oplen - 5, "level", 5) == 0;
+#define OP(x)	(oplen - (level ? 5 : 0) == strlen(x) && \
+	    memcmp(op, x, strlen(x)) == 0)
+	if (!(OP("==") || OP("!=") || OP("<") || OP("<=") || OP(">") ||
+	    OP(">=")) || (level && (OP("==") || OP("!=")))) {
+		pc_fail(ev, "comparison operator expected", op,
+		    len - (size_t)(op - s));
+		goto out;
+	}
+	for (; i < len && pc_space((unsigned char)s[i]); i++)
+		;
+	if (i == len || s[i] != '{' || (e = pc_match(s, len, i)) == 0) {
+		pc_fail(ev, "\"{\" expected", s + i, len - i);
+		goto out;
+	}
+	if (pc_expand(ev, s + i + 1, e - i - 2, &r, depth + 1) < 0 ||
+	    am_buf_addc(&r, '\0') < 0)
+		goto out;
+	for (i = e; i < len && pc_space((unsigned char)s[i]); i++)
+		;
+	if (i == len || s[i] != '?') {
+		pc_fail(ev, "\"?\" expected", s + i, len - i);
+		goto out;
+	}
+	if (pc_branches(ev, s + i + 1, len - i - 1, &a, &alen, &b, &blen) < 0)
+		goto out;
+	if (level) {
+		if (!pc_level(l.data, lv)) {
+			pc_fail(ev, "malformed compatibility level syntax",
+			    l.data, strlen(l.data));
+			goto out;
+		}
+		if (!pc_level(r.data, rv)) {
+			pc_fail(ev, "malformed compatibility level syntax",
+			    r.data, strlen(r.data));
+			goto out;
+		}
+		for (k = 0; k < 3 && cmp == 0; k++)
+			cmp = lv[k] < rv[k] ? -1 : lv[k] > rv[k];
+	} else if (!OP("==") && !OP("!=") && pc_number(l.data, &ln) &&
+	    pc_number(r.data, &rn))
+		cmp = ln < rn ? -1 : ln > rn;
+	else
+		cmp = strcmp(l.data, r.data);
+	if (OP("=="))
+		res = cmp == 0;
+	else if (OP("!="))
+		res = cmp != 0;
+	else if (OP("<="))
+		res = cmp <= 0;
+	else if (OP(">="))
+		res = cmp >= 0;
+	else if (OP("<"))
+		res = cmp < 0;
+	else
+		res = cmp > 0;
+#undef OP
+	if (res)
+		rc = pc_expand(ev, a, alen, out, depth + 1);
+	else
+		rc = b != NULL ? pc_expand(ev, b, blen, out, depth + 1) : 0;
+out:
+	am_buf_free(&l);
+	am_buf_free(&r);
+	return rc;
+}
+
+/* The text between ${ and } (or $( and )). */
+static int
+pc_braced(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
+    int depth)
+{
+	struct am_buf v = AM_BUF_INIT;
+	const char *name, *a, *b;
+	size_t i = 0, nlen, alen, blen;
+	bool defined, nonempty;
+	const char *raw;
+	long line;
+	char op;
 	int rc = -1;
 
-	if (depth > 20)
-		goto out;	/* a loop: leave the rest unexpanded */
-	while (*p != '\0') {
-		if (*p != '$') {
-			if (am_buf_addc(out, *p++) < 0)
-				goto out;
-			continue;
-		}
-		p++;
-		am_buf_reset(&name);
-		if (*p == '{' || *p == '(') {
-			close = *p == '{' ? '}' : ')';
-			start = ++p;
-			while (*p != '\0' && *p != close)
-				p++;
-			am_buf_add(&name, start, (size_t)(p - start));
-			if (*p == close)
-				p++;
-		} else if (*p == '$') {
-			am_buf_addc(out, '$');
-			p++;
-			continue;
-		} else {
-			start = p;
-			while (*p == '_' || (*p >= 'a' && *p <= 'z') ||
-			    (*p >= 'A' && *p <= 'Z') ||
-			    (*p >= '0' && *p <= '9'))
-				p++;
-			am_buf_add(&name, start, (size_t)(p - start));
-		}
-		if (name.len == 0)
-			continue;
-		if ((v = raw_value(pc, name.data, &tmp)) != NULL &&
-		    expand(pc, v, out, depth + 1) < 0)
-			goto out;
+	while (i < len && pc_space((unsigned char)s[i]))
+		i++;
+	if (i < len && s[i] == '{')
+		return pc_compare(ev, s, len, out, depth);
+	name = s + i;
+	while (i < len && pc_namechar((unsigned char)s[i]))
+		i++;
+	nlen = (size_t)(s + i - name);
+	while (i < len && pc_space((unsigned char)s[i]))
+		i++;
+	if (nlen == 0 || (i < len && s[i] != '?' && s[i] != ':')) {
+		pc_fail(ev, "malformed macro reference", s, len);
+		goto out;
 	}
+	if (i == len) {
+		if (pc_param(ev, name, nlen, &v, &defined, depth) == 0)
+			rc = am_buf_add(out, v.data, v.len);
+		goto out;
+	}
+	op = s[i];
+	if (pc_branches(ev, s + i + 1, len - i - 1, &a, &alen, &b, &blen) < 0)
+		goto out;
+	if (b != NULL && op != '?') {
+		pc_fail(ev, "\"{value}:{value}\" needs \"?\"", s, len);
+		goto out;
+	}
+	/* Postfix tests the value as written, before expansion. */
+	raw = pc_raw(ev, name, nlen, &line);
+	nonempty = raw != NULL && *raw != '\0';
+	if (nonempty == (op == '?'))
+		rc = pc_expand(ev, a, alen, out, depth + 1);
+	else
+		rc = b != NULL ? pc_expand(ev, b, blen, out, depth + 1) : 0;
+out:
+	am_buf_free(&v);
+	return rc;
+}
+
+static int
+pc_expand(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
+    int depth)
+{
+	size_t i = 0, start, e;
+	bool defined;
+
+	if (depth > PC_MAX_DEPTH)
+		return pc_fail(ev, "unreasonable macro call nesting", s, len);
+	while (i < len) {
+		if (s[i] != '$') {
+			if (am_buf_addc(out, s[i++]) < 0)
+				goto nomem;
+			continue;
+		}
+		if (++i == len)
+			return pc_fail(ev, "empty macro name", s, len);
+		if (s[i] == '$') {
+			if (am_buf_addc(out, '$') < 0)
+				goto nomem;
+			i++;
+		} else if (s[i] == '{' || s[i] == '(') {
+			if ((e = pc_match(s, len, i)) == 0)
+				return pc_fail(ev,
+				    "truncated macro reference", s, len);
+			if (pc_braced(ev, s + i + 1, e - i - 2, out, depth) < 0)
+				return -1;
+			i = e;
+		} else if (pc_namechar((unsigned char)s[i])) {
+			start = i;
+			while (i < len && pc_namechar((unsigned char)s[i]))
+				i++;
+			if (pc_param(ev, s + start, i - start, out, &defined,
+			    depth) < 0)
+				return -1;
+		} else
+			return pc_fail(ev, "empty macro name", s, len);
+	}
+	return 0;
+nomem:
+	return am_error_set(ev->err, AM_E_NOMEM, "out of memory");
+}
+
+int
+am_postconf_eval(const struct am_postconf *pc, const char *name, char **out,
+    struct am_error *err)
+{
+	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT };
+	struct am_buf buf = AM_BUF_INIT;
+	const char *v;
+	int rc = -1;
+
+	*out = NULL;
+	if ((v = pc_raw(&ev, name, strlen(name), &ev.line)) == NULL) {
+		rc = 0;
+		goto out;
+	}
+	if (pc_expand(&ev, v, strlen(v), &buf, 0) < 0)
+		goto out;
+	if (am_buf_addc(&buf, '\0') < 0) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*out = buf.data;
+	buf.data = NULL;
 	rc = 0;
 out:
-	am_buf_free(&tmp);
-	am_buf_free(&name);
+	am_buf_free(&buf);
+	am_buf_free(&ev.host);
 	return rc;
 }
 
 char *
 am_postconf_get(const struct am_postconf *pc, const char *name)
 {
-	struct am_buf tmp = AM_BUF_INIT, out = AM_BUF_INIT;
-	const char *v;
-	char *res = NULL;
+	struct am_error err;
+	char *v;
 
-	if ((v = raw_value(pc, name, &tmp)) != NULL &&
-	    expand(pc, v, &out, 0) == 0 && am_buf_addc(&out, '\0') == 0)
-		res = out.data;
-	else
-		am_buf_free(&out);
-	am_buf_free(&tmp);
-	return res;
+	am_error_clear(&err);
+	if (am_postconf_eval(pc, name, &v, &err) < 0)
+		return NULL;
+	return v;
 }
 
-bool
-am_postconf_bool(const struct am_postconf *pc, const char *name, bool dflt)
+int
+am_postconf_bool(const struct am_postconf *pc, const char *name, bool *out,
+    struct am_error *err)
 {
-	char *v = am_postconf_get(pc, name);
-	bool res = dflt;
+	char *v;
+	long line = 0;
+	size_t i;
+	int rc = -1;
 
-	if (v != NULL) {
-		if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0)
-			res = true;
-		else if (strcasecmp(v, "no") == 0 ||
-		    strcasecmp(v, "false") == 0)
-			res = false;
+	if (am_postconf_eval(pc, name, &v, err) < 0)
+		return -1;
+	if (v != NULL && strcasecmp(v, "yes") == 0)
+		*out = true;
+	else if (v != NULL && strcasecmp(v, "no") == 0)
+		*out = false;
+	else {
+		for (i = pc->count; i > 0 && line == 0; i--)
+			if (strcmp(pc->param[i - 1].name, name) == 0)
+				line = pc->param[i - 1].line;
+		am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+		    "bad boolean configuration: %s = %s", name,
+		    v != NULL ? v : "");
+		goto out;
 	}
+	rc = 0;
+out:
 	free(v);
-	return res;
+	return rc;
 }

@@ -57,6 +57,7 @@ const char *am_conf_name(enum am_conf_key key);
 struct am_postconf_param {
 	char *name;
 	char *value;
+	long line;			/* main.cf line of the setting */
 };
 
 struct am_postconf {
@@ -75,10 +76,22 @@ struct am_postconf {
 int am_postconf_load(struct am_postconf *pc, const char *config_dir,
     const char *hostname, struct am_error *err);
 void am_postconf_free(struct am_postconf *pc);
-/* Expanded value (caller frees), or NULL if unset with no default. */
+/*
+ * Evaluate a parameter as Postfix 3.7 does: $name, ${name}, $(name),
+ * ${name?value}, ${name:value} with and without braces, and
+ * ${{expr} op {expr} ? {a} : {b}}; parameters neither set nor built in
+ * expand to nothing.  *out is NULL for such a parameter itself.  A malformed
+ * expression is an AM_E_CONFIG error naming main.cf and the setting's line.
+ */
+int am_postconf_eval(const struct am_postconf *pc, const char *name,
+    char **out, struct am_error *err);
+/* Expanded value (caller frees), or NULL if unset or on error. */
 char *am_postconf_get(const struct am_postconf *pc, const char *name);
-/* yes/no parameter with a default. */
-bool am_postconf_bool(const struct am_postconf *pc, const char *name,
-    bool dflt);
+/*
+ * A boolean: only yes or no (any case) after expansion, as in Postfix;
+ * anything else fails with AM_E_CONFIG naming main.cf and the line.
+ */
+int am_postconf_bool(const struct am_postconf *pc, const char *name,
+    bool *out, struct am_error *err);
 
 #endif

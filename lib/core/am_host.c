@@ -122,17 +122,27 @@ am_postfix_settings_load(struct am_postfix_settings *ps,
 	free(dir);
 	if (rc < 0)
 		return -1;
-	ps->utf8 = am_postconf_bool(&pc, "smtputf8_enable", true);
-	ps->default_type = am_postconf_get(&pc, "default_database_type");
-	ps->myhostname = am_postconf_get(&pc, "myhostname");
-	ps->alias_database = am_postconf_get(&pc, "alias_database");
-	am_postconf_free(&pc);
+	/* A setting Postfix would refuse fails the load, as in Postfix. */
+	rc = -1;
+	if (am_postconf_bool(&pc, "smtputf8_enable", &ps->utf8, err) < 0 ||
+	    am_postconf_eval(&pc, "default_database_type", &ps->default_type,
+	    err) < 0 ||
+	    am_postconf_eval(&pc, "myhostname", &ps->myhostname, err) < 0 ||
+	    am_postconf_eval(&pc, "alias_database", &ps->alias_database,
+	    err) < 0)
+		goto out;
+	/* All three have built-in defaults, so NULL cannot happen. */
 	if (ps->default_type == NULL || ps->myhostname == NULL ||
 	    ps->alias_database == NULL) {
-		am_postfix_settings_free(ps);
-		return am_error_set(err, AM_E_NOMEM, "out of memory");
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
 	}
-	return 0;
+	rc = 0;
+out:
+	am_postconf_free(&pc);
+	if (rc < 0)
+		am_postfix_settings_free(ps);
+	return rc;
 }
 
 void

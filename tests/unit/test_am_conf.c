@@ -232,6 +232,42 @@ expect_param(struct cf *cf, const char *name, const char *value)
 }
 
 static void
+expect_bool(struct cf *cf, const char *name, bool want)
+{
+	bool got = !want;
+
+	am_error_clear(&cf->err);
+	if (am_postconf_bool(&cf->pc, name, &got, &cf->err) < 0)
+		fail_msg("%s: %s", name, cf->err.message);
+	assert_int_equal(got, want);
+}
+
+static void
+expect_bad_bool(struct cf *cf, const char *name, long line)
+{
+	bool got;
+
+	am_error_clear(&cf->err);
+	assert_int_equal(am_postconf_bool(&cf->pc, name, &got, &cf->err), -1);
+	assert_int_equal(cf->err.code, AM_E_CONFIG);
+	assert_string_equal(cf->err.file, cf->maincf);
+	assert_int_equal(cf->err.line, line);
+	assert_non_null(strstr(cf->err.message, "bad boolean configuration"));
+}
+
+/* Load main.cf text and check one parameter's value. */
+static void
+expect_eval(struct cf *cf, const char *text, const char *name,
+    const char *want)
+{
+	am_postconf_free(&cf->pc);
+	write_text(cf->maincf, text);
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), 0);
+	expect_param(cf, name, want);
+}
+
+static void
 test_postconf_defaults(void **state)
 {
 	struct cf *cf = *state;
@@ -241,15 +277,17 @@ test_postconf_defaults(void **state)
 	    &cf->err), 0);
 	assert_false(cf->pc.found);
 	expect_param(cf, "default_database_type", "lmdb");
-	expect_param(cf, "smtputf8_enable", "yes");
-	assert_true(am_postconf_bool(&cf->pc, "smtputf8_enable", false));
+	/* Postfix 3.7: off below compatibility_level 1, which is the default */
+	expect_param(cf, "compatibility_level", "0");
+	expect_param(cf, "smtputf8_enable", "no");
+	expect_bool(cf, "smtputf8_enable", false);
+	expect_param(cf, "lmdb_map_size", "16777216");
 	expect_param(cf, "myhostname", "mx.example.org");
 	expect_param(cf, "mydomain", "example.org");
 	expect_param(cf, "alias_database", "lmdb:/etc/aliases");
 	assert_null(get(cf, "no_such_parameter"));
-	/* a bool without value or default gives the caller's default */
-	assert_true(am_postconf_bool(&cf->pc, "no_such_parameter", true));
-	assert_false(am_postconf_bool(&cf->pc, "no_such_parameter", false));
+	/* a bool without value or default is not a boolean: Postfix's rule */
+	expect_bad_bool(cf, "no_such_parameter", 0);
 }
 
 static void
@@ -317,7 +355,7 @@ test_postconf_last_assignment_wins(void **state)
 	    &cf->err), 0);
 	expect_param(cf, "default_database_type", "lmdb");
 	expect_param(cf, "smtputf8_enable", "no");
-	assert_false(am_postconf_bool(&cf->pc, "smtputf8_enable", true));
+	expect_bool(cf, "smtputf8_enable", false);
 }
 
 static void
@@ -328,7 +366,7 @@ test_postconf_bool_through_expansion(void **state)
 	write_text(cf->maincf, "switch = no\nsmtputf8_enable = $switch\n");
 	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
 	    &cf->err), 0);
-	assert_false(am_postconf_bool(&cf->pc, "smtputf8_enable", true));
+	expect_bool(cf, "smtputf8_enable", false);
 }
 
 static void
@@ -344,9 +382,9 @@ test_postconf_continuation_lines(void **state)
 	    "myhostname = mx.example.net\n");
 	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
 	    &cf->err), 0);
-	/* continuation text is appended verbatim, as readllines() does */
-	expect_param(cf, "alias_database", "lmdb:/etc/aliases,    "
-	    "lmdb:/etc/postfix/more\tlmdb:/etc/postfix/last");
+	/* joined by one space, as postconf -x shows */
+	expect_param(cf, "alias_database", "lmdb:/etc/aliases, "
+	    "lmdb:/etc/postfix/more lmdb:/etc/postfix/last");
 	expect_param(cf, "myhostname", "mx.example.net");
 }
 
@@ -392,6 +430,120 @@ test_postconf_expansion_loop_terminates(void **state)
 	free(v);
 }
 
+static void
+test_postconf_conditionals(void **state)
+{
+	struct cf *cf = *state;
+
+	/* ? is "defined and not empty", : its opposite; defaults count */
+	expect_eval(cf, "e =\nv = ${e?{a}:{b}} ${e:x}\n", "v", "b x");
+	expect_eval(cf, "v = ${undefined_param:no}\n", "v", "no");
+	expect_eval(cf, "v = ${undefined_param?no}\n", "v", "");
+	expect_eval(cf, "v = ${compatibility_level?{no}:{yes}}\n", "v", "no");
+	expect_eval(cf, "v = ${mydomain?no}\n", "v", "no");
+	/* braces keep their text as it is; bare text too */
+	expect_eval(cf, "v = x${mydomain?{ a }}|\n", "v", "x a |");
+	expect_eval(cf, "v = x${mydomain? a }|\n", "v", "x a |");
+	expect_eval(cf, "v = ${ mydomain }\n", "v", "example");
+	/* nesting and expansion inside the branches */
+	expect_eval(cf, "a = 1\nv = ${a?{${b:{in$a}}}:{out}}\n", "v", "in1");
+	expect_eval(cf, "v = $$x $(mydomain)\n", "v", "$x example");
+}
+
+static void
+test_postconf_comparisons(void **state)
+{
+	struct cf *cf = *state;
+
+	expect_eval(cf, "v = ${{abc} == {abc} ? {a} : {b}}\n", "v", "a");
+	expect_eval(cf, "v = ${{ abc } == {abc} ? {a} : {b}}\n", "v", "b");
+	expect_eval(cf, "v = ${{abc} != {abc} ? {a} : {b}}\n", "v", "b");
+	expect_eval(cf, "v = ${{abc} == {abc} ? {a}}\n", "v", "a");
+	expect_eval(cf, "v = ${{abc} == {abd} ? {a}}\n", "v", "");
+	/* bare text is kept with its blanks (postconf -x hides them) */
+	expect_eval(cf, "v = ${{abc} == {abc} ? a : b}\n", "v", " a : b");
+	/* numbers compare as numbers, other text as text */
+	expect_eval(cf, "v = ${{10} < {9} ? {a} : {b}}\n", "v", "b");
+	expect_eval(cf, "v = ${{-1} < {2} ? {a} : {b}}\n", "v", "a");
+	expect_eval(cf, "v = ${{ 3 }<{4}?{a}:{b}}\n", "v", "a");
+	expect_eval(cf, "v = ${{abc} > {9} ? {a} : {b}}\n", "v", "a");
+	expect_eval(cf, "v = ${{2} >= {2} ? {a} : {b}}\n", "v", "a");
+	expect_eval(cf, "v = ${{2} <= {1} ? {a} : {b}}\n", "v", "b");
+	/* compatibility levels: 3.10 is above 3.6 */
+	expect_eval(cf, "v = ${{3.6} <level {3.10} ? {a} : {b}}\n", "v", "a");
+	expect_eval(cf, "v = ${{3.6} <level {2} ? {a} : {b}}\n", "v", "b");
+	expect_eval(cf, "v = ${{3.6.1} >=level {3.6} ? {a} : {b}}\n", "v",
+	    "a");
+	expect_eval(cf, "v = ${{2} <=level {2} ? {a} : {b}}\n", "v", "a");
+	expect_eval(cf, "v = ${{2} >level {1} ? {a} : {b}}\n", "v", "a");
+	expect_eval(cf, "x = 3\nv = ${{$x} == {3} ? {$mydomain} : {b}}\n",
+	    "v", "example");
+}
+
+static void
+test_postconf_smtputf8_by_level(void **state)
+{
+	struct cf *cf = *state;
+
+	expect_eval(cf, "compatibility_level = 0\n", "smtputf8_enable", "no");
+	expect_eval(cf, "compatibility_level = 1\n", "smtputf8_enable", "yes");
+	expect_eval(cf, "compatibility_level = 2\n", "smtputf8_enable", "yes");
+	expect_eval(cf, "compatibility_level = 3.6\n", "smtputf8_enable",
+	    "yes");
+	expect_eval(cf, "lvl = 3.6\ncompatibility_level = $lvl\n",
+	    "smtputf8_enable", "yes");
+}
+
+static void
+test_postconf_booleans(void **state)
+{
+	struct cf *cf = *state;
+
+	expect_eval(cf, "smtputf8_enable = Yes\n", "smtputf8_enable", "Yes");
+	expect_bool(cf, "smtputf8_enable", true);
+	expect_eval(cf, "smtputf8_enable = NO\n", "smtputf8_enable", "NO");
+	expect_bool(cf, "smtputf8_enable", false);
+	expect_eval(cf, "# c\nsmtputf8_enable = false\n", "smtputf8_enable",
+	    "false");
+	expect_bad_bool(cf, "smtputf8_enable", 2);
+	expect_eval(cf, "smtputf8_enable = yes # no\n", "smtputf8_enable",
+	    "yes # no");
+	expect_bad_bool(cf, "smtputf8_enable", 1);
+	expect_eval(cf, "\nsmtputf8_enable = $undefined_thing\n",
+	    "smtputf8_enable", "");
+	expect_bad_bool(cf, "smtputf8_enable", 2);
+	expect_eval(cf, "smtputf8_enable = y\n  es\n", "smtputf8_enable",
+	    "y es");
+	expect_bad_bool(cf, "smtputf8_enable", 1);
+}
+
+static void
+test_postconf_malformed(void **state)
+{
+	struct cf *cf = *state;
+	char *v = NULL;
+	static const char *const bad[] = {
+		"v = ${a} ${b\n",
+		"v = ${{x} <level {2} ? {a} : {b}}\n",
+		"v = ${{1} <=> {2} ? {a} : {b}}\n",
+		"v = ${{1} < {2} {a}}\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		am_postconf_free(&cf->pc);
+		write_text(cf->maincf, bad[i]);
+		assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+		    &cf->err), 0);
+		am_error_clear(&cf->err);
+		if (am_postconf_eval(&cf->pc, "v", &v, &cf->err) != -1)
+			fail_msg("accepted: %s", bad[i]);
+		assert_int_equal(cf->err.code, AM_E_CONFIG);
+		assert_int_equal(cf->err.line, 1);
+		assert_null(v);
+	}
+}
+
 int
 main(void)
 {
@@ -414,6 +566,11 @@ main(void)
 		T(test_postconf_whitespace_and_empty),
 		T(test_postconf_syntax_error),
 		T(test_postconf_expansion_loop_terminates),
+		T(test_postconf_conditionals),
+		T(test_postconf_comparisons),
+		T(test_postconf_smtputf8_by_level),
+		T(test_postconf_booleans),
+		T(test_postconf_malformed),
 	};
 #undef T
 

@@ -157,9 +157,9 @@ test_postfix_settings(void **state)
 	assert_string_equal(dir, p);
 	free(dir);
 
-	/* No main.cf: Postfix's defaults. */
+	/* No main.cf: Postfix's defaults (compatibility_level 0: no SMTPUTF8) */
 	assert_int_equal(am_postfix_settings_load(&ps, &h, NULL, &err), 0);
-	assert_true(ps.utf8);
+	assert_false(ps.utf8);
 	assert_string_equal(ps.default_type, "lmdb");
 	am_postfix_settings_free(&ps);
 
