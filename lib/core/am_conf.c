@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "am_buf.h"
+#include "am_file.h"
 #include "am_source.h"
 
 static const struct {
@@ -219,10 +220,13 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
 		pc->path = NULL;
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	}
-	if ((fp = fopen(pc->path, "re")) == NULL) {
-		if (errno == ENOENT)
+	/* Never a FIFO or a device: a stalled read would hold every lock. */
+	if ((fp = am_file_fopen_read(pc->path, 0, err)) == NULL) {
+		if (err->sys_errno == ENOENT) {
+			am_error_clear(err);
 			return 0;
-		am_error_set_errno(err, AM_E_CONFIG, errno, "%s", pc->path);
+		}
+		err->code = AM_E_CONFIG;
 		am_postconf_free(pc);
 		return -1;
 	}
