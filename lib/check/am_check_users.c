@@ -1,0 +1,35 @@
+/* Placeholder until the area is written: it finds nothing. */
+#include "am_check.h"
+
+int
+am_check_users(const struct am_host *h, const struct am_check_options *opt,
+    struct am_check_report *report, struct am_error *err)
+{
+	(void)h;
+	(void)opt;
+	(void)report;
+	(void)err;
+	return 0;
+}
+
+int
+am_check_aliases(const struct am_host *h, const struct am_check_options *opt,
+    struct am_check_report *report, struct am_error *err)
+{
+	(void)h;
+	(void)opt;
+	(void)report;
+	(void)err;
+	return 0;
+}
+
+int
+am_check_forwards(const struct am_host *h, const struct am_check_options *opt,
+    struct am_check_report *report, struct am_error *err)
+{
+	(void)h;
+	(void)opt;
+	(void)report;
+	(void)err;
+	return 0;
+}
