@@ -174,7 +174,8 @@ typedef int map_fn(void *ctx, const char *param, long line, const char *type,
 /*
  * Split a map list as Postfix does: separators are commas and blanks,
  * except inside {...} (inline:{a=b, c=d}, pipemap:{...}).  A "proxy:" in
- * front of a table changes who opens it, not the file.
+ * front of a table changes who opens it, not the file; the tables inside
+ * unionmap:{...} and pipemap:{...} are tables of the parameter too.
  */
 static int
 maps_each(const char *param, long line, const char *value, map_fn *fn,
@@ -182,7 +183,7 @@ maps_each(const char *param, long line, const char *value, map_fn *fn,
 {
 	const char *p = value, *start;
 	char *tok, *colon, *type;
-	int depth;
+	int depth, rc;
 
 	for (;;) {
 		p += strspn(p, ", \t\r\n");
@@ -203,8 +204,20 @@ maps_each(const char *param, long line, const char *value, map_fn *fn,
 		while (strncmp(type, "proxy:", 6) == 0)
 			type += 6;
 		if ((colon = strchr(type, ':')) != NULL && colon != type) {
+			size_t len = strlen(colon + 1);
+
 			*colon = '\0';
-			if (fn(ctx, param, line, type, colon + 1, err) < 0) {
+			/* unionmap:{a, b} and pipemap:{a, b} hold tables. */
+			if ((strcmp(type, "unionmap") == 0 ||
+			    strcmp(type, "pipemap") == 0) && len >= 2 &&
+			    colon[1] == '{' && colon[len] == '}') {
+				colon[len] = '\0';
+				rc = maps_each(param, line, colon + 2, fn, ctx,
+				    err);
+			} else {
+				rc = fn(ctx, param, line, type, colon + 1, err);
+			}
+			if (rc < 0) {
 				free(tok);
 				return -1;
 			}

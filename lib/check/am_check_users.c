@@ -412,6 +412,12 @@ struct area_ctx {
 	const struct names *aliases;
 };
 
+static bool
+known_local(const struct area_ctx *c, const char *name)
+{
+	return names_has(c->accounts, name) || names_has(c->aliases, name);
+}
+
 static int
 check_dest(const struct area_ctx *c, const struct am_mapedit_entry *e,
     const char *dest, struct am_error *err)
@@ -419,7 +425,7 @@ check_dest(const struct area_ctx *c, const struct am_mapedit_entry *e,
 	const char *sd_local = am_host_conf(c->h, AM_CONF_SERVICEDESK_LOCAL);
 	const char *domain = am_host_conf(c->h, AM_CONF_DOMAIN);
 	const char *why;
-	char *fix = NULL, *folded;
+	char *fix = NULL, *folded, *plus;
 	size_t sdlen = strlen(sd_local), i;
 	int rc;
 
@@ -453,8 +459,12 @@ check_dest(const struct area_ctx *c, const struct am_mapedit_entry *e,
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	for (i = 0; folded[i] != '\0'; i++)
 		folded[i] = (char)tolower((unsigned char)folded[i]);
+	/* user+ext is delivered to user (recipient_delimiter "+"). */
+	if (!known_local(c, folded) && (plus = strchr(folded, '+')) != NULL &&
+	    plus != folded)
+		*plus = '\0';
 	rc = 0;
-	if (!names_has(c->accounts, folded) && !names_has(c->aliases, folded))
+	if (!known_local(c, folded))
 		rc = am_check_add(c->report, c->area, "unknown-local",
 		    AM_CHECK_ERROR, c->path, e->line, NULL, err,
 		    "\"%s\" of \"%s\" is a local name, but neither an account "

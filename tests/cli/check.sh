@@ -195,6 +195,9 @@ seed "users table not LMDB" \
 seed "main.cf names a table without source" \
     "tables table-source-missing /etc/postfix/main.cf 8" \
     'printf "transport_maps = lmdb:/etc/postfix/transport\n" >> etc/postfix/main.cf'
+seed "a table inside unionmap:{...} without source" \
+    "tables table-source-missing /etc/postfix/main.cf 8" \
+    'printf "sender_canonical_maps = unionmap:{inline:{a=b}, lmdb:/etc/postfix/canonical}\n" >> etc/postfix/main.cf'
 seed "main.cf lmdb table stale (other than archmail's)" \
     "tables table-stale /etc/postfix/transport 2" \
     'printf "example.org smtp:\n" > etc/postfix/transport &&
@@ -221,6 +224,8 @@ seed "unknown local destination in users" \
     "printf 'dave@archlinux.org\tdave\n' >> etc/postfix/users && $rebuild_users"
 seed "local destination that is an alias" "" \
     "printf 'pm@archlinux.org\tpostmaster\n' >> etc/postfix/users && $rebuild_users"
+seed "user+extension is the user" "" \
+    "printf 'lists@archlinux.org\talice+lists\n' >> etc/postfix/users && $rebuild_users"
 seed "address outside domains" \
     "users domain-not-listed /etc/postfix/users 6" \
     "printf 'x@example.com\talice\n' >> etc/postfix/users && $rebuild_users"
