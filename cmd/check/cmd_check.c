@@ -164,6 +164,8 @@ cmd_check(struct am_cli *cli, int argc, char *argv[])
 		cli_info(cli, "checking %s", areas[k]->name);
 		if (areas[k]->run(&cli->host, &opt, &report, &err) < 0) {
 			/* What was found so far is reported with the failure. */
+			if (!cli->json && cli->verbose >= 0 && report.count > 0)
+				print_report(&report, areas, k);
 			status = cli_fail_with(cli, &err, json_findings,
 			    &report);
 			am_check_report_free(&report);

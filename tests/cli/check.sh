@@ -343,6 +343,27 @@ d = json.load(open(sys.argv[1]))
 assert d["ok"] is False and d["error"]["code"] == "CONFIG"
 assert d["findings"] == []' "$T/bad.json"
 
+# An area that cannot look (passwd is a FIFO: never read, never waited
+# on): the findings of the areas before it, then the failure.
+R=$T/fifo
+cp -a "$CLEAN" "$R"
+printf 'carol@archlinux.org\talice\n' >>"$R/etc/postfix/users"
+rm "$R/etc/passwd"
+mkfifo "$R/etc/passwd"
+timeout 60 "$ARCHMAIL" --root "$R" check >"$T/fifo.out" 2>"$T/fifo.err"
+st=$?
+check "passwd a FIFO: a failure status, not 0 or 1 (got $st)" test "$st" -gt 1
+check "passwd a FIFO: the tables finding still printed" \
+    grep -q '\[table-stale\]$' "$T/fifo.out"
+check "passwd a FIFO: the failure names passwd" grep -q "fatal: .*passwd" \
+    "$T/fifo.err"
+timeout 60 "$ARCHMAIL" --root "$R" --json check >"$T/fifo.json" 2>/dev/null
+check "passwd a FIFO --json: ok false with the finding so far" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is False
+assert [f["code"] for f in d["findings"]] == ["table-stale"]' "$T/fifo.json"
+
 check "archmail-check(8) lint" mandoc -T lint -W warning man/archmail-check.8
 
 finish
