@@ -152,6 +152,7 @@ static const struct {
 	enum am_dkim_output format;
 } output_names[] = {
 	{ "zone", AM_DKIM_OUT_ZONE },
+	{ "dns", AM_DKIM_OUT_ZONE },	/* rspamadm 3.6 and later */
 	{ "dnskey", AM_DKIM_OUT_DNSKEY },
 	{ "txt", AM_DKIM_OUT_TXT },
 	{ "plain", AM_DKIM_OUT_PLAIN },
