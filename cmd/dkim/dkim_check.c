@@ -93,6 +93,8 @@ print_json(struct am_cli *cli, const struct am_dkim_published *p,
 	am_json_object_begin(&j, "record");
 	if (p->owner != NULL)
 		am_json_string(&j, "owner", p->owner);
+	if (p->cname != NULL)
+		am_json_string(&j, "cname", p->cname);
 	am_json_string(&j, "value", p->value);
 	am_json_array_begin(&j, "string_lengths");
 	for (i = 0; i < p->nstrings; i++)
@@ -204,6 +206,9 @@ dkim_check(struct am_cli *cli, int argc, char *argv[])
 		    line);
 		goto out;
 	}
+	if (p.cname != NULL)
+		printf("%s: a CNAME to %s, whose TXT record is read\n", name,
+		    p.cname);
 	for (i = 0; i < p.nissues; i++)
 		printf("%s: %s: %s\n", name, p.issues[i].severity ==
 		    AM_DKIM_ERROR ? "error" : "warning", p.issues[i].message);
