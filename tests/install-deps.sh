@@ -33,3 +33,9 @@ apt-get install -y -q --no-install-recommends libclang-rt-14-dev
 apt-get install -y -q --no-install-recommends python3-jsonschema
 # tests/cli/passwd_pam_oracle.sh: real PAM stacks run by pamtester.
 apt-get install -y -q --no-install-recommends pamtester
+# tests/cli/packaging.sh: the Debian packages (debian/, dpkg-buildpackage
+# with debhelper and fakeroot) and the Arch package (packaging/arch/,
+# Debian's makepkg, which needs bsdtar and file, and pacman for the
+# package's .BUILDINFO) built offline.
+apt-get install -y -q --no-install-recommends dpkg-dev debhelper fakeroot \
+	makepkg pacman-package-manager libarchive-tools file
