@@ -100,11 +100,13 @@ undeclared=$(while read -r sym; do
 done <"$T/exported.names")
 check_eq "every exported symbol is declared in an installed header" "" \
     "$undeclared"
-# Every function the installed headers declare, as the compiler sees them.
+# Every function the installed headers declare, as the compiler sees them
+# (gcc's -aux-info, whichever compiler built the library).
 for h in "$P"/include/archmail/*.h; do
 	printf '#include "%s"\n' "$(basename "$h")"
 done >"$T/api.c"
-"$CC" -D_GNU_SOURCE -I"$P/include/archmail" -fsyntax-only \
+require_tool gcc
+gcc -D_GNU_SOURCE -I"$P/include/archmail" -fsyntax-only \
     -aux-info "$T/api.aux" "$T/api.c" 2>"$T/aux.err"
 check_eq "the installed headers compile together" 0 $?
 # (-aux-info: "/* FILE:LINE:NC */ extern TYPE NAME (ARGS);", static
