@@ -156,7 +156,8 @@ tar -C "$T/tree" -czf "$A/archmail-$ver.tar.gz" "archmail-$ver"
 chown -R 65534:65534 "$A"
 mk() {
 	(cd "$A" && setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    env -i PATH=/usr/bin:/bin HOME="$A/home" LC_ALL=C.UTF-8 \
+	    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$A/home" \
+	    LC_ALL=C.UTF-8 \
 	    CMAKE_BUILD_PARALLEL_LEVEL=2 \
 	    makepkg "$@")
 }
@@ -165,9 +166,12 @@ check_eq "makepkg --printsrcinfo: exit 0" 0 $?
 check "... names archmail $ver" grep -qx "	pkgver = $ver" <<<"$srcinfo"
 check "... depends on openssl and icu (dlopened)" \
     test "$(grep -cE '^	depends = (openssl|icu)$' <<<"$srcinfo")" -eq 2
-mk --nodeps --nocheck --noconfirm --noprogressbar >"$T/makepkg.log" 2>&1
+# With check(): the unit tests, as makepkg runs them, as a normal user.
+mk --nodeps --noconfirm --noprogressbar >"$T/makepkg.log" 2>&1
 rc=$?
-check_eq "makepkg --nodeps: exit 0" 0 "$rc"
+check_eq "makepkg --nodeps (build, check, package): exit 0" 0 "$rc"
+check "... check() ran the unit tests" \
+    grep -q '100% tests passed, 0 tests failed out of' "$T/makepkg.log"
 [ "$rc" -eq 0 ] || tail -30 "$T/makepkg.log" >&2
 PKG=$(ls "$A"/archmail-"$ver"-1-*.pkg.tar.* 2>/dev/null | head -1)
 check "built archmail-$ver-1-ARCH.pkg.tar.*" test -s "$PKG"
