@@ -37,3 +37,10 @@ apt-get install -y -q --no-install-recommends pamtester
 # ansible-vault (ansible-core) writes and reads the vaults archmail reads
 # and writes.
 apt-get install -y -q --no-install-recommends ansible-core
+
+# tests/cli/packaging.sh: the Debian packages (debian/, dpkg-buildpackage
+# with debhelper and fakeroot) and the Arch package (packaging/arch/,
+# Debian's makepkg, which needs bsdtar and file, and pacman for the
+# package's .BUILDINFO) built offline.
+apt-get install -y -q --no-install-recommends dpkg-dev debhelper fakeroot \
+	makepkg pacman-package-manager libarchive-tools file
