@@ -125,6 +125,7 @@ void cli_set_cleanup(struct am_cli *cli, const char *path);
 void cli_clear_cleanup(struct am_cli *cli);
 
 int cmd_alias(struct am_cli *cli, int argc, char *argv[]);
+int cmd_check(struct am_cli *cli, int argc, char *argv[]);
 int cmd_completion(struct am_cli *cli, int argc, char *argv[]);
 int cmd_dkim(struct am_cli *cli, int argc, char *argv[]);
 int cmd_help(struct am_cli *cli, int argc, char *argv[]);

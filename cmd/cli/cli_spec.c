@@ -116,6 +116,26 @@ static const struct cli_sub alias_subs[] = {
 	    alias_servicedesk_opts, 1, 1, CLI_SUB_MODIFIES },
 };
 
+/* check */
+
+static const struct cli_opt check_opts[] = {
+	{ 0, "dkim-dir", "DIR", "the DKIM keys to check (default: rspamd's "
+	    "path settings)" },
+	{ 0, "record-file", "FILE", "a published DKIM record, as dig prints "
+	    "it" },
+	{ 0, "zone", "FILE", "a zone file (or dig output) with the DKIM "
+	    "records" },
+	END,
+};
+
+static const struct cli_sub check_subs[] = {
+	{ NULL, "archmail check [AREA...] [--dkim-dir DIR] "
+	    "[--record-file FILE] [--zone FILE]",
+	    "Check the host's consistency (read-only); AREA: tables, users, "
+	    "aliases, forwards, relay, postfwd, passwd, dkim, postfix.",
+	    check_opts, 0, -1, 0 },
+};
+
 /* dkim */
 
 static const struct cli_opt dkim_keygen_opts[] = {
@@ -330,6 +350,8 @@ static const struct cli_sub postmap_subs[] = {
 const struct cli_command cli_commands[] = {
 	{ "alias", cmd_alias, "Edit the aliases file and rebuild its table.",
 	    0, alias_subs, N(alias_subs), "archmail-alias(8)" },
+	{ "check", cmd_check, "Check the host's consistency (read-only).", 0,
+	    check_subs, N(check_subs), "archmail-check(8)" },
 	{ "completion", cmd_completion, "Print the bash completion script.",
 	    CLI_NO_CONFIG, completion_subs, N(completion_subs), "archmail(8)" },
 	{ "dkim", cmd_dkim, "Generate DKIM keys and their DNS records.", 0,
