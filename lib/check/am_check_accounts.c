@@ -25,12 +25,40 @@
 #include "am_acct.h"
 #include "am_buf.h"
 #include "am_change.h"
+#include "am_check_fix.h"
 #include "am_mapedit.h"
 #include "am_passwd.h"
 #include "am_postfwd.h"
 #include "am_relay.h"
 
 #define FIX_MAX 600
+
+/* The root of the check, or NULL for the machine itself. */
+static const char *
+root_of(const struct am_host *h)
+{
+	return h->root != NULL && strcmp(h->root, "/") != 0 ? h->root : NULL;
+}
+
+/* s (a fixing command, or NULL: out of memory) copied into buf. */
+static int
+fix_copy(char *s, char *buf, size_t size, struct am_error *err)
+{
+	if (s == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	snprintf(buf, size, "%s", s);
+	free(s);
+	return 0;
+}
+
+/* "archmail [--root ROOT] " and fmt with one quoted argument, or none. */
+static int
+fix_archmail(const struct am_host *h, char *buf, size_t size,
+    const char *fmt, const char *arg, struct am_error *err)
+{
+	return fix_copy(arg != NULL ? am_check_archmail(h, fmt, arg) :
+	    am_check_archmail(h, fmt), buf, size, err);
+}
 
 /* The host without its warning callback: the areas make findings. */
 static void
@@ -113,6 +141,8 @@ struct relay_state {
 	struct am_postfwd_item *items;
 	size_t nitems;
 	struct am_error block_err;	/* why not block_ok, when pf exists */
+	char sync[FIX_MAX];	/* archmail postfwd sync, with --root */
+	char sync_init[FIX_MAX];
 };
 
 static void
@@ -134,6 +164,10 @@ relay_state_load(const struct am_host *h, struct relay_state *s,
 	am_change_file_init(&s->pf);
 	am_error_clear(&s->block_err);
 	quiet_host(h, &s->q);
+	if (fix_archmail(h, s->sync, sizeof(s->sync), "postfwd sync", NULL,
+	    err) < 0 || fix_archmail(h, s->sync_init, sizeof(s->sync_init),
+	    "postfwd sync --init", NULL, err) < 0)
+		return -1;
 	if (am_acct_db_open(&s->db, h->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, false, 0, err) < 0 ||
 	    am_relay_list(&s->q, &s->list, err) < 0 ||
@@ -186,16 +220,27 @@ check_relay_shells(const struct am_host *h, struct relay_state *s,
 		kind = am_relay_account_kind(&s->q, &e);
 		if (kind != AM_RELAY_NOT && login_shell(e.field[6])) {
 			/* A relay host's password must not open a shell. */
-			snprintf(fix, sizeof(fix), "usermod -s %s %s", shell,
-			    e.field[0]);
+			if (fix_copy(root_of(h) != NULL ? am_check_shell(
+			    "usermod --prefix %Q -s %Q %Q", root_of(h), shell,
+			    e.field[0]) : am_check_shell("usermod -s %Q %Q",
+			    shell, e.field[0]), fix, sizeof(fix), err) < 0) {
+				am_acct_entry_free(&e);
+				return -1;
+			}
 			rc = am_check_add(r, "relay", "relay-login-shell",
 			    AM_CHECK_ERROR, pw->path, pw->line[i].lineno, fix,
 			    err, "relay account \"%s\" has the login shell "
 			    "\"%s\"; its shared relay password would open a "
 			    "shell on this host", e.field[0], e.field[6]);
 		} else if (kind == AM_RELAY_LOOKALIKE) {
-			snprintf(fix, sizeof(fix), "usermod -s %s -g %s %s",
-			    shell, group, e.field[0]);
+			if (fix_copy(root_of(h) != NULL ? am_check_shell(
+			    "usermod --prefix %Q -s %Q -g %Q %Q", root_of(h),
+			    shell, group, e.field[0]) : am_check_shell(
+			    "usermod -s %Q -g %Q %Q", shell, group, e.field[0]),
+			    fix, sizeof(fix), err) < 0) {
+				am_acct_entry_free(&e);
+				return -1;
+			}
 			rc = am_check_add(r, "relay", "relay-lookalike",
 			    AM_CHECK_WARNING, pw->path, pw->line[i].lineno,
 			    fix, err, "\"%s\" carries the relay marker in its "
@@ -272,8 +317,9 @@ check_relay_accounts(const struct am_host *h, struct relay_state *s,
 			if (find_entry(&s->db.file[AM_ACCT_SHADOW], e->user,
 			    &se, &sline) >= 0)
 				am_acct_entry_free(&se);
-			snprintf(fix, sizeof(fix), "archmail relay rotate %s "
-			    "--generate", e->host);
+			if (fix_archmail(h, fix, sizeof(fix), "relay rotate %Q "
+			    "--generate", e->host, err) < 0)
+				return -1;
 			rc = am_check_add(r, "relay", "relay-no-password",
 			    AM_CHECK_ERROR, s->db.file[AM_ACCT_SHADOW].path,
 			    sline, fix, err, "relay account \"%s\" (%s) is "
@@ -288,7 +334,7 @@ check_relay_accounts(const struct am_host *h, struct relay_state *s,
 		if (s->block_ok && !e->postfwd) {
 			rc = am_check_add(r, "relay", "relay-not-in-postfwd",
 			    AM_CHECK_ERROR, s->pf_path, s->block.begin_line,
-			    "archmail postfwd sync", err, "relay account "
+			    s->sync, err, "relay account "
 			    "\"%s\" (%s) is not in postfwd's %s block, so it "
 			    "gets the per-user rate limit, not the relay "
 			    "hosts' one", e->user, e->host,
@@ -301,8 +347,9 @@ check_relay_accounts(const struct am_host *h, struct relay_state *s,
 		snprintf(key, sizeof(key), "@%s", e->host);
 		other = NULL;
 		line = sender_map_other(ed, have_ed, key, &other);
-		snprintf(fix, sizeof(fix), "archmail relay add %s "
-		    "--password-stdin", e->host);
+		if (fix_archmail(h, fix, sizeof(fix), "relay add %Q "
+		    "--password-stdin", e->host, err) < 0)
+			return -1;
 		if (other != NULL)
 			rc = am_check_add(r, "relay", "relay-sender-map-differs",
 			    AM_CHECK_ERROR, sender_path, line, NULL, err,
@@ -361,7 +408,7 @@ check_block_items(const struct am_host *h, struct relay_state *s,
 		e = relay_entry(s, s->items[i].name);
 		rc = am_check_add(r, "relay", "postfwd-unknown-login",
 		    AM_CHECK_ERROR, s->pf_path, s->items[i].line,
-		    "archmail postfwd sync", err, e != NULL ? "postfwd's "
+		    s->sync, err, e != NULL ? "postfwd's "
 		    "block lists \"%s\", whose relay account is locked" :
 		    "postfwd's block lists \"%s\", which is neither a relay "
 		    "account nor in postfwd_extra_users", s->items[i].name);
@@ -406,8 +453,11 @@ check_sender_logins(const struct am_host *h, struct relay_state *s,
 			re = relay_entry(s, items[j]);
 			if (re == NULL || relay_is_active(re))
 				continue;
-			snprintf(fix, sizeof(fix), "archmail relay remove %s",
-			    re->host);
+			if (fix_archmail(h, fix, sizeof(fix), "relay remove %Q",
+			    re->host, err) < 0) {
+				am_mapedit_free_split(items, n);
+				return -1;
+			}
 			rc = am_check_add(r, "relay", "sender-map-locked-relay",
 			    AM_CHECK_WARNING, sender_path, ed->entries[i].line,
 			    fix, err, "\"%s\" still names relay account \"%s\", "
@@ -536,7 +586,7 @@ am_check_postfwd(const struct am_host *h, const struct am_check_options *opt,
 	if (!s.block_ok) {
 		rc = am_check_add(report, "postfwd", "postfwd-no-block",
 		    AM_CHECK_WARNING, s.pf_path, 0,
-		    "archmail postfwd sync --init", err, "postfwd.cf has no "
+		    s.sync_init, err, "postfwd.cf has no "
 		    "\"%s\" block, so the relay hosts' logins in it are not "
 		    "kept in step with the relay accounts", AM_POSTFWD_BEGIN);
 		goto out;
@@ -546,7 +596,7 @@ am_check_postfwd(const struct am_host *h, const struct am_check_options *opt,
 	if (!block_equals(&s, &want)) {
 		rc = am_check_add(report, "postfwd", "postfwd-out-of-sync",
 		    AM_CHECK_ERROR, s.pf_path, s.block.begin_line,
-		    "archmail postfwd sync", err, "the block is not in the "
+		    s.sync, err, "the block is not in the "
 		    "form \"archmail postfwd sync\" writes: the definition "
 		    "of &&%s with one exact \"sasl_username==LOGIN\" item "
 		    "per line, sorted, each login once",
@@ -562,7 +612,7 @@ am_check_postfwd(const struct am_host *h, const struct am_check_options *opt,
 		    (e = relay_entry(&s, s.names[i])) == NULL) {
 			rc = am_check_add(report, "postfwd",
 			    "postfwd-out-of-sync", AM_CHECK_ERROR, s.pf_path,
-			    s.block.begin_line, "archmail postfwd sync", err,
+			    s.block.begin_line, s.sync, err,
 			    "the block does not list \"%s\" of "
 			    "postfwd_extra_users", s.names[i]);
 			goto out;
@@ -669,9 +719,12 @@ am_check_passwd(const struct am_host *h, const struct am_check_options *opt,
 			continue;
 		if (e.field[1][0] == '\0') {
 			live = true;
-			if (am_check_add(report, "passwd",
+			if (fix_copy(root_of(h) != NULL ? am_check_shell(
+			    "pwconv -R %Q", root_of(h)) : am_check_shell(
+			    "pwconv"), fix, sizeof(fix), err) < 0 ||
+			    am_check_add(report, "passwd",
 			    "passwd-empty-in-passwd", AM_CHECK_ERROR, pw->path,
-			    pw->line[i].lineno, "pwconv", err, "\"%s\" has an "
+			    pw->line[i].lineno, fix, err, "\"%s\" has an "
 			    "empty password in passwd itself, which no shadow "
 			    "expiry guards", e.field[0]) < 0) {
 				am_acct_entry_free(&e);
@@ -704,10 +757,17 @@ am_check_passwd(const struct am_host *h, const struct am_check_options *opt,
 			 * passwd clear is for people; a system account's
 			 * empty password is locked instead.
 			 */
-			snprintf(fix, sizeof(fix), person ?
-			    "archmail passwd clear %s" : "passwd -l %s",
-			    e.field[0]);
-			rc = am_check_add(report, "passwd",
+			if (person)
+				rc = fix_archmail(h, fix, sizeof(fix),
+				    "passwd clear %Q", e.field[0], err);
+			else
+				rc = fix_copy(root_of(h) != NULL ?
+				    am_check_shell("passwd -R %Q -l %Q",
+				    root_of(h), e.field[0]) : am_check_shell(
+				    "passwd -l %Q", e.field[0]), fix,
+				    sizeof(fix), err);
+			if (rc == 0)
+				rc = am_check_add(report, "passwd",
 			    "passwd-empty-not-expired", AM_CHECK_ERROR,
 			    sh->path, sh->line[i].lineno, fix, err, "\"%s\" "
 			    "has an empty password that is not expired (last "

@@ -50,6 +50,7 @@
 
 #include "am_acct.h"
 #include "am_buf.h"
+#include "am_check_fix.h"
 #include "am_dkim_key.h"
 #include "am_dkim_record.h"
 #include "am_dnsname.h"
@@ -223,6 +224,17 @@ key_names(const char *name, char *sel, size_t ssize, char *dom,
 	    am_dkim_record_check_names(sel, dom, &ignored) == 0;
 }
 
+/* s (a fixing command, or NULL: out of memory) copied into buf. */
+static int
+fix_copy(char *s, char *buf, size_t size, struct am_error *err)
+{
+	if (s == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	snprintf(buf, size, "%s", s);
+	free(s);
+	return 0;
+}
+
 static int
 check_mode(struct dkim_ctx *c, const char *path, const struct stat *st,
     struct am_error *err)
@@ -232,16 +244,20 @@ check_mode(struct dkim_ctx *c, const char *path, const struct stat *st,
 	int rc = 0;
 
 	if (st->st_mode & 0007) {
-		snprintf(fix, sizeof(fix), "chmod o-rwx %s", path);
-		rc = am_check_add(c->r, "dkim", "dkim-key-world-readable",
+		rc = fix_copy(am_check_shell("chmod o-rwx %Q", path), fix,
+		    sizeof(fix), err);
+		if (rc == 0)
+			rc = am_check_add(c->r, "dkim", "dkim-key-world-readable",
 		    AM_CHECK_ERROR, path, 0, fix, err, "the private key has "
 		    "mode %04o: every account on the host can read it and "
 		    "sign mail as the domain", (unsigned)(st->st_mode & 07777));
 	}
 	if (rc == 0 && (st->st_mode & 0070) &&
 	    (!c->have_rspamd || st->st_gid != c->rspamd_gid)) {
-		snprintf(fix, sizeof(fix), "chmod g-rwx %s", path);
-		rc = am_check_add(c->r, "dkim", "dkim-key-group-readable",
+		rc = fix_copy(am_check_shell("chmod g-rwx %Q", path), fix,
+		    sizeof(fix), err);
+		if (rc == 0)
+			rc = am_check_add(c->r, "dkim", "dkim-key-group-readable",
 		    AM_CHECK_ERROR, path, 0, fix, err, "the private key has "
 		    "mode %04o for group %lu, which is not rspamd's group: "
 		    "its members can read it", (unsigned)(st->st_mode & 07777),
@@ -249,9 +265,10 @@ check_mode(struct dkim_ctx *c, const char *path, const struct stat *st,
 	}
 	if (rc == 0 && st->st_uid != 0 &&
 	    (!c->have_rspamd || st->st_uid != c->rspamd_uid)) {
-		snprintf(fix, sizeof(fix), "chown %s %s", c->have_rspamd ?
-		    c->rspamd_user : "root", path);
-		rc = am_check_add(c->r, "dkim", "dkim-key-owner",
+		rc = fix_copy(am_check_shell("chown %Q %Q", c->have_rspamd ?
+		    c->rspamd_user : "root", path), fix, sizeof(fix), err);
+		if (rc == 0)
+			rc = am_check_add(c->r, "dkim", "dkim-key-owner",
 		    AM_CHECK_ERROR, path, 0, fix, err, "the private key is "
 		    "owned by uid %lu, neither root nor rspamd's user, which "
 		    "can read it and change its mode",
@@ -262,9 +279,10 @@ check_mode(struct dkim_ctx *c, const char *path, const struct stat *st,
 	owner_reads = st->st_uid == c->rspamd_uid && (st->st_mode & 0400);
 	group_reads = st->st_gid == c->rspamd_gid && (st->st_mode & 0040);
 	if (!owner_reads && !group_reads) {
-		snprintf(fix, sizeof(fix), "chown %s %s", c->rspamd_user,
-		    path);
-		rc = am_check_add(c->r, "dkim", "dkim-key-unreadable",
+		rc = fix_copy(am_check_shell("chown %Q %Q", c->rspamd_user,
+		    path), fix, sizeof(fix), err);
+		if (rc == 0)
+			rc = am_check_add(c->r, "dkim", "dkim-key-unreadable",
 		    AM_CHECK_WARNING, path, 0, fix, err, "rspamd (user %s) "
 		    "cannot read the private key (mode %04o, uid %lu, gid "
 		    "%lu), so it cannot sign with it", c->rspamd_user,
@@ -285,8 +303,9 @@ check_format(struct dkim_ctx *c, const char *path,
 	    key->format != AM_DKIM_KEY_DER &&
 	    key->format != AM_DKIM_KEY_DER_BASE64))
 		return 0;
-	snprintf(fix, sizeof(fix), "archmail dkim convert -k %s --key-format "
-	    "rspamd -O %s -f", path, path);
+	if (fix_copy(am_check_archmail(c->h, "dkim convert -k %Q --key-format "
+	    "rspamd -O %Q -f", path, path), fix, sizeof(fix), err) < 0)
+		return -1;
 	return am_check_add(c->r, "dkim", "dkim-key-format-unsupported",
 	    AM_CHECK_ERROR, path, 0, fix, err, "the Ed25519 key is in %s form, "
 	    "which rspamd %s cannot load (only from 3.13.2 on); it needs "

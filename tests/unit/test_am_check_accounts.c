@@ -240,6 +240,15 @@ print_report(const struct am_check_report *r)
 		    r->finding[i].fix : "");
 }
 
+/* "archmail --root ROOT " + rest, as a fix is written for this root. */
+static const char *
+am_fix(struct cs *s, const char *rest)
+{
+	snprintf(s->path2, sizeof(s->path2), "archmail --root %s %s", s->root,
+	    rest);
+	return s->path2;
+}
+
 /* Exactly one finding: code, file (rel under the root, or NULL), line. */
 static const struct am_check_finding *
 expect_one(struct cs *s, const char *code, const char *rel, long line)
@@ -302,7 +311,7 @@ test_relay_not_in_postfwd(void **state)
 	f = expect_one(s, "relay-not-in-postfwd", "etc/postfwd/postfwd.cf", 2);
 	assert_string_equal(f->area, "relay");
 	assert_int_equal(f->severity, AM_CHECK_ERROR);
-	assert_string_equal(f->fix, "archmail postfwd sync");
+	assert_string_equal(f->fix, am_fix(s, "postfwd sync"));
 }
 
 static void
@@ -345,7 +354,7 @@ test_sender_map_locked_relay(void **state)
 	f = expect_one(s, "sender-map-locked-relay",
 	    "etc/postfix/smtp_sender_map", 2);
 	assert_int_equal(f->severity, AM_CHECK_WARNING);
-	assert_string_equal(f->fix, "archmail relay remove " HOST);
+	assert_string_equal(f->fix, am_fix(s, "relay remove " HOST));
 }
 
 static void
@@ -358,7 +367,8 @@ test_relay_not_in_sender_map(void **state)
 	check_all(s);
 	f = expect_one(s, "relay-not-in-sender-map",
 	    "etc/postfix/smtp_sender_map", 0);
-	assert_non_null(strstr(f->fix, "archmail relay add " HOST));
+	assert_string_equal(f->fix, am_fix(s, "relay add " HOST
+	    " --password-stdin"));
 }
 
 static void
@@ -394,7 +404,9 @@ test_relay_login_shell(void **state)
 	edit(s, "etc/passwd", HOST ":/usr/bin/nologin", HOST ":/bin/bash");
 	check_all(s);
 	f = expect_one(s, "relay-login-shell", "etc/passwd", 4);
-	assert_string_equal(f->fix, "usermod -s /usr/bin/nologin relay");
+	snprintf(s->path2, sizeof(s->path2), "usermod --prefix %s -s "
+	    "/usr/bin/nologin relay", s->root);
+	assert_string_equal(f->fix, s->path2);
 }
 
 static void
@@ -429,7 +441,7 @@ test_relay_no_password(void **state)
 	check_all(s);
 	expect_one(s, "relay-no-password", "etc/shadow", 4);
 	assert_string_equal(s->report.finding[0].fix,
-	    "archmail relay rotate " HOST " --generate");
+	    am_fix(s, "relay rotate " HOST " --generate"));
 }
 
 static void
@@ -442,7 +454,7 @@ test_postfwd_no_block(void **state)
 	check_all(s);
 	expect_one(s, "postfwd-no-block", "etc/postfwd/postfwd.cf", 0);
 	assert_string_equal(s->report.finding[0].fix,
-	    "archmail postfwd sync --init");
+	    am_fix(s, "postfwd sync --init"));
 }
 
 static void
@@ -492,7 +504,7 @@ test_passwd_empty_not_expired(void **state)
 	edit(s, "etc/shadow", LAURENT_HASH, "");
 	check_all(s);
 	f = expect_one(s, "passwd-empty-not-expired", "etc/shadow", 2);
-	assert_string_equal(f->fix, "archmail passwd clear laurent");
+	assert_string_equal(f->fix, am_fix(s, "passwd clear laurent"));
 	/* Expired (last change 0): what passwd clear leaves. */
 	edit(s, "etc/shadow", "laurent::19000:", "laurent::0:");
 	check_all(s);
@@ -507,7 +519,9 @@ test_passwd_empty_system(void **state)
 	edit(s, "etc/shadow", "nobody:*:", "nobody::");
 	check_all(s);
 	expect_one(s, "passwd-empty-not-expired", "etc/shadow", 3);
-	assert_string_equal(s->report.finding[0].fix, "passwd -l nobody");
+	snprintf(s->path2, sizeof(s->path2), "passwd -R %s -l nobody",
+	    s->root);
+	assert_string_equal(s->report.finding[0].fix, s->path2);
 }
 
 static void
