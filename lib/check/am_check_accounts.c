@@ -506,42 +506,116 @@ out:
 }
 
 /*
- * The block as "archmail postfwd sync" would write it for the logins it
- * lists now (sorted, each once).  If the file holds something else, its
- * form is out of sync (an item written "sasl_username=", out of order,
- * twice, another macro name), whatever the logins.
+ * The form of the block, apart from the logins the relay area judges.
+ * want: the block "archmail postfwd sync" would write for the block's
+ * logins that stand for a relay account or postfwd_extra_users (sorted,
+ * each once).  have: the block as in the file, without the lines of the
+ * other items (postfwd-unknown-login, or a look-alike's).  Both are
+ * compared without the ';' that ends the last item, which moves when an
+ * item goes; that ';' is judged by itself: the last item line of the
+ * file, and no other, must carry it.  Anything else that differs (an
+ * item written "sasl_username=", out of order, twice, another macro
+ * name) is out of sync.
  */
-static int
-render_listed(const struct am_host *h, const struct relay_state *s,
-    struct am_buf *out, struct am_error *err)
+static bool
+item_line(const char *p, const char *eol)
 {
+	while (p < eol && (*p == ' ' || *p == '\t'))
+		p++;
+	return (size_t)(eol - p) >= 15 && memcmp(p, "sasl_username==", 15) == 0;
+}
+
+/* Append [p, eol) without a ';' (and blanks, CR) ending an item line. */
+static int
+add_normal(struct am_buf *out, const char *p, const char *eol)
+{
+	const char *e = eol;
+
+	if (item_line(p, eol)) {
+		while (e > p && (e[-1] == '\r' || e[-1] == ' ' ||
+		    e[-1] == '\t'))
+			e--;
+		if (e > p && e[-1] == ';')
+			e--;
+	}
+	if (am_buf_add(out, p, (size_t)(e - p)) < 0 ||
+	    am_buf_addc(out, '\n') < 0)
+		return -1;
+	return 0;
+}
+
+static int
+normalize(const char *text, size_t len, const struct relay_state *s,
+    bool drop_others, struct am_buf *out, bool *semis_ok)
+{
+	const char *p = text, *end = text + len, *eol, *e;
+	long lineno, last_item = 0, semi_line = 0;
+	size_t i, semis = 0;
+	bool drop;
+
+	for (lineno = drop_others ? s->block.begin_line : 1; p < end;
+	    lineno++, p = eol + 1) {
+		eol = memchr(p, '\n', (size_t)(end - p));
+		eol = eol != NULL ? eol : end;
+		drop = false;
+		for (i = 0; drop_others && i < s->nitems; i++)
+			if (s->items[i].line == lineno &&
+			    !names_have(s->names, s->n, s->items[i].name))
+				drop = true;
+		if (item_line(p, eol)) {
+			last_item = lineno;
+			for (e = eol; e > p && (e[-1] == '\r' || e[-1] == ' ' ||
+			    e[-1] == '\t'); e--)
+				continue;
+			if (e > p && e[-1] == ';') {
+				semis++;
+				semi_line = lineno;
+			}
+		}
+		if (!drop && add_normal(out, p, eol) < 0)
+			return -1;
+	}
+	*semis_ok = semis == 1 && semi_line == last_item;
+	return 0;
+}
+
+static int
+block_form_ok(const struct am_host *h, const struct relay_state *s,
+    bool *ok, struct am_error *err)
+{
+	struct am_buf want = AM_BUF_INIT, wn = AM_BUF_INIT, hn = AM_BUF_INIT;
 	char **v;
 	size_t i, n = 0;
-	int rc;
+	bool semis_have, semis_want;
+	int rc = -1;
 
+	*ok = false;
 	if ((v = calloc(s->nitems + 1, sizeof(*v))) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	for (i = 0; i < s->nitems; i++)
-		if (!names_have(v, n, s->items[i].name))
+		if (names_have(s->names, s->n, s->items[i].name) &&
+		    !names_have(v, n, s->items[i].name))
 			v[n++] = s->items[i].name;
 	if (n > 1)
 		qsort(v, n, sizeof(*v), name_cmp);
-	rc = am_postfwd_render(am_host_conf(h, AM_CONF_POSTFWD_MACRO),
-	    (const char *const *)v, n, out, err);
+	if (am_postfwd_render(am_host_conf(h, AM_CONF_POSTFWD_MACRO),
+	    (const char *const *)v, n, &want, err) < 0)
+		goto out;
+	if (normalize(want.data, want.len, s, false, &wn, &semis_want) < 0 ||
+	    normalize(s->pf.old.data + s->block.start, s->block.end -
+	    s->block.start, s, true, &hn, &semis_have) < 0) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	*ok = semis_have && wn.len == hn.len && memcmp(wn.data, hn.data,
+	    wn.len) == 0;
+	rc = 0;
+out:
 	free(v);
+	am_buf_free(&want);
+	am_buf_free(&wn);
+	am_buf_free(&hn);
 	return rc;
-}
-
-/* The block as in the file, its final newline added if it lacks one. */
-static bool
-block_equals(const struct relay_state *s, const struct am_buf *want)
-{
-	const char *b = s->pf.old.data + s->block.start;
-	size_t blen = s->block.end - s->block.start;
-
-	if (blen > 0 && b[blen - 1] != '\n')
-		return want->len == blen + 1 && memcmp(want->data, b, blen) == 0;
-	return want->len == blen && memcmp(want->data, b, blen) == 0;
 }
 
 /* Is name an item of the block? */
@@ -561,9 +635,9 @@ am_check_postfwd(const struct am_host *h, const struct am_check_options *opt,
     struct am_check_report *report, struct am_error *err)
 {
 	struct relay_state s;
-	struct am_buf want = AM_BUF_INIT;
 	const struct am_relay_entry *e;
 	size_t i;
+	bool form_ok;
 	int rc = -1;
 
 	(void)opt;
@@ -591,9 +665,9 @@ am_check_postfwd(const struct am_host *h, const struct am_check_options *opt,
 		    "kept in step with the relay accounts", AM_POSTFWD_BEGIN);
 		goto out;
 	}
-	if (render_listed(h, &s, &want, err) < 0)
+	if (block_form_ok(h, &s, &form_ok, err) < 0)
 		goto out;
-	if (!block_equals(&s, &want)) {
+	if (!form_ok) {
 		rc = am_check_add(report, "postfwd", "postfwd-out-of-sync",
 		    AM_CHECK_ERROR, s.pf_path, s.block.begin_line,
 		    s.sync, err, "the block is not in the "
@@ -619,7 +693,6 @@ am_check_postfwd(const struct am_host *h, const struct am_check_options *opt,
 		}
 	rc = 0;
 out:
-	am_buf_free(&want);
 	relay_state_free(&s);
 	return rc;
 }

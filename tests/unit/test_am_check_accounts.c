@@ -326,6 +326,45 @@ test_postfwd_unknown_login(void **state)
 }
 
 static void
+test_postfwd_unknown_login_last(void **state)
+{
+	struct cs *s = *state;
+
+	/* Out of order and carrying the final ';': still one finding. */
+	edit(s, "etc/postfwd/postfwd.cf", "\tsasl_username==relay;\n",
+	    "\tsasl_username==relay\n\tsasl_username==aaa;\n");
+	check_all(s);
+	expect_one(s, "postfwd-unknown-login", "etc/postfwd/postfwd.cf", 6);
+}
+
+static void
+test_postfwd_out_of_sync_semicolon(void **state)
+{
+	struct cs *s = *state;
+
+	/* No ';' after the last item: postfwd reads the next line on. */
+	edit(s, "etc/postfwd/postfwd.cf", "\tsasl_username==relay;\n",
+	    "\tsasl_username==relay\n");
+	check_all(s);
+	expect_one(s, "postfwd-out-of-sync", "etc/postfwd/postfwd.cf", 2);
+}
+
+static void
+test_postfwd_out_of_sync_substring(void **state)
+{
+	struct cs *s = *state;
+
+	/*
+	 * devnull written with postfwd's substring match "=": not an item
+	 * archmail reads, so devnull is missing and the form is wrong.
+	 */
+	edit(s, "etc/postfwd/postfwd.cf", "sasl_username==devnull",
+	    "sasl_username=devnull");
+	check_all(s);
+	expect_one(s, "postfwd-out-of-sync", "etc/postfwd/postfwd.cf", 2);
+}
+
+static void
 test_postfwd_locked_relay(void **state)
 {
 	struct cs *s = *state;
@@ -619,6 +658,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postfwd_unknown_login,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_postfwd_unknown_login_last,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_postfwd_out_of_sync_semicolon, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_postfwd_out_of_sync_substring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_postfwd_locked_relay,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sender_map_locked_relay,
