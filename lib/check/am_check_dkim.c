@@ -135,7 +135,8 @@ parse_version(const char *text, char *shown, size_t size)
 
 /*
  * The installed rspamd's version from "ROOT/usr/bin/rspamd --version"
- * (run directly, no shell, nothing on stdin, five seconds at most); -1
+ * (run directly, no shell, nothing on stdin, five seconds at most, and
+ * only a file neither group- nor world-writable owned by root); -1
  * when there is none or it says nothing we can read: the format finding
  * is then skipped.
  */
@@ -147,6 +148,7 @@ rspamd_version(const struct am_host *h, char *shown, size_t size)
 	char buf[4096], *path = NULL;
 	size_t len = 0, i;
 	struct pollfd pfd;
+	struct stat st;
 	ssize_t n;
 	pid_t pid;
 	int p[2], fd, status;
@@ -156,7 +158,13 @@ rspamd_version(const struct am_host *h, char *shown, size_t size)
 		free(path);
 		if ((path = am_host_path(h, paths[i])) == NULL)
 			return -1;
-		if (access(path, X_OK) == 0)
+		/*
+		 * Run only what only root (or we) could have put there: a
+		 * root's binary that anyone may replace is not run as root.
+		 */
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mode & 0111) && !(st.st_mode & 0022) &&
+		    (st.st_uid == 0 || st.st_uid == geteuid()))
 			break;
 	}
 	if (i == sizeof(paths) / sizeof(paths[0]) || pipe(p) < 0) {

@@ -402,6 +402,11 @@ test_format_unsupported(void **state)
 	    RSPAMD_GID);
 	check(s);
 	expect_one(s, "dkim-key-format-unsupported", key, 0);
+	/* An rspamd anyone could have replaced is not run. */
+	assert_int_equal(chmod(rpath(s, "usr/bin/rspamd"), 0777), 0);
+	check(s);
+	expect_none(s);
+	assert_int_equal(chmod(rpath(s, "usr/bin/rspamd"), 0755), 0);
 	/* rspamd 3.13.2 loads it. */
 	rspamd_says(s, "3.13.2");
 	check(s);
