@@ -309,7 +309,6 @@ check_relay_accounts(const struct am_host *h, struct relay_state *s,
 	size_t i;
 	int rc = 0;
 
-	(void)h;
 	for (i = 0; i < s->list.n && rc == 0; i++) {
 		e = &s->list.v[i];
 		if (e->state == AM_PW_STATE_EMPTY) {
@@ -428,7 +427,6 @@ check_sender_logins(const struct am_host *h, struct relay_state *s,
 	long pline;
 	int rc = 0;
 
-	(void)h;
 	for (i = 0; i < ed->nentries && rc == 0; i++) {
 		n = am_mapedit_split_value(ed->entries[i].value, &items);
 		if (n == (size_t)-1)
