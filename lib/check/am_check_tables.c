@@ -214,28 +214,28 @@ maps_each(const char *param, long line, const char *value, map_fn *fn,
 }
 
 /*
- * Each map of main.cf's *_maps parameters (those set in main.cf) and of
- * alias_maps and alias_database (set or not: Postfix uses their defaults).
+ * Each map of main.cf's *_maps parameters and alias_database (those set
+ * in main.cf) and of alias_maps, set or not: local(8) looks up its default
+ * (alias_database, without a setting, only concerns newaliases).
  */
 static int
 maincf_maps(const struct am_postconf *pc, map_fn *fn, void *ctx,
     struct am_error *err)
 {
-	static const char *const builtin[] = { "alias_maps", "alias_database" };
 	const char *name;
 	char *value;
 	size_t i, j;
 	int rc;
 
-	for (i = 0; i < pc->count + 2; i++) {
-		name = i < 2 ? builtin[i] : pc->param[i - 2].name;
+	for (i = 0; i <= pc->count; i++) {
+		name = i == 0 ? "alias_maps" : pc->param[i - 1].name;
 		if (!is_map_param(name))
 			continue;
 		/* Each name once: the last assignment is the one in force. */
-		if (i >= 2) {
-			if (is_alias_param(name))
+		if (i > 0) {
+			if (strcmp(name, "alias_maps") == 0)
 				continue;
-			for (j = i - 2 + 1; j < pc->count; j++)
+			for (j = i; j < pc->count; j++)
 				if (strcmp(pc->param[j].name, name) == 0)
 					break;
 			if (j < pc->count)
