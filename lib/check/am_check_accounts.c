@@ -17,10 +17,12 @@
  */
 #include "am_check.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "am_acct.h"
 #include "am_buf.h"
@@ -160,6 +162,8 @@ static int
 relay_state_load(const struct am_host *h, struct relay_state *s,
     struct am_error *err)
 {
+	struct stat st;
+
 	memset(s, 0, sizeof(*s));
 	am_change_file_init(&s->pf);
 	am_error_clear(&s->block_err);
@@ -177,6 +181,9 @@ relay_state_load(const struct am_host *h, struct relay_state *s,
 	if ((s->pf_path = am_host_conf_path(h, AM_CONF_POSTFWD_CONFIG)) ==
 	    NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	/* No postfwd.cf, or not even its directory: a host without it. */
+	if (stat(s->pf_path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+		return 0;
 	if (am_change_file_load(&s->pf, s->pf_path, false, err) < 0)
 		return -1;
 	if (!s->pf.exists)
@@ -275,18 +282,14 @@ open_sender_map(const struct am_host *h, const char *path,
     struct am_mapedit *ed, bool *have, struct am_error *err)
 {
 	struct am_postfix_settings ps;
-	struct am_change_file probe;
+	struct stat st;
 	int rc;
 
 	*have = false;
-	am_change_file_init(&probe);
-	rc = am_change_file_load(&probe, path, false, err);
-	if (rc == 0 && !probe.exists) {
-		am_change_file_free(&probe);
+	/* No map (or no directory for it): no line in it. */
+	if (stat(path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;
-	}
-	am_change_file_free(&probe);
-	if (rc < 0 || am_postfix_settings_load(&ps, h, NULL, err) < 0)
+	if (am_postfix_settings_load(&ps, h, NULL, err) < 0)
 		return -1;
 	rc = am_mapedit_open(ed, path, AM_MAP_POSTMAP, ps.utf8, NULL, NULL,
 	    err);

@@ -297,6 +297,12 @@ test_clean_without_postfwd(void **state)
 	assert_int_equal(unlink(rpath(s, "etc/postfwd/postfwd.cf")), 0);
 	check_all(s);
 	assert_int_equal(s->report.count, 0);
+	/* Nor its directory. */
+	assert_int_equal(rmdir(rpath(s, "etc/postfwd")), 0);
+	check_all(s);
+	if (s->report.count != 0)
+		print_report(&s->report);
+	assert_int_equal(s->report.count, 0);
 }
 
 static void
