@@ -1,6 +1,7 @@
 #include "am_postfwd.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "am_acct.h"
@@ -245,4 +246,65 @@ am_postfwd_block_lists(const char *text, size_t len,
 		p = eol + 1;
 	}
 	return false;
+}
+
+int
+am_postfwd_block_items(const char *text, size_t len,
+    const struct am_postfwd_block *block, struct am_postfwd_item **items,
+    size_t *n, struct am_error *err)
+{
+	struct am_postfwd_item *v;
+	const char *p, *end, *eol, *q, *name;
+	char buf[AM_ACCT_NAME_MAX + 2];
+	size_t nlen;
+	long lineno;
+
+	*items = NULL;
+	*n = 0;
+	(void)len;
+	if (!block->found)
+		return 0;
+	p = text + block->start;
+	end = text + block->end;
+	for (lineno = block->begin_line; p < end; lineno++, p = eol + 1) {
+		eol = line_end(p, end);
+		for (q = p; q < eol && (*q == ' ' || *q == '\t'); q++)
+			continue;
+		if ((size_t)(eol - q) < 15 ||
+		    memcmp(q, "sasl_username==", 15) != 0)
+			continue;
+		name = q + 15;
+		for (q = name; q < eol && *q != ';' && *q != ' ' &&
+		    *q != '\t' && *q != '\r'; q++)
+			continue;
+		nlen = (size_t)(q - name);
+		if (nlen == 0 || nlen >= sizeof(buf))
+			continue;
+		memcpy(buf, name, nlen);
+		buf[nlen] = '\0';
+		if (!am_postfwd_name_valid(buf))
+			continue;
+		if ((v = realloc(*items, (*n + 1) * sizeof(*v))) == NULL)
+			goto nomem;
+		*items = v;
+		if ((v[*n].name = strdup(buf)) == NULL)
+			goto nomem;
+		v[(*n)++].line = lineno;
+	}
+	return 0;
+nomem:
+	am_postfwd_items_free(*items, *n);
+	*items = NULL;
+	*n = 0;
+	return am_error_set(err, AM_E_NOMEM, "out of memory");
+}
+
+void
+am_postfwd_items_free(struct am_postfwd_item *items, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(items[i].name);
+	free(items);
 }

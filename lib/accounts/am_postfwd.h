@@ -54,4 +54,21 @@ int am_postfwd_update(const char *text, size_t len, const char *file,
 bool am_postfwd_block_lists(const char *text, size_t len,
     const struct am_postfwd_block *block, const char *name);
 
+/* One "sasl_username==NAME" item of the block and its line. */
+struct am_postfwd_item {
+	char *name;
+	long line;
+};
+
+/*
+ * The items of the block in file order, read as am_postfwd_block_lists()
+ * matches them: a line "sasl_username==NAME" (after blanks, NAME ending
+ * at ';', a blank, CR or the line's end) whose NAME is a valid login;
+ * any other line is no item.  *items is NULL when there are none.
+ */
+int am_postfwd_block_items(const char *text, size_t len,
+    const struct am_postfwd_block *block, struct am_postfwd_item **items,
+    size_t *n, struct am_error *err);
+void am_postfwd_items_free(struct am_postfwd_item *items, size_t n);
+
 #endif

@@ -351,6 +351,7 @@ am_relay_list(const struct am_host *h, struct am_relay_list *list,
 	struct am_relay_entry *v;
 	struct am_error ignored;
 	const struct am_acct_file *pw;
+	struct stat st;
 	char *path = NULL, *sender_path = NULL;
 	size_t i;
 	int rc = -1;
@@ -368,7 +369,12 @@ am_relay_list(const struct am_host *h, struct am_relay_list *list,
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if (am_change_file_load(&pf, path, false, err) < 0)
+	/*
+	 * A host without postfwd (not even its directory) lists nobody
+	 * there; am_change_file_load() would want the directory.
+	 */
+	if ((stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR)) &&
+	    am_change_file_load(&pf, path, false, err) < 0)
 		goto out;
 	/* A broken block lists nobody; said once, the list goes on. */
 	if (pf.exists && am_postfwd_find_block(pf.old.data, pf.old.len, path,

@@ -215,6 +215,49 @@ test_empty_list(void **state)
 	am_buf_free(&out);
 }
 
+static void
+test_block_items(void **state)
+{
+	static const char text[] =
+	    "# rules\n"
+	    "# archmail: begin relay hosts\n"
+	    "&&SASL_WHITELIST {\n"
+	    "\tsasl_username==devnull\n"
+	    "  sasl_username=aur\n"
+	    "\tsasl_username==-\n"
+	    "\tsasl_username==foo ; # comment\r\n"
+	    "\tsasl_username==bar;\n"
+	    "};\n"
+	    "# archmail: end relay hosts\n"
+	    "\tsasl_username==outside;\n";
+	struct am_postfwd_block b;
+	struct am_postfwd_item *items;
+	struct am_error err;
+	size_t n;
+
+	(void)state;
+	am_error_clear(&err);
+	assert_int_equal(am_postfwd_find_block(text, strlen(text), "cf", &b,
+	    &err), 0);
+	assert_int_equal(am_postfwd_block_items(text, strlen(text), &b,
+	    &items, &n, &err), 0);
+	/* Exact items with valid names, with their lines; nothing else. */
+	assert_int_equal(n, 3);
+	assert_string_equal(items[0].name, "devnull");
+	assert_int_equal(items[0].line, 4);
+	assert_string_equal(items[1].name, "foo");
+	assert_int_equal(items[1].line, 7);
+	assert_string_equal(items[2].name, "bar");
+	assert_int_equal(items[2].line, 8);
+	am_postfwd_items_free(items, n);
+	/* No block, no items. */
+	memset(&b, 0, sizeof(b));
+	assert_int_equal(am_postfwd_block_items(text, strlen(text), &b,
+	    &items, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_null(items);
+}
+
 int
 main(void)
 {
@@ -225,6 +268,7 @@ main(void)
 		cmocka_unit_test(test_init_without_definition),
 		cmocka_unit_test(test_broken_markers),
 		cmocka_unit_test(test_empty_list),
+		cmocka_unit_test(test_block_items),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
