@@ -17,6 +17,7 @@
 #include "am_atomic.h"
 #include "am_mapfile.h"
 #include "am_table.h"
+#include "am_table_update.h"
 
 static char *
 dup_or_null(const char *s, bool *fail)
@@ -220,6 +221,29 @@ out:
 	return rc;
 }
 
+/*
+ * A changed text on a current table: just the key's record (am_table_update.h).
+ * A stale table is rebuilt in full, and says why.  A key the file holds
+ * more than once is left to the full compile (its first entry wins).
+ */
+static int
+decide_update(struct am_edit_plan *plan, struct am_error *err)
+{
+	const struct am_edit *e = plan->edit;
+	const char *why;
+	int cur;
+
+	if ((cur = am_map_table_current(e->path, e->db, &why, err)) < 0)
+		return -1;
+	if (cur == 0) {
+		plan->stale = why;
+		return 0;
+	}
+	plan->incremental = plan->med.only_fkey != NULL &&
+	    plan->med.nentries <= 1;
+	return 0;
+}
+
 /* The value as the file writes lists: "a, b" or "a,b". */
 static int
 join_dests(struct am_edit_plan *plan, const struct am_edit_req *req,
@@ -342,6 +366,9 @@ am_edit_plan(struct am_edit *e, const struct am_edit_req *req,
 	if (!plan->text_changed && !req->no_compile &&
 	    table_stale(plan, err) < 0)
 		goto out;
+	if (plan->text_changed && !req->no_compile &&
+	    decide_update(plan, err) < 0)
+		goto out;
 	plan->rebuild = !req->no_compile && (plan->text_changed ||
 	    plan->stale != NULL);
 	if (add_file(plan, e->path, plan->text_changed) < 0 ||
@@ -388,6 +415,111 @@ out:
 	return same;
 }
 
+static bool
+line_continues(const char *text, size_t len, size_t pos)
+{
+	return pos < len && (text[pos] == ' ' || text[pos] == '\t');
+}
+
+/*
+ * The source text around the change, in whole logical lines: from the
+ * start of the entry that holds its first byte to the end of the entry
+ * that holds its last, with the new bytes in between.  Compiled alone it
+ * gives the key's new record (or none: removed).
+ */
+static int
+change_window(const struct am_mapedit *med, const struct am_mapedit_change *ch,
+    struct am_buf *out)
+{
+	const char *t = med->text;
+	size_t len = med->len, s, e;
+
+	if (!ch->pieces)
+		return am_buf_add(out, ch->text.data ? ch->text.data : "",
+		    ch->text.len);
+	for (s = ch->from; s > 0 && t[s - 1] != '\n'; s--)
+		;
+	/* Back over continuation and comment lines to an entry's start. */
+	while (s > 0 && (line_continues(t, len, s) || t[s] == '#')) {
+		for (s--; s > 0 && t[s - 1] != '\n'; s--)
+			;
+	}
+	e = ch->to;
+	if (e > 0 && e < len && t[e - 1] != '\n') {
+		while (e < len && t[e] != '\n')
+			e++;
+		if (e < len)
+			e++;
+	}
+	while (line_continues(t, len, e)) {
+		while (e < len && t[e] != '\n')
+			e++;
+		if (e < len)
+			e++;
+	}
+	if (am_buf_add(out, t + s, ch->from - s) < 0 ||
+	    am_buf_add(out, ch->ins.data ? ch->ins.data : "", ch->ins.len) < 0 ||
+	    am_buf_add(out, t + ch->to, e - ch->to) < 0)
+		return -1;
+	return 0;
+}
+
+/* The key's record put into (or deleted from) the live table. */
+static int
+update_table(struct am_edit_plan *plan, struct am_error *err)
+{
+	struct am_edit *e = plan->edit;
+	struct am_map_update_result res;
+	struct am_buf win = AM_BUF_INIT;
+	const char *fkey = plan->med.only_fkey;
+	int rc;
+
+	if (change_window(&plan->med, &plan->ch, &win) < 0) {
+		am_buf_free(&win);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	rc = am_map_update(e->host, e->path, e->kind, &e->ps, win.data,
+	    win.len, &fkey, 1, &res, err);
+	am_buf_free(&win);
+	if (rc == 0)
+		plan->records = res.put + res.deleted;
+	return rc;
+}
+
+/*
+ * In place when the plan says so (falling back to the full rebuild when
+ * the table cannot take it: damaged, map full); then the table's mtime
+ * is made newer than the source's, so the next edit finds it current.
+ */
+static int
+write_table(struct am_edit_plan *plan, struct am_error *err)
+{
+	struct am_edit *e = plan->edit;
+	const struct am_host *h = e->host;
+	struct am_error serr;
+
+	if (plan->incremental) {
+		if (update_table(plan, err) == 0) {
+			plan->table_updated = true;
+			goto stamp;
+		}
+		if (err->code != AM_E_DB)
+			return -1;
+		am_host_warnf(h, NULL, 0, "%s: %s; rebuilding it in full",
+		    e->db, err->message);
+		am_error_clear(err);
+	}
+	if (am_map_rebuild(h, e->path, e->kind, &e->ps, &plan->records,
+	    err) < 0)
+		return -1;
+stamp:
+	am_error_clear(&serr);
+	if (am_map_table_stamp(e->path, e->db, &serr) < 0)
+		am_host_warnf(h, NULL, 0, "%s (the next edit rebuilds the "
+		    "table)", serr.message);
+	return 0;
+}
+
 /* The second half of a commit: the table, and the files' report. */
 static int
 rebuild(struct am_edit_plan *plan, struct am_error *err)
@@ -400,9 +532,9 @@ rebuild(struct am_edit_plan *plan, struct am_error *err)
 		rc = 0;
 		goto out;
 	}
-	oldfd = open(e->db, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (am_map_rebuild(h, e->path, e->kind, &e->ps, &plan->records,
-	    err) < 0) {
+	if (!plan->incremental)
+		oldfd = open(e->db, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (write_table(plan, err) < 0) {
 		am_host_warnf(h, NULL, 0, "%s %s, but its table was not "
 		    "rebuilt; the next add or remove rebuilds it", e->path,
 		    plan->text_changed ? "was changed" : "is current");
@@ -415,7 +547,7 @@ out:
 		plan->files[0].changed = plan->text_written;
 	if (plan->nfiles > 1)
 		plan->files[1].changed = plan->table_written &&
-		    !same_file(oldfd, e->db);
+		    (plan->table_updated || !same_file(oldfd, e->db));
 	if (oldfd >= 0)
 		close(oldfd);
 	return rc;

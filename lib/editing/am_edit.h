@@ -91,6 +91,11 @@ struct am_edit_plan {
 	 */
 	const char *stale;
 	bool rebuild;		/* commit writes the table */
+	/*
+	 * The text changes and the table is current (am_table_update.h):
+	 * commit puts or deletes just the key's record in the live table.
+	 */
+	bool incremental;
 	struct am_buf diff;	/* dry run: unified diff of the text */
 	/* The entry: in the old file (remove, unchanged) or the new one. */
 	const struct am_mapedit_entry *entry;	/* old entry, or NULL */
@@ -99,6 +104,7 @@ struct am_edit_plan {
 	/* After am_edit_commit(). */
 	bool committed;
 	bool text_written, table_written;
+	bool table_updated;	/* in place, not rebuilt */
 	size_t records;
 	/* Source and (unless no_compile) table, changed exactly. */
 	struct am_edit_file files[2];
