@@ -4,6 +4,7 @@
  * before anything is written; the sender map and its table.
  */
 #include "am_relay.h"
+#include "am_table_update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -242,6 +243,49 @@ am_relay_compile_sender_map(const struct am_host *h, const char *path,
 	am_postfix_settings_free(&ps);
 	if (rc == 0)
 		*compiled = true;
+	return rc;
+}
+
+int
+am_relay_update_sender_map(const struct am_host *h, const char *path,
+    const char *text, size_t len, const char *const *keys, size_t nkeys,
+    bool *updated, struct am_error *err)
+{
+	struct am_postfix_settings ps;
+	struct am_map_update_result res;
+	const char *why;
+	char *db = NULL;
+	int cur, rc = -1;
+
+	*updated = false;
+	if (asprintf(&db, "%s.lmdb", path) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if ((cur = am_map_table_current(path, db, &why, err)) < 0 ||
+	    am_postfix_settings_load(&ps, h, NULL, err) < 0)
+		goto out;
+	if (cur == 1) {
+		rc = am_map_update(h, path, AM_MAP_POSTMAP, &ps, text, len,
+		    keys, nkeys, &res, err);
+		if (rc == 0)
+			*updated = true;
+		else if (err->code == AM_E_DB) {
+			am_host_warnf(h, NULL, 0, "%s: %s; rebuilding it in "
+			    "full", db, err->message);
+			am_error_clear(err);
+		}
+	} else if (strcmp(why, "missing") == 0)
+		am_host_note(h, "table missing, built", db);
+	else
+		am_host_warnf(h, NULL, 0, "%s: table %s: rebuilt in full",
+		    db, why);
+	if (!*updated)
+		rc = am_map_rebuild(h, path, AM_MAP_POSTMAP, &ps, NULL, err);
+	am_postfix_settings_free(&ps);
+	if (rc == 0)
+		(void)am_map_table_stamp(path, db, err);
+	am_error_clear(err);
+out:
+	free(db);
 	return rc;
 }
 

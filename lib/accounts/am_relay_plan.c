@@ -634,8 +634,19 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if (access(map, F_OK) == 0 && am_relay_compile_sender_map(h,
-		    map, r->sender != NULL && r->sender->changed, &compiled,
+		if (r->sender != NULL && r->sender->changed) {
+			/* Just the host's record when the table is current. */
+			char key[300];
+			const char *keys[1] = { key };
+
+			snprintf(key, sizeof(key), "@%s", r->o.host);
+			if (am_relay_update_sender_map(h, map,
+			    r->sender->new.data, r->sender->new.len, keys, 1,
+			    &r->sender_updated, err) < 0)
+				goto out;
+			compiled = true;
+		} else if (access(map, F_OK) == 0 &&
+		    am_relay_compile_sender_map(h, map, false, &compiled,
 		    err) < 0)
 			goto out;
 		if (compiled && r->sender_table == NULL &&

@@ -117,6 +117,7 @@ am_map_update(const struct am_host *h, const char *path,
 	struct am_records rs;
 	struct am_source src;
 	struct am_table *t = NULL;
+	struct am_buf fk = AM_BUF_INIT;
 	const struct am_record *r;
 	char *db = NULL;
 	bool nul, empty, have_src = false, in_txn = false;
@@ -159,13 +160,18 @@ am_map_update(const struct am_host *h, const char *path,
 		goto out;
 	in_txn = true;
 	for (i = 0; i < nfkeys; i++) {
-		klen = strlen(fkeys[i]);
-		if ((r = find(&rs, fkeys[i], nul)) != NULL) {
+		/* Folding is idempotent: a folded key stays as it is. */
+		fk.len = 0;
+		if (am_compile_fold_query(&rs.folder, fkeys[i],
+		    strlen(fkeys[i]), true, ps->utf8, &fk, err) < 0)
+			goto out;
+		klen = fk.len;
+		if ((r = find(&rs, fk.data, nul)) != NULL) {
 			if ((got = am_table_update_put(t, r, true, err)) < 0)
 				goto out;
 			res->put += (size_t)got;
 		} else if (klen > 0) {
-			if ((got = am_table_update_delete(t, fkeys[i], klen,
+			if ((got = am_table_update_delete(t, fk.data, klen,
 			    err)) < 0)
 				goto out;
 			res->deleted += (size_t)got;
@@ -187,6 +193,7 @@ out:
 		am_table_update_abort(t);
 	am_table_close(t);
 	am_records_free(&rs);
+	am_buf_free(&fk);
 	if (have_src)
 		am_source_close(&src);
 	free(db);

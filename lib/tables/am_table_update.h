@@ -52,7 +52,8 @@ struct am_map_update_result {
 };
 
 /*
- * For each folded key of fkeys: the record text (a source text holding
+ * For each key of fkeys (folded here as the table folds keys; a folded
+ * key folds to itself): the record text (a source text holding
  * the key's entry as it now is, among any others, compiled with the rules
  * of am_map_rebuild()) gives it; a key text does not hold is deleted.
  * postalias's own records ("@", YP_*) are brought up to date too.  All in
