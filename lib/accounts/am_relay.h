@@ -106,13 +106,14 @@ int am_relay_compile_sender_map(const struct am_host *h, const char *path,
     bool force, bool *compiled, struct am_error *err);
 /*
  * The sender map source at path was just replaced with text: its table
- * gets the records of keys (in place, one transaction, when the table is
- * current; else a full rebuild, with a warning saying why).  *updated:
- * in place.
+ * gets the records of keys (in place, one transaction, when the table was
+ * current before the source changed, cur 1 from am_map_table_current();
+ * else a full rebuild, with a warning saying why).  *updated: in place.
  */
 int am_relay_update_sender_map(const struct am_host *h, const char *path,
-    const char *text, size_t len, const char *const *keys, size_t nkeys,
-    bool *updated, struct am_error *err);
+    int cur, const char *why, const char *text, size_t len,
+    const char *const *keys, size_t nkeys, bool *updated,
+    struct am_error *err);
 /* Is KEY in the sender map source at path, with value VALUE? */
 bool am_relay_sender_map_has(const struct am_host *h, const char *path,
     const char *key, const char *value);

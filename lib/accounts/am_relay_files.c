@@ -248,20 +248,19 @@ am_relay_compile_sender_map(const struct am_host *h, const char *path,
 
 int
 am_relay_update_sender_map(const struct am_host *h, const char *path,
-    const char *text, size_t len, const char *const *keys, size_t nkeys,
-    bool *updated, struct am_error *err)
+    int cur, const char *why, const char *text, size_t len,
+    const char *const *keys, size_t nkeys, bool *updated,
+    struct am_error *err)
 {
 	struct am_postfix_settings ps;
 	struct am_map_update_result res;
-	const char *why;
 	char *db = NULL;
-	int cur, rc = -1;
+	int rc = -1;
 
 	*updated = false;
 	if (asprintf(&db, "%s.lmdb", path) < 0)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	if ((cur = am_map_table_current(path, db, &why, err)) < 0 ||
-	    am_postfix_settings_load(&ps, h, NULL, err) < 0)
+	if (am_postfix_settings_load(&ps, h, NULL, err) < 0)
 		goto out;
 	if (cur == 1) {
 		rc = am_map_update(h, path, AM_MAP_POSTMAP, &ps, text, len,
@@ -273,7 +272,7 @@ am_relay_update_sender_map(const struct am_host *h, const char *path,
 			    "full", db, err->message);
 			am_error_clear(err);
 		}
-	} else if (strcmp(why, "missing") == 0)
+	} else if (why == NULL || strcmp(why, "missing") == 0)
 		am_host_note(h, "table missing, built", db);
 	else
 		am_host_warnf(h, NULL, 0, "%s: table %s: rebuilt in full",
@@ -281,9 +280,11 @@ am_relay_update_sender_map(const struct am_host *h, const char *path,
 	if (!*updated)
 		rc = am_map_rebuild(h, path, AM_MAP_POSTMAP, &ps, NULL, err);
 	am_postfix_settings_free(&ps);
-	if (rc == 0)
-		(void)am_map_table_stamp(path, db, err);
-	am_error_clear(err);
+	if (rc == 0) {
+		if (am_map_table_stamp(path, db, err) == 0)
+			am_map_pending_end(db);
+		am_error_clear(err);
+	}
 out:
 	free(db);
 	return rc;

@@ -20,6 +20,7 @@
  * made and removed as journal steps.
  */
 #include "am_relay.h"
+#include "am_table_update.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -603,8 +604,9 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 {
 	struct am_journal j;
 	bool compiled = false;
-	char *map = NULL;
-	int rc = -1;
+	char *map = NULL, *sdb = NULL;
+	const char *why = NULL;
+	int cur = 0, rc = -1;
 
 	if (r->o.dry_run)
 		return am_error_set(err, AM_E_INTERNAL, "a dry-run plan "
@@ -619,6 +621,17 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 	if (r->home_remove && am_journal_add_home(&j, AM_JOP_RMHOME, r->home,
 	    r->uid, r->gid, err) < 0)
 		goto out;
+	/* Is the sender map's table current before its source changes? */
+	if (!r->o.no_sender_map && r->sender != NULL && r->sender->changed) {
+		if (asprintf(&sdb, "%s.lmdb", r->sender->path) < 0) {
+			sdb = NULL;
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((cur = am_map_table_current(r->sender->path, sdb, &why,
+		    err)) < 0 || am_map_pending_begin(sdb, err) < 0)
+			goto out;
+	}
 	if (am_change_stage(&r->cs, &j, err) < 0 ||
 	    am_journal_commit(&j, err) < 0)
 		goto out;
@@ -640,7 +653,7 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 			const char *keys[1] = { key };
 
 			snprintf(key, sizeof(key), "@%s", r->o.host);
-			if (am_relay_update_sender_map(h, map,
+			if (am_relay_update_sender_map(h, map, cur, why,
 			    r->sender->new.data, r->sender->new.len, keys, 1,
 			    &r->sender_updated, err) < 0)
 				goto out;
@@ -659,6 +672,7 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 	rc = 0;
 out:
 	free(map);
+	free(sdb);
 	am_journal_free(&j);
 	return rc;
 }
