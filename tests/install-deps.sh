@@ -33,3 +33,5 @@ apt-get install -y -q --no-install-recommends libclang-rt-14-dev
 apt-get install -y -q --no-install-recommends python3-jsonschema
 # tests/cli/passwd_pam_oracle.sh: real PAM stacks run by pamtester.
 apt-get install -y -q --no-install-recommends pamtester
+# The apply subcommands parse JSON Lines with jansson (cmd/cli/apply_input.c).
+apt-get install -y -q --no-install-recommends libjansson-dev
