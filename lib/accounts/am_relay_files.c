@@ -272,21 +272,29 @@ am_relay_compile_sender_map(const struct am_host *h, const char *path,
 	*compiled = false;
 	if (am_map_spec_parse(&spec, path, "lmdb", err) < 0)
 		return -1;
+	/* An in-place update that was killed leaves its marker. */
 	if (!force && stat(path, &src) == 0 && stat(spec.db_path, &db) == 0 &&
 	    (db.st_mtim.tv_sec > src.st_mtim.tv_sec ||
 	    (db.st_mtim.tv_sec == src.st_mtim.tv_sec &&
-	    db.st_mtim.tv_nsec >= src.st_mtim.tv_nsec))) {
+	    db.st_mtim.tv_nsec >= src.st_mtim.tv_nsec)) &&
+	    !am_map_pending(spec.db_path)) {
 		am_map_spec_free(&spec);
 		return 0;
 	}
-	am_map_spec_free(&spec);
-	if (am_postfix_settings_load(&ps, h, NULL, err) < 0)
+	if (am_postfix_settings_load(&ps, h, NULL, err) < 0) {
+		am_map_spec_free(&spec);
 		return -1;
+	}
 	rc = am_map_rebuild(h, path, AM_MAP_POSTMAP, &ps, NULL,
 	    err);
 	am_postfix_settings_free(&ps);
-	if (rc == 0)
+	if (rc == 0) {
 		*compiled = true;
+		if (am_map_table_stamp(path, spec.db_path, err) == 0)
+			am_map_pending_end(spec.db_path);
+		am_error_clear(err);
+	}
+	am_map_spec_free(&spec);
 	return rc;
 }
 

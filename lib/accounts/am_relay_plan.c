@@ -951,6 +951,24 @@ am_relay_batch_commit(const struct am_host *h, struct am_relay_batch *b,
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto out;
 		}
+	} else if (nkeys > 0) {
+		/* Unchanged source: still repair what a killed run left. */
+		char *map = am_host_conf_path(h, AM_CONF_SENDER_MAP);
+		bool compiled = false;
+
+		if (map == NULL) {
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		rc = access(map, F_OK) == 0 ? am_relay_compile_sender_map(h,
+		    map, false, &compiled, err) : 0;
+		if (rc == 0 && compiled && asprintf(&r->sender_table,
+		    "%s.lmdb", map) < 0)
+			r->sender_table = NULL;
+		free(map);
+		if (rc < 0)
+			goto out;
+		rc = -1;
 	}
 	rc = 0;
 out:
