@@ -44,3 +44,6 @@ apt-get install -y -q --no-install-recommends ansible-core
 # package's .BUILDINFO) built offline.
 apt-get install -y -q --no-install-recommends dpkg-dev debhelper fakeroot \
 	makepkg pacman-package-manager libarchive-tools file
+
+# The apply subcommands parse JSON Lines with jansson (cmd/cli/apply_input.c).
+apt-get install -y -q --no-install-recommends libjansson-dev

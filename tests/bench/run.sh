@@ -10,7 +10,8 @@
 #   RUNS            runs per command (default 3, at least 3: a median of
 #                   fewer runs is just one noisy sample)
 #   BENCH_SECTIONS  sections to run, space-separated (default: all of
-#                   "build aliases query single users relay dkim")
+#                   "build aliases query single users edits relay dkim")
+#   BENCH_APPLY_N   entries in the users apply batch of "edits" (10000)
 #   BENCH_DATA      data directory to use and keep; generated into it when
 #                   it lacks gen_data.py's current stamp
 #   BENCH_KEEP=1    keep the work directory (outputs, logs, raw times)
@@ -30,7 +31,7 @@
 
 set -eu
 
-ALL_SECTIONS="build aliases query single users relay dkim"
+ALL_SECTIONS="build aliases query single users edits relay dkim"
 
 usage() {
 	echo "usage: $0 ARCHMAIL_BINARY [RUNS]" >&2
@@ -429,6 +430,88 @@ section_users() {
 	echo $(($(wc -l <"$DATA/users") + 1)) >"$WORK/users/want.lines"
 	check_row "users add 1M: exactly one line added" \
 	    "$WORK/users/am.lines" "$WORK/users/want.lines"
+}
+
+# Edits in O(change) on the 1M-line users file whose table is current:
+# one users add (just the record into the live table) against a plain
+# postmap of the same file; one users apply of BENCH_APPLY_N adds (spread
+# over the categories) against one postmap of the resulting file.  Each
+# run starts from a fresh copy of source and table (untimed), the source
+# made older than the table so that the table is current.
+APPLY_N=${BENCH_APPLY_N:-10000}
+edits_fresh() {
+	cp "$DATA/users" "$WORK/edits/am/users"
+	cp "$WORK/edits/base.lmdb" "$WORK/edits/am/users.lmdb"
+	touch -d '-1 minute' "$WORK/edits/am/users"
+	rm -f "$WORK/edits/am/users.lmdb.pending"
+}
+edits_add() {
+	edits_fresh
+	cd "$WORK/edits/am"
+	timed edits_add "$ARCHMAIL" --config "$WORK/edits/archmail.conf" \
+	    users add "edit$1@archlinux.example" bench@example.com \
+	    --category "$USERS_CATEGORY"
+}
+edits_pf() {
+	cd "$WORK/edits/pf"
+	rm -f users.lmdb*
+	timed edits_pf "$POSTMAP" -c "$CONF" lmdb:users
+}
+edits_apply() {
+	edits_fresh
+	cd "$WORK/edits/am"
+	timed edits_apply "$ARCHMAIL" --config "$WORK/edits/archmail.conf" \
+	    users apply "$WORK/edits/batch"
+	cp users "$WORK/edits/pf2/users"
+}
+edits_apply_pf() {
+	cd "$WORK/edits/pf2"
+	[ -s users ] || cp "$DATA/users" users
+	rm -f users.lmdb*
+	timed edits_apply_pf "$POSTMAP" -c "$CONF" lmdb:users
+}
+section_edits() {
+	note "section edits: users add and users apply ($APPLY_N) in O(change)"
+	fresh_dir "$WORK/edits/am" users
+	fresh_dir "$WORK/edits/pf" users
+	fresh_dir "$WORK/edits/pf2" users
+	printf '%s\n' "postfix_config_dir = $CONF" \
+	    "users_map = $WORK/edits/am/users" \
+	    "domains = archlinux.example" >"$WORK/edits/archmail.conf"
+	(cd "$WORK/edits/am" && "$POSTMAP" -c "$CONF" lmdb:users) \
+	    2>>"$LOG/edits_pf"
+	cp "$WORK/edits/am/users.lmdb" "$WORK/edits/base.lmdb"
+	"$ARCHMAIL" --config "$WORK/edits/archmail.conf" users categories \
+	    >"$WORK/edits/categories"
+	USERS_CATEGORY=$(sed -n 500p "$WORK/edits/categories")
+	python3 - "$WORK/edits/categories" "$WORK/edits/batch" "$APPLY_N" <<'PY'
+import json, sys
+cats = [c for c in open(sys.argv[1]).read().split("\n") if c]
+with open(sys.argv[2], "w") as out:
+    for i in range(int(sys.argv[3])):
+        out.write(json.dumps({"action": "add",
+            "address": "batch%05d@archlinux.example" % i,
+            "destination": "bench@example.com",
+            "category": cats[(i * 7919) % len(cats)]}) + "\n")
+PY
+	each_run edits_add edits_pf
+	row "users add 1M, table current / postmap" \
+	    "$(median edits_add 1)" "$(median edits_pf 1)" 0.1 "%.2f s"
+	records "$WORK/edits/am/users.lmdb" >"$WORK/edits/am.rec"
+	cp "$WORK/edits/am/users" "$WORK/edits/pf/users"
+	(cd "$WORK/edits/pf" && rm -f users.lmdb* &&
+		"$POSTMAP" -c "$CONF" lmdb:users) 2>>"$LOG/edits_pf"
+	records "$WORK/edits/pf/users.lmdb" >"$WORK/edits/pf.rec"
+	check_row "users add in place: records = postmap" \
+	    "$WORK/edits/am.rec" "$WORK/edits/pf.rec"
+	each_run edits_apply edits_apply_pf
+	row "users apply $APPLY_N / postmap of result" \
+	    "$(median edits_apply 1)" "$(median edits_apply_pf 1)" 1.0 \
+	    "%.2f s"
+	records "$WORK/edits/am/users.lmdb" >"$WORK/edits/am.rec"
+	records "$WORK/edits/pf2/users.lmdb" >"$WORK/edits/pf2.rec"
+	check_row "users apply in place: records = postmap" \
+	    "$WORK/edits/am.rec" "$WORK/edits/pf2.rec"
 }
 
 # relay add and passwd clear on a passwd/shadow pair of 100,000 accounts,
