@@ -33,3 +33,6 @@ apt-get install -y -q --no-install-recommends libclang-rt-14-dev
 apt-get install -y -q --no-install-recommends python3-jsonschema
 # tests/cli/passwd_pam_oracle.sh: real PAM stacks run by pamtester.
 apt-get install -y -q --no-install-recommends pamtester
+# tests/cli/ansible*.sh: the archmail.mailhost collection under real
+# ansible-playbook, ansible-doc and ansible-vault.
+apt-get install -y -q --no-install-recommends ansible-core
