@@ -299,4 +299,10 @@ check_eq "ansible-doc -l lists the seven modules" \
     "$(printf 'archmail.mailhost.%s\n' $MODULES | sort)" \
     "$(ansible-doc -l archmail.mailhost 2>/dev/null | awk '{ print $1 }' | sort)"
 
+# The collection builds as Galaxy would package it.
+check "ansible-galaxy collection build" ansible-galaxy collection build \
+    ansible --output-path "$T/galaxy" >/dev/null
+check "... into archmail-mailhost-VERSION.tar.gz" \
+    test -s "$T/galaxy/archmail-mailhost-$(sed -n 's/^version: //p' ansible/galaxy.yml).tar.gz"
+
 finish

@@ -1,6 +1,5 @@
 # -*- coding: utf-8 -*-
 # Copyright: archmail contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one way every archmail.mailhost module runs archmail.
 
 A module describes a command (group, subcommand, options, operands); this
@@ -8,8 +7,8 @@ runner adds the common options (--json, --root, --config,
 --lock-timeout), --dry-run in check mode, runs the binary named by the
 module's ``archmail`` option, and reads the one JSON object archmail prints
 (archmail(8), RESULTS).  Human output is never parsed: a run without a
-JSON result is a failure.  Secrets reach archmail on stdin or through a
-0600 temporary file, never in argv.
+JSON result is a failure.  Secrets reach archmail on stdin, never in
+argv.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -17,7 +16,6 @@ __metaclass__ = type
 
 import json
 import os
-import tempfile
 
 from ansible.module_utils.common.text.converters import to_native
 
@@ -77,7 +75,6 @@ class Archmail(object):
 
     def __init__(self, module):
         self.module = module
-        self.tempfiles = []
         self.binary = self._find_binary(module.params['archmail'])
 
     def _find_binary(self, name):
@@ -105,19 +102,6 @@ class Archmail(object):
             cmd.append('--')
             cmd += [to_native(o) for o in operands]
         return cmd
-
-    def secret_file(self, data):
-        """A 0600 temporary file holding DATA, removed when the module
-        exits; for secrets archmail reads from a file."""
-        fd, path = tempfile.mkstemp(prefix='archmail-', dir=self.module.tmpdir)
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, data.encode('utf-8') if not isinstance(data, bytes) else data)
-        finally:
-            os.close(fd)
-        self.tempfiles.append(path)
-        self.module.add_cleanup_file(path)
-        return path
 
     def run(self, words, options=None, operands=None, dry_run=False,
             data=None, fail=True):
