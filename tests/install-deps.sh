@@ -33,6 +33,8 @@ apt-get install -y -q --no-install-recommends libclang-rt-14-dev
 apt-get install -y -q --no-install-recommends python3-jsonschema
 # tests/cli/passwd_pam_oracle.sh: real PAM stacks run by pamtester.
 apt-get install -y -q --no-install-recommends pamtester
-# tests/cli/ansible*.sh: the archmail.mailhost collection under real
-# ansible-playbook, ansible-doc and ansible-vault.
+# tests/cli/dkim_vault.sh and tests/unit/test_am_vault.c: the real
+# ansible-vault (ansible-core) writes and reads the vaults archmail reads
+# and writes; tests/cli/ansible*.sh: the archmail.mailhost collection under
+# real ansible-playbook and ansible-doc.
 apt-get install -y -q --no-install-recommends ansible-core

@@ -125,8 +125,8 @@ static const struct cli_opt dkim_keygen_opts[] = {
 	{ 'b', "bits", "bits", "RSA key size (ignored for ed25519)" },
 	{ 'k', "privkey", "keyfile", "write the private key here (default: "
 	    "stdout)" },
-	{ 'o', "output", "FORMAT", "the record's form: zone, dnskey, plain, "
-	    "txt, strings, terraform, json" },
+	{ 'o', "output", "FORMAT", "the record's form: zone (or dns), "
+	    "dnskey, plain, txt, strings, terraform, json" },
 	{ 'f', "force", NULL, "replace an existing key file" },
 	{ 0, "key-format", "pem|pkcs1|der|rspamd", "the key file's format" },
 	{ 0, "priv-output", "pem|der", "rspamadm's name for --key-format" },
@@ -134,6 +134,9 @@ static const struct cli_opt dkim_keygen_opts[] = {
 	{ 0, "fqdn", NULL, "print the record's owner as a full name" },
 	{ 0, "mode", "MODE", "the key file's mode (default 0600)" },
 	{ 0, "group", "GROUP", "the key file's group" },
+	{ 0, "vault-password-file", "PWFILE", "write the key into an Ansible "
+	    "Vault of this password" },
+	{ 0, "vault-id", "LABEL@PWFILE", "the same, with a vault ID label" },
 	END,
 };
 static const struct cli_opt dkim_record_opts[] = {
@@ -143,6 +146,9 @@ static const struct cli_opt dkim_record_opts[] = {
 	{ 'o', "output", "FORMAT", "the record's form" },
 	{ 0, "ttl", "N", "the record's TTL" },
 	{ 0, "fqdn", NULL, "print the record's owner as a full name" },
+	{ 0, "vault-password-file", "PWFILE", "the key's Ansible Vault password "
+	    "(a file, or a script to run)" },
+	{ 0, "vault-id", "LABEL@PWFILE", "the same, with a vault ID label" },
 	END,
 };
 static const struct cli_opt dkim_convert_opts[] = {
@@ -150,6 +156,12 @@ static const struct cli_opt dkim_convert_opts[] = {
 	{ 0, "key-format", "FORMAT", "the format to write" },
 	{ 'O', NULL, "outfile", "the file to write" },
 	{ 'f', "force", NULL, "replace an existing file" },
+	{ 0, "mode", "MODE", "the new file's mode (default 0600)" },
+	{ 0, "group", "GROUP", "the new file's group" },
+	{ 0, "vault-password-file", "PWFILE", "read and write Ansible Vaults "
+	    "of this password" },
+	{ 0, "vault-id", "LABEL@PWFILE", "the same, with a vault ID label" },
+	{ 0, "decrypt", NULL, "write the key out of the vault, unencrypted" },
 	END,
 };
 static const struct cli_opt dkim_check_opts[] = {
@@ -159,6 +171,9 @@ static const struct cli_opt dkim_check_opts[] = {
 	{ 0, "record", "TEXT", "the published record" },
 	{ 0, "record-file", "FILE", "the published record, from a file "
 	    "(as dig prints it)" },
+	{ 0, "vault-password-file", "PWFILE", "the key's Ansible Vault password "
+	    "(a file, or a script to run)" },
+	{ 0, "vault-id", "LABEL@PWFILE", "the same, with a vault ID label" },
 	END,
 };
 
@@ -168,19 +183,24 @@ static const struct cli_sub dkim_subs[] = {
 	    "[-o zone|dnskey|plain|txt|strings|terraform|json] [-f] "
 	    "[--key-format pem|pkcs1|der|rspamd] [--priv-output pem|der] "
 	    "[--ttl N] [--fqdn] [--mode MODE] [--group GROUP] "
+	    "[--vault-password-file PWFILE | --vault-id LABEL@PWFILE] "
 	    "[--dry-run | --check]",
 	    "Generate a DKIM key and print its DNS record.", dkim_keygen_opts,
 	    0, 0, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "record", "archmail dkim record -k keyfile [-s selector] "
-	    "[-d domain] [-o FORMAT] [--ttl N] [--fqdn]",
+	    "[-d domain] [-o FORMAT] [--ttl N] [--fqdn] "
+	    "[--vault-password-file PWFILE | --vault-id LABEL@PWFILE]",
 	    "Print the DNS record of an existing key.", dkim_record_opts, 0, 0,
 	    CLI_SUB_CRYPTO },
 	{ "convert", "archmail dkim convert -k keyfile --key-format FORMAT "
-	    "-O outfile [-f] [--dry-run | --check]",
+	    "-O outfile [-f] [--mode MODE] [--group GROUP] "
+	    "[--vault-password-file PWFILE | --vault-id LABEL@PWFILE] "
+	    "[--decrypt] [--dry-run | --check]",
 	    "Write a key in another format.", dkim_convert_opts, 0, 0,
 	    CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 	{ "check", "archmail dkim check -k keyfile -s selector -d domain "
-	    "(--record TEXT | --record-file FILE)",
+	    "(--record TEXT | --record-file FILE) "
+	    "[--vault-password-file PWFILE | --vault-id LABEL@PWFILE]",
 	    "Check a published record against a key.", dkim_check_opts, 0, 0,
 	    CLI_SUB_CRYPTO },
 };

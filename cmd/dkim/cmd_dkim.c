@@ -54,7 +54,7 @@ dkim_parse_output(struct am_cli *cli, const char *arg,
 {
 	if ((*format = am_dkim_output_from_name(arg)) == AM_DKIM_OUT_NONE)
 		return cli_usage_error(cli, "unknown output format \"%s\" "
-		    "(zone, dnskey, txt, plain, strings, terraform, json)",
+		    "(zone or dns, dnskey, txt, plain, strings, terraform, json)",
 		    arg);
 	return 0;
 }
@@ -83,12 +83,147 @@ dkim_check_output(struct am_cli *cli, const struct dkim_output *o)
 }
 
 int
-dkim_load_key(struct am_dkim_key *key, const char *path,
+dkim_vault_option(struct am_cli *cli, struct dkim_vault *v, bool is_id,
+    const char *spec)
+{
+	struct am_error err;
+	char *at;
+
+	if (v->file != NULL)
+		return cli_usage_error(cli, "give one --vault-password-file "
+		    "or --vault-id");
+	if (!is_id) {
+		v->file = spec;
+		return 0;
+	}
+	free(v->copy);
+	if ((v->copy = strdup(spec)) == NULL)
+		return cli_usage_error(cli, "out of memory");
+	/* Ansible's rule: LABEL@SOURCE, or SOURCE alone. */
+	if ((at = strchr(v->copy, '@')) != NULL) {
+		*at = '\0';
+		v->file = at + 1;
+		v->label = v->copy[0] != '\0' ? v->copy : NULL;
+	} else {
+		v->file = v->copy;
+	}
+	if (*v->file == '\0' || strcmp(v->file, "prompt") == 0)
+		return cli_usage_error(cli, "--vault-id %s: give a password "
+		    "file (archmail never prompts)", spec);
+	if (v->label != NULL && am_vault_check_label(v->label, &err) < 0)
+		return cli_usage_error(cli, "--vault-id %s: %s", spec,
+		    err.message);
+	return 0;
+}
+
+bool
+dkim_vault_given(const struct dkim_vault *v)
+{
+	return v != NULL && v->file != NULL;
+}
+
+int
+dkim_vault_load(struct dkim_vault *v, struct am_error *err)
+{
+	if (!dkim_vault_given(v) || v->loaded)
+		return 0;
+	if (am_vault_password_read(v->file, v->label != NULL ? v->label :
+	    AM_VAULT_DEFAULT_ID, &v->password, err) < 0)
+		return -1;
+	v->loaded = true;
+	return 0;
+}
+
+int
+dkim_vault_seal(const struct dkim_vault *v, struct am_buf *data,
     struct am_error *err)
 {
+	struct am_buf sealed = AM_BUF_INIT;
+
+	if (am_vault_encrypt(data->data, data->len, v->password.data,
+	    v->password.len, v->label, NULL, &sealed, err) < 0)
+		return -1;
+	am_buf_wipe(data);
+	*data = sealed;
+	return 0;
+}
+
+void
+dkim_vault_free(struct dkim_vault *v)
+{
+	am_buf_wipe(&v->password);
+	free(v->copy);
+	v->copy = NULL;
+	v->file = NULL;
+	v->label = NULL;
+	v->loaded = false;
+}
+
+int
+dkim_load_key(struct am_dkim_key *key, const char *path,
+    struct dkim_vault *v, bool *vault, struct am_error *err)
+{
+	const struct am_buf *pw = NULL;
+	bool was_vault = false;
+	size_t len;
+	int rc;
+
+	if (dkim_vault_given(v)) {
+		if (dkim_vault_load(v, err) < 0)
+			return -1;
+		pw = &v->password;
+	}
 	if (strcmp(path, "-") == 0)
-		return am_dkim_key_load_fd(key, STDIN_FILENO, "stdin", err);
-	return am_dkim_key_load(key, path, err);
+		rc = am_dkim_key_load_fd_vault(key, STDIN_FILENO, "stdin", pw,
+		    &was_vault, err);
+	else
+		rc = am_dkim_key_load_vault(key, path, pw, &was_vault, err);
+	if (vault != NULL)
+		*vault = was_vault;
+	if (rc < 0 && was_vault && pw == NULL) {
+		len = strlen(err->message);
+		snprintf(err->message + len, sizeof(err->message) - len,
+		    " (--vault-password-file FILE or --vault-id LABEL@FILE)");
+	}
+	return rc;
+}
+
+int
+dkim_parse_mode(struct am_cli *cli, const char *arg, mode_t *mode)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 8);
+	if (errno != 0 || end == arg || *end != '\0' || v < 0 || v > 0777)
+		return cli_usage_error(cli, "bad --mode \"%s\" (octal, such as "
+		    "0600 or 0640)", arg);
+	if (v & 07)
+		return cli_usage_error(cli, "--mode %s would give other users "
+		    "access to the private key", arg);
+	*mode = (mode_t)v;
+	return 0;
+}
+
+void
+dkim_warn_rspamd(struct am_cli *cli, enum am_dkim_key_type type,
+    enum am_dkim_key_format format)
+{
+	struct am_error err;
+	unsigned int v[3];
+	char path[4096];
+	bool found;
+
+	if (type != AM_DKIM_ED25519 || (format != AM_DKIM_KEY_PEM &&
+	    format != AM_DKIM_KEY_DER))
+		return;
+	if (am_dkim_rspamd_version(cli->root, v, &found, path, sizeof(path),
+	    &err) < 0 || !found || am_dkim_rspamd_loads_pkcs8_ed25519(v))
+		return;
+	cli_warnf(cli, "%s is rspamd %u.%u.%u: rspamd before 3.13.2 cannot "
+	    "load an Ed25519 key in %s format; write it with --key-format "
+	    "rspamd", path, v[0], v[1], v[2], am_dkim_key_format_name(format));
 }
 
 static void
@@ -145,6 +280,8 @@ key_file_opts(struct am_cli *cli, const struct dkim_keyfile *kf,
 	o->temp_arg = cli;
 	o->set_group = kf->set_group;
 	o->gid = kf->gid;
+	o->keep_existing = true;
+	o->mode_given = kf->mode_given;
 }
 
 int
@@ -204,7 +341,7 @@ dkim_write_secret(const struct am_buf *data, struct am_error *err)
 
 void
 dkim_json_key(struct am_json *j, const struct am_dkim_key *key,
-    const char *path)
+    const char *path, bool vault)
 {
 	am_json_object_begin(j, "key");
 	if (path != NULL)
@@ -214,6 +351,7 @@ dkim_json_key(struct am_json *j, const struct am_dkim_key *key,
 	if (key->format != AM_DKIM_KEY_UNKNOWN)
 		am_json_string(j, "format",
 		    am_dkim_key_format_name(key->format));
+	am_json_bool(j, "vault", vault);
 	am_json_object_end(j);
 }
 
@@ -225,9 +363,10 @@ dkim_key_describe(char *buf, size_t size, const char *what,
 
 	if (key->type == AM_DKIM_RSA)
 		snprintf(bits, sizeof(bits), " %u bits", key->bits);
-	snprintf(buf, size, "%s: %s%s, %s, mode %04o%s%s", what,
+	snprintf(buf, size, "%s: %s%s, %s%s, mode %04o%s%s", what,
 	    am_dkim_key_type_name(key->type), bits,
-	    am_dkim_key_format_name(kf->format), (unsigned int)kf->mode,
+	    am_dkim_key_format_name(kf->format),
+	    kf->vault ? " in an Ansible Vault" : "", (unsigned int)kf->mode,
 	    kf->group != NULL ? ", group " : "",
 	    kf->group != NULL ? kf->group : "");
 }

@@ -11,6 +11,8 @@
 
 #include "am_dkim_key.h"
 #include "am_dkim_record.h"
+#include "am_dkim_run.h"
+#include "am_vault.h"
 
 /* rspamadm's default selector since 3.6. */
 #define DKIM_DEFAULT_SELECTOR "mail"
@@ -38,9 +40,37 @@ int dkim_parse_ttl(struct am_cli *cli, const char *arg, long *ttl);
 /* Check the options of o that go together: 0, or a usage error. */
 int dkim_check_output(struct am_cli *cli, const struct dkim_output *o);
 
-/* Load -k keyfile ("-": stdin). */
-int dkim_load_key(struct am_dkim_key *key, const char *path,
+/*
+ * --vault-password-file FILE and --vault-id [LABEL@]FILE: the password
+ * of keys kept in an Ansible Vault, read as Ansible reads it.
+ */
+struct dkim_vault {
+	const char *file;	/* the password file; NULL: no vault */
+	const char *label;	/* NULL: Ansible's "default" (format 1.1) */
+	char *copy;		/* --vault-id's value, split at '@' */
+	struct am_buf password;
+	bool loaded;
+};
+
+#define DKIM_VAULT_INIT { NULL, NULL, NULL, AM_BUF_INIT, false }
+
+/* Record the option (OPT_VAULT_ID: spec is LABEL@FILE): 0 or usage. */
+int dkim_vault_option(struct am_cli *cli, struct dkim_vault *v,
+    bool is_id, const char *spec);
+/* Read the password, if an option named a file. */
+int dkim_vault_load(struct dkim_vault *v, struct am_error *err);
+bool dkim_vault_given(const struct dkim_vault *v);
+/* Replace the plaintext in data with its vault (data wiped). */
+int dkim_vault_seal(const struct dkim_vault *v, struct am_buf *data,
     struct am_error *err);
+void dkim_vault_free(struct dkim_vault *v);
+
+/*
+ * Load -k keyfile ("-": stdin); v (may be NULL) decrypts a vault, and
+ * *vault (may be NULL) says whether it was one.
+ */
+int dkim_load_key(struct am_dkim_key *key, const char *path,
+    struct dkim_vault *v, bool *vault, struct am_error *err);
 /* Render the record as o asks into out. */
 int dkim_render(const struct am_dkim_record *rec, const struct dkim_output *o,
     struct am_buf *out, struct am_error *err);
@@ -51,10 +81,21 @@ struct dkim_keyfile {
 	enum am_dkim_key_format format;
 	bool force;
 	mode_t mode;
+	bool mode_given;	/* --mode: also over a replaced file's */
+	bool vault;		/* written as an Ansible Vault */
 	const char *group;	/* NULL: keep the process's group */
 	bool set_group;		/* group resolved: */
 	gid_t gid;
 };
+
+/* --mode: octal, no access for others; 0 or a usage error. */
+int dkim_parse_mode(struct am_cli *cli, const char *arg, mode_t *mode);
+/*
+ * Warn when ROOT's rspamd (older than 3.13.2) cannot load an Ed25519 key
+ * written in format.
+ */
+void dkim_warn_rspamd(struct am_cli *cli, enum am_dkim_key_type type,
+    enum am_dkim_key_format format);
 
 /* Resolve kf->group in ROOT/etc/group (AM_E_NOUSER if unknown). */
 int dkim_find_group(struct am_cli *cli, struct dkim_keyfile *kf,
@@ -87,6 +128,6 @@ int dkim_write_secret(const struct am_buf *data, struct am_error *err);
 
 /* JSON fragments. */
 void dkim_json_key(struct am_json *j, const struct am_dkim_key *key,
-    const char *path);
+    const char *path, bool vault);
 
 #endif

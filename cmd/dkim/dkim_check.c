@@ -69,8 +69,8 @@ verdict(const struct am_dkim_published *p, const struct am_dkim_key *key,
 
 static int
 print_json(struct am_cli *cli, const struct am_dkim_published *p,
-    const struct am_dkim_key *key, const char *keypath, const char *name,
-    bool match, const char *text)
+    const struct am_dkim_key *key, const char *keypath, bool vault,
+    const char *name, bool match, const char *text)
 {
 	static const char *sev[] = { "", "warning", "error" };
 	struct am_json j;
@@ -93,6 +93,8 @@ print_json(struct am_cli *cli, const struct am_dkim_published *p,
 	am_json_object_begin(&j, "record");
 	if (p->owner != NULL)
 		am_json_string(&j, "owner", p->owner);
+	if (p->cname != NULL)
+		am_json_string(&j, "cname", p->cname);
 	am_json_string(&j, "value", p->value);
 	am_json_array_begin(&j, "string_lengths");
 	for (i = 0; i < p->nstrings; i++)
@@ -103,7 +105,7 @@ print_json(struct am_cli *cli, const struct am_dkim_published *p,
 	am_json_int(&j, "bits", p->bits);
 	am_json_bool(&j, "revoked", p->revoked);
 	am_json_object_end(&j);
-	dkim_json_key(&j, key, keypath);
+	dkim_json_key(&j, key, keypath, vault);
 	if (!ok) {
 		am_json_object_begin(&j, "error");
 		am_json_string(&j, "code", match ? "RECORD_INVALID" :
@@ -117,55 +119,69 @@ print_json(struct am_cli *cli, const struct am_dkim_published *p,
 int
 dkim_check(struct am_cli *cli, int argc, char *argv[])
 {
-	enum { OPT_RECORD = 256, OPT_RECORD_FILE, OPT_HELP };
+	enum { OPT_RECORD = 256, OPT_RECORD_FILE, OPT_HELP,
+	    OPT_VAULT_PASSWORD_FILE, OPT_VAULT_ID };
 	static const struct option longopts[] = {
 		{ "privkey", required_argument, NULL, 'k' },
 		{ "selector", required_argument, NULL, 's' },
 		{ "domain", required_argument, NULL, 'd' },
 		{ "record", required_argument, NULL, OPT_RECORD },
 		{ "record-file", required_argument, NULL, OPT_RECORD_FILE },
+		{ "vault-password-file", required_argument, NULL,
+		    OPT_VAULT_PASSWORD_FILE },
+		{ "vault-id", required_argument, NULL, OPT_VAULT_ID },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct am_dkim_published p;
 	struct am_dkim_key key = AM_DKIM_KEY_INIT;
+	struct dkim_vault v = DKIM_VAULT_INIT;
 	struct am_buf text = AM_BUF_INIT;
 	struct am_error err;
 	const char *path = NULL, *sel = NULL, *dom = NULL, *record = NULL;
 	const char *record_file = NULL;
 	char name[300], line[400];
 	size_t i, dlen;
-	bool match;
+	bool match, vault = false;
 	int c, ret = 0;
 
 	memset(&p, 0, sizeof(p));
 	am_error_clear(&err);
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:s:d:h", longopts, NULL)) !=
-	    -1) {
+	while (ret == 0 && (c = getopt_long(argc, argv, ":k:s:d:h", longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'k': path = optarg; break;
 		case 's': sel = optarg; break;
 		case 'd': dom = optarg; break;
 		case OPT_RECORD: record = optarg; break;
 		case OPT_RECORD_FILE: record_file = optarg; break;
+		case OPT_VAULT_PASSWORD_FILE:
+		case OPT_VAULT_ID:
+			ret = dkim_vault_option(cli, &v, c == OPT_VAULT_ID,
+			    optarg);
+			break;
 		case 'h':
-		case OPT_HELP: return cli_help(cli);
-		default: return dkim_bad_option(cli, c, argv);
+		case OPT_HELP: ret = cli_help(cli); goto out;
+		default: ret = dkim_bad_option(cli, c, argv); goto out;
 		}
 	}
+	if (ret != 0)
+		goto out;
 	if (optind < argc)
-		return cli_usage_error(cli, "unexpected argument \"%s\"",
+		ret = cli_usage_error(cli, "unexpected argument \"%s\"",
 		    argv[optind]);
-	if (path == NULL || sel == NULL || dom == NULL)
-		return cli_usage_error(cli, "check needs -k keyfile, "
+	else if (path == NULL || sel == NULL || dom == NULL)
+		ret = cli_usage_error(cli, "check needs -k keyfile, "
 		    "-s selector and -d domain");
-	if ((record == NULL) == (record_file == NULL))
-		return cli_usage_error(cli, "give the record with either "
+	else if ((record == NULL) == (record_file == NULL))
+		ret = cli_usage_error(cli, "give the record with either "
 		    "--record TEXT or --record-file FILE");
+	if (ret != 0)
+		goto out;
 	if (am_dkim_record_check_names(sel, dom, &err) < 0 ||
-	    dkim_load_key(&key, path, &err) < 0)
+	    dkim_load_key(&key, path, &v, &vault, &err) < 0)
 		goto fail;
 	if (record_file != NULL) {
 		if (read_record(record_file, &text, &err) < 0)
@@ -186,9 +202,13 @@ dkim_check(struct am_cli *cli, int argc, char *argv[])
 	verdict(&p, &key, match, am_dkim_published_errors(&p), line,
 	    sizeof(line));
 	if (cli->json) {
-		ret = print_json(cli, &p, &key, path, name, match, line);
+		ret = print_json(cli, &p, &key, path, vault, name, match,
+		    line);
 		goto out;
 	}
+	if (p.cname != NULL)
+		printf("%s: a CNAME to %s, whose TXT record is read\n", name,
+		    p.cname);
 	for (i = 0; i < p.nissues; i++)
 		printf("%s: %s: %s\n", name, p.issues[i].severity ==
 		    AM_DKIM_ERROR ? "error" : "warning", p.issues[i].message);
@@ -201,5 +221,6 @@ out:
 	am_dkim_published_free(&p);
 	am_buf_free(&text);
 	am_dkim_key_free(&key);
+	dkim_vault_free(&v);
 	return ret;
 }

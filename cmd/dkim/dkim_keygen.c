@@ -15,38 +15,21 @@
 struct keygen_opts {
 	struct dkim_output out;
 	struct dkim_keyfile kf;
+	struct dkim_vault vault;
 	const char *type;
 	const char *bits;
 	const char *key_format;
 	const char *priv_output;
-	bool mode_given;
 	bool help;
 };
-
-static int
-parse_mode(struct am_cli *cli, const char *arg, mode_t *mode)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 8);
-	if (errno != 0 || end == arg || *end != '\0' || v < 0 || v > 0777)
-		return cli_usage_error(cli, "bad --mode \"%s\" (octal, such as "
-		    "0600 or 0640)", arg);
-	if (v & 07)
-		return cli_usage_error(cli, "--mode %s would give other users "
-		    "access to the private key", arg);
-	*mode = (mode_t)v;
-	return 0;
-}
 
 static int
 parse_options(struct am_cli *cli, struct keygen_opts *o, int argc,
     char *argv[])
 {
 	enum { OPT_KEY_FORMAT = 256, OPT_PRIV_OUTPUT, OPT_TTL, OPT_FQDN,
-	    OPT_MODE, OPT_GROUP, OPT_HELP, OPT_DRY_RUN, OPT_CHECK };
+	    OPT_MODE, OPT_GROUP, OPT_HELP, OPT_DRY_RUN, OPT_CHECK,
+	    OPT_VAULT_PASSWORD_FILE, OPT_VAULT_ID };
 	static const struct option longopts[] = {
 		{ "selector", required_argument, NULL, 's' },
 		{ "domain", required_argument, NULL, 'd' },
@@ -61,6 +44,9 @@ parse_options(struct am_cli *cli, struct keygen_opts *o, int argc,
 		{ "fqdn", no_argument, NULL, OPT_FQDN },
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "group", required_argument, NULL, OPT_GROUP },
+		{ "vault-password-file", required_argument, NULL,
+		    OPT_VAULT_PASSWORD_FILE },
+		{ "vault-id", required_argument, NULL, OPT_VAULT_ID },
 		{ "help", no_argument, NULL, OPT_HELP },
 		/* cli_parse() has set cli->dry_run and cli->check. */
 		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -88,10 +74,15 @@ parse_options(struct am_cli *cli, struct keygen_opts *o, int argc,
 		case OPT_TTL: rc = dkim_parse_ttl(cli, optarg, &o->out.ttl); break;
 		case OPT_FQDN: o->out.fqdn = true; break;
 		case OPT_MODE:
-			rc = parse_mode(cli, optarg, &o->kf.mode);
-			o->mode_given = true;
+			rc = dkim_parse_mode(cli, optarg, &o->kf.mode);
+			o->kf.mode_given = true;
 			break;
 		case OPT_GROUP: o->kf.group = optarg; break;
+		case OPT_VAULT_PASSWORD_FILE:
+		case OPT_VAULT_ID:
+			rc = dkim_vault_option(cli, &o->vault,
+			    c == OPT_VAULT_ID, optarg);
+			break;
 		case 'h':
 		case OPT_HELP: o->help = true; break;
 		case OPT_DRY_RUN:
@@ -185,7 +176,7 @@ keygen_members(struct am_json *j, void *arg)
 	struct am_dkim_render_opts r = { o->out.selector, o->out.domain,
 	    o->out.ttl, o->out.fqdn };
 
-	dkim_json_key(j, k->key, o->kf.path);
+	dkim_json_key(j, k->key, o->kf.path, o->kf.vault);
 	if (k->rec != NULL)
 		am_dkim_record_json(k->rec, &r, j, "record");
 }
@@ -238,6 +229,7 @@ dkim_keygen(struct am_cli *cli, int argc, char *argv[])
 	int ret;
 
 	memset(&o, 0, sizeof(o));
+	o.vault = (struct dkim_vault)DKIM_VAULT_INIT;
 	memset(&rec, 0, sizeof(rec));
 	am_error_clear(&err);
 	o.out.selector = DKIM_DEFAULT_SELECTOR;
@@ -246,28 +238,37 @@ dkim_keygen(struct am_cli *cli, int argc, char *argv[])
 	o.kf.mode = 0600;
 	o.type = "rsa";
 	if ((ret = parse_options(cli, &o, argc, argv)) != 0)
-		return ret;
-	if (o.help)
-		return cli_help(cli);
+		goto out;
+	if (o.help) {
+		ret = cli_help(cli);
+		goto out;
+	}
 	if ((ret = key_format(cli, &o)) != 0 ||
 	    (ret = dkim_check_output(cli, &o.out)) != 0)
-		return ret;
+		goto out;
 	/* A key never goes into JSON: --json needs a key file. */
 	if (dkim_to_stdout(&o.kf) && (cli->json ||
-	    o.out.format == AM_DKIM_OUT_JSON))
-		return cli_usage_error(cli, "JSON output needs -k keyfile "
+	    o.out.format == AM_DKIM_OUT_JSON)) {
+		ret = cli_usage_error(cli, "JSON output needs -k keyfile "
 		    "(the private key is never part of it)");
-	if (dkim_to_stdout(&o.kf) && would)
-		return dkim_dry_run_needs_file(cli, "-k keyfile");
-	if (!o.mode_given && o.kf.group != NULL)
+		goto out;
+	}
+	if (dkim_to_stdout(&o.kf) && would) {
+		ret = dkim_dry_run_needs_file(cli, "-k keyfile");
+		goto out;
+	}
+	if (!o.kf.mode_given && o.kf.group != NULL)
 		o.kf.mode = 0640;
-	if (check_request(cli, &o, &type, &bits, &err) < 0)
+	o.kf.vault = dkim_vault_given(&o.vault);
+	if (check_request(cli, &o, &type, &bits, &err) < 0 ||
+	    dkim_vault_load(&o.vault, &err) < 0)
 		goto fail;
 	/* All a real run refuses, before the time a key takes. */
 	if (!dkim_to_stdout(&o.kf) &&
 	    (dkim_check_save(cli, &o.kf, NULL, &same, &exists, &err) < 0 ||
 	    dkim_find_group(cli, &o.kf, &err) < 0))
 		goto fail;
+	dkim_warn_rspamd(cli, type, o.kf.format);
 	if (would) {
 		key.type = type;
 		key.bits = bits;
@@ -275,8 +276,10 @@ dkim_keygen(struct am_cli *cli, int argc, char *argv[])
 		ret = keygen_dry_run(cli, &o, &key, exists);
 		goto out;
 	}
+	/* A vault holds the key: its plaintext exists only in memory. */
 	if (am_dkim_key_generate(&key, type, bits, &err) < 0 ||
 	    am_dkim_key_encode(&key, o.kf.format, &priv, &err) < 0 ||
+	    (o.kf.vault && dkim_vault_seal(&o.vault, &priv, &err) < 0) ||
 	    am_dkim_record_from_key(&rec, &key, &err) < 0 ||
 	    (!cli->json && dkim_render(&rec, &o.out, &text, &err) < 0))
 		goto fail;
@@ -307,5 +310,6 @@ out:
 	am_buf_free(&text);
 	am_dkim_record_free(&rec);
 	am_dkim_key_free(&key);
+	dkim_vault_free(&o.vault);
 	return ret;
 }

@@ -28,6 +28,7 @@
 #include <openssl/encoder.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
@@ -41,6 +42,11 @@
 	X(ERR_clear_error)						\
 	X(ERR_error_string_n)						\
 	X(ERR_peek_last_error)						\
+	X(EVP_CIPHER_CTX_free)						\
+	X(EVP_CIPHER_CTX_new)						\
+	X(EVP_CipherFinal_ex)						\
+	X(EVP_CipherInit_ex)						\
+	X(EVP_CipherUpdate)						\
 	X(EVP_PKEY_Q_keygen)						\
 	X(EVP_PKEY_eq)							\
 	X(EVP_PKEY_free)						\
@@ -53,6 +59,9 @@
 	X(EVP_PKEY_new_raw_private_key_ex)				\
 	X(EVP_PKEY_new_raw_public_key_ex)				\
 	X(EVP_Q_digest)							\
+	X(EVP_Q_mac)							\
+	X(EVP_aes_256_ctr)						\
+	X(EVP_sha256)							\
 	X(OPENSSL_cleanse)						\
 	X(OSSL_DECODER_CTX_free)					\
 	X(OSSL_DECODER_CTX_get_num_decoders)				\
@@ -63,6 +72,7 @@
 	X(OSSL_ENCODER_CTX_get_num_encoders)				\
 	X(OSSL_ENCODER_CTX_new_for_pkey)				\
 	X(OSSL_ENCODER_to_data)						\
+	X(PKCS5_PBKDF2_HMAC)						\
 	X(RAND_bytes)							\
 	X(d2i_PUBKEY)							\
 	X(i2d_PUBKEY)
@@ -93,6 +103,15 @@ const struct am_ossl_api *am_ossl_api(void);
 #define ERR_clear_error (am_ossl_api()->ERR_clear_error)
 #define ERR_error_string_n (am_ossl_api()->ERR_error_string_n)
 #define ERR_peek_last_error (am_ossl_api()->ERR_peek_last_error)
+#define EVP_CIPHER_CTX_free (am_ossl_api()->EVP_CIPHER_CTX_free)
+#define EVP_CIPHER_CTX_new (am_ossl_api()->EVP_CIPHER_CTX_new)
+#define EVP_CipherFinal_ex (am_ossl_api()->EVP_CipherFinal_ex)
+#define EVP_CipherInit_ex (am_ossl_api()->EVP_CipherInit_ex)
+#define EVP_CipherUpdate (am_ossl_api()->EVP_CipherUpdate)
+#define EVP_Q_mac (am_ossl_api()->EVP_Q_mac)
+#define EVP_aes_256_ctr (am_ossl_api()->EVP_aes_256_ctr)
+#define EVP_sha256 (am_ossl_api()->EVP_sha256)
+#define PKCS5_PBKDF2_HMAC (am_ossl_api()->PKCS5_PBKDF2_HMAC)
 #define EVP_PKEY_Q_keygen (am_ossl_api()->EVP_PKEY_Q_keygen)
 #define EVP_PKEY_eq (am_ossl_api()->EVP_PKEY_eq)
 #define EVP_PKEY_free (am_ossl_api()->EVP_PKEY_free)

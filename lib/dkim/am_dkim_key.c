@@ -22,6 +22,7 @@
 #include "am_atomic.h"
 #include "am_base64.h"
 #include "am_file.h"
+#include "am_vault.h"
 #include "am_ossl.h"	/* last: it renames OpenSSL calls */
 
 static const struct {
@@ -613,11 +614,16 @@ read_errcode(int errnum)
 	}
 }
 
-int
-am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
-    struct am_error *err)
+/*
+ * Read fd and decode it; a vault is decrypted with password first (NULL:
+ * refused, with what is needed).
+ */
+static int
+load_fd(struct am_dkim_key *key, int fd, const char *name,
+    const struct am_buf *password, bool *vault, struct am_error *err)
 {
-	struct am_buf data = AM_BUF_INIT;
+	struct am_buf data = AM_BUF_INIT, plain = AM_BUF_INIT;
+	const struct am_buf *text = &data;
 	struct stat st;
 	size_t hint = 0;
 	int rc = -1;
@@ -626,6 +632,8 @@ am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
 		return -1;
 
 	am_dkim_key_free(key);
+	if (vault != NULL)
+		*vault = false;
 	if (fstat(fd, &st) < 0)
 		memset(&st, 0, sizeof(st));	/* read() will say why */
 	if (S_ISDIR(st.st_mode)) {
@@ -634,7 +642,8 @@ am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
 	}
 	if (S_ISREG(st.st_mode))
 		hint = (size_t)st.st_size;
-	if (am_file_read_fd(fd, name, AM_FILE_WIPE, AM_DKIM_KEY_MAX_FILE,
+	/* A vault is a little more than twice its key, hex twice over. */
+	if (am_file_read_fd(fd, name, AM_FILE_WIPE, 8 * AM_DKIM_KEY_MAX_FILE,
 	    hint, &data, err) < 0) {
 		if (err->code == AM_E_INVALID)
 			am_error_set_at(err, AM_E_INVALID, name, 0, "too large "
@@ -644,7 +653,29 @@ am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
 			err->code = read_errcode(err->sys_errno);
 		goto out;
 	}
-	if (am_dkim_key_decode(key, data.data, data.len, err) < 0) {
+	if (am_vault_is_vault(data.data, data.len)) {
+		if (vault != NULL)
+			*vault = true;
+		if (password == NULL) {
+			am_error_set_at(err, AM_E_INVALID, name, 0, "the key is "
+			    "in an Ansible Vault; its vault password is "
+			    "needed");
+			goto out;
+		}
+		if (am_vault_decrypt(data.data, data.len, password->data,
+		    password->len, &plain, NULL, 0, err) < 0) {
+			snprintf(err->file, sizeof(err->file), "%s", name);
+			err->line = 0;
+			goto out;
+		}
+		text = &plain;
+	}
+	if (text->len > AM_DKIM_KEY_MAX_FILE) {
+		am_error_set_at(err, AM_E_INVALID, name, 0, "too large for a "
+		    "key file (more than %d bytes)", AM_DKIM_KEY_MAX_FILE);
+		goto out;
+	}
+	if (am_dkim_key_decode(key, text->data, text->len, err) < 0) {
 		/* The message says what is wrong; the file says where. */
 		snprintf(err->file, sizeof(err->file), "%s", name);
 		err->line = 0;
@@ -653,12 +684,27 @@ am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
 	rc = 0;
 out:
 	am_buf_wipe(&data);
+	am_buf_wipe(&plain);
 	return rc;
 }
 
 int
-am_dkim_key_load(struct am_dkim_key *key, const char *path,
+am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
     struct am_error *err)
+{
+	return load_fd(key, fd, name, NULL, NULL, err);
+}
+
+int
+am_dkim_key_load_fd_vault(struct am_dkim_key *key, int fd, const char *name,
+    const struct am_buf *password, bool *vault, struct am_error *err)
+{
+	return load_fd(key, fd, name, password, vault, err);
+}
+
+int
+am_dkim_key_load_vault(struct am_dkim_key *key, const char *path,
+    const struct am_buf *password, bool *vault, struct am_error *err)
 {
 	int fd, rc;
 
@@ -666,13 +712,45 @@ am_dkim_key_load(struct am_dkim_key *key, const char *path,
 		return -1;
 
 	am_dkim_key_free(key);
+	if (vault != NULL)
+		*vault = false;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return am_error_set_errno(err, read_errcode(errno), errno,
 		    "cannot open key file %s", path);
-	rc = am_dkim_key_load_fd(key, fd, path, err);
+	rc = load_fd(key, fd, path, password, vault, err);
 	close(fd);
 	return rc;
+}
+
+int
+am_dkim_key_load(struct am_dkim_key *key, const char *path,
+    struct am_error *err)
+{
+	return am_dkim_key_load_vault(key, path, NULL, NULL, err);
+}
+
+/*
+ * The mode, group and owner a key file written at path gets: o's, or
+ * with keep_existing those of the regular file st it replaces (its mode
+ * unless mode_given, its group unless set_group, its owner always).
+ */
+static void
+final_attrs(const struct am_dkim_key_file *o, const struct stat *st,
+    mode_t *mode, bool *set_owner, uid_t *uid, gid_t *gid)
+{
+	*mode = o->mode;
+	*set_owner = o->set_group;
+	*uid = (uid_t)-1;	/* fchown: owner unchanged */
+	*gid = o->set_group ? o->gid : (gid_t)-1;
+	if (st == NULL || !o->keep_existing)
+		return;
+	if (!o->mode_given)
+		*mode = st->st_mode & 07777;
+	*set_owner = true;
+	*uid = st->st_uid;
+	if (!o->set_group)
+		*gid = st->st_gid;
 }
 
 /* Whether the regular file at path holds exactly data, with o's mode. */
@@ -682,11 +760,15 @@ same_file(const char *path, const struct stat *st, const void *data,
 {
 	struct am_buf old = AM_BUF_INIT;
 	struct am_error ignored;
-	bool same = false;
+	bool same = false, set_owner;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
 
-	if ((st->st_mode & 07777) != o->mode || (o->set_group &&
-	    st->st_gid != o->gid) || (size_t)st->st_size != len ||
-	    len > AM_DKIM_KEY_MAX_FILE)
+	final_attrs(o, st, &mode, &set_owner, &uid, &gid);
+	if (o->mode == (mode_t)-1 || (st->st_mode & 07777) != mode ||
+	    (set_owner && gid != (gid_t)-1 && st->st_gid != gid) ||
+	    (size_t)st->st_size != len || len > AM_DKIM_KEY_MAX_FILE)
 		return false;
 	/* One byte more than len: a file that grew is not the same. */
 	if (am_file_read(path, AM_FILE_WIPE, len + 1, &old, NULL,
@@ -699,15 +781,21 @@ same_file(const char *path, const struct stat *st, const void *data,
 
 /*
  * What is at path: nothing (fine), a regular file (fine with force or if
- * it holds the same), anything else (refused).
+ * it holds the same), anything else (refused).  A name that ends in a
+ * slash names a directory, never a key file.
  */
 static int
 check_target(const char *path, const void *data, size_t len,
     const struct am_dkim_key_file *o, bool *same, struct am_error *err)
 {
 	struct stat st;
+	size_t plen = strlen(path);
 
 	*same = false;
+	if (plen > 0 && path[plen - 1] == '/')
+		return am_error_set(err, AM_E_CANTCREAT, "%s ends with a "
+		    "slash: give the name of the key file, not a directory",
+		    path);
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT)
 			return 0;
@@ -823,8 +911,8 @@ am_dkim_key_save(const char *path, const void *data, size_t len,
     const struct am_dkim_key_file *o, bool *changed, struct am_error *err)
 {
 	struct am_atomic af;
-	struct stat st;
-	bool same;
+	struct stat st, old;
+	bool same, have_old;
 
 	if (am_ossl_load(err) < 0)
 		return -1;
@@ -834,18 +922,16 @@ am_dkim_key_save(const char *path, const void *data, size_t len,
 		return -1;
 	if (same)
 		return 0;
+	/* The file replaced, if any: its owner, group and mode stay. */
+	have_old = lstat(path, &old) == 0 && S_ISREG(old.st_mode);
 	if (am_atomic_begin(&af, path, err) < 0)
 		return -1;
 	if (o->temp_created != NULL)
 		o->temp_created(af.tmp_path, o->temp_arg);
-	af.mode = o->mode;
+	final_attrs(o, have_old ? &old : NULL, &af.mode, &af.set_owner,
+	    &af.uid, &af.gid);
 	/* Without -f, the rename itself refuses an existing key. */
 	af.no_replace = !o->force;
-	if (o->set_group) {
-		af.set_owner = true;
-		af.uid = (uid_t)-1;	/* fchown: owner unchanged */
-		af.gid = o->gid;
-	}
 	if (am_atomic_write(&af, data, len, err) < 0)
 		goto bad;
 	/* Once more, just before the rename: something may have appeared. */

@@ -12,7 +12,8 @@
  *
  * Decoding reads all of these, and also PKCS#1 DER, base64 of DER without
  * PEM armour, and rspamd's 32-byte seed form; the form found is reported.
- * Encrypted keys are refused (neither signer can use them).
+ * Encrypted keys are refused (neither signer can use them); a key in an
+ * Ansible Vault is read with its vault password (am_dkim_key_load_vault).
  *
  * The public key is what a DKIM record publishes: for RSA the DER
  * SubjectPublicKeyInfo, for Ed25519 the raw 32 bytes (RFC 8463).
@@ -97,10 +98,22 @@ int am_dkim_key_load(struct am_dkim_key *key, const char *path,
     struct am_error *err);
 int am_dkim_key_load_fd(struct am_dkim_key *key, int fd, const char *name,
     struct am_error *err);
+/*
+ * The same for a key that may be in an Ansible Vault (am_vault.h): it is
+ * decrypted in memory with password (NULL: a vault is refused,
+ * AM_E_INVALID); *vault (may be NULL) says whether it was one.  A wrong
+ * password is AM_E_INVALID "wrong vault password ...".
+ */
+int am_dkim_key_load_vault(struct am_dkim_key *key, const char *path,
+    const struct am_buf *password, bool *vault, struct am_error *err);
+int am_dkim_key_load_fd_vault(struct am_dkim_key *key, int fd,
+    const char *name, const struct am_buf *password, bool *vault,
+    struct am_error *err);
 
 /*
  * Writing a key file: through am_atomic (temporary file, fsync, rename),
- * never through a symbolic link, never over anything but a regular file,
+ * never through a symbolic link, never to a name ending in "/", never
+ * over anything but a regular file,
  * and over a regular file only with force, unless it already holds exactly
  * data with this mode (then nothing is written and *changed is false).
  */
@@ -109,6 +122,13 @@ struct am_dkim_key_file {
 	bool set_group;
 	gid_t gid;
 	bool force;
+	/*
+	 * Replacing a regular file (force): keep its owner, and its group
+	 * and mode unless set_group or mode_given.  A signer that reads the
+	 * key as its group must still be able to after a rewrite.
+	 */
+	bool keep_existing;
+	bool mode_given;
 	/* Called with the temporary file's path once it exists. */
 	void (*temp_created)(const char *tmp_path, void *arg);
 	void *temp_arg;

@@ -152,6 +152,7 @@ static const struct {
 	enum am_dkim_output format;
 } output_names[] = {
 	{ "zone", AM_DKIM_OUT_ZONE },
+	{ "dns", AM_DKIM_OUT_ZONE },	/* rspamadm 3.6 and later */
 	{ "dnskey", AM_DKIM_OUT_DNSKEY },
 	{ "txt", AM_DKIM_OUT_TXT },
 	{ "plain", AM_DKIM_OUT_PLAIN },
@@ -391,6 +392,32 @@ zrec_add_string(struct zrec *r, const char *s, size_t len)
 	return am_buf_add(&r->data, s, len);
 }
 
+/* The index of "CNAME" among r's header tokens, 0 if none. */
+static size_t
+zrec_cname(const struct zrec *r)
+{
+	size_t i;
+
+	if (r->nstrings > 0)
+		return 0;
+	for (i = 1; i + 1 < r->nheader; i++)
+		if (strcasecmp(r->header[i], "CNAME") == 0)
+			return i;
+	return 0;
+}
+
+static bool
+same_name(const char *a, const char *b)
+{
+	size_t alen = strlen(a), blen = strlen(b);
+
+	while (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	while (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	return am_dnsname_equal(a, alen, b, blen);
+}
+
 static bool
 is_class(const char *t)
 {
@@ -473,7 +500,9 @@ read_zone(struct am_dkim_published *p, struct zone_state *z, const char *text,
 			while (s < end && *s != '\n')
 				s++;
 		} else if (*s == '\n') {
-			if (depth == 0 && z->cur && z->cur->nstrings > 0)
+			/* A CNAME line of dig output ends at its newline. */
+			if (depth == 0 && z->cur && (z->cur->nstrings > 0 ||
+			    zrec_cname(z->cur) > 0))
 				z->cur = NULL;
 			s++;
 		} else if (is_fws((unsigned char)*s)) {
@@ -559,6 +588,37 @@ starts_dkim(const char *s)
 	return strncmp(s, "v=DKIM1", 7) == 0;
 }
 
+/*
+ * dig answers a name that is a CNAME with the CNAME records and then the
+ * TXT record of the name they lead to: the record is then published
+ * under the first name, and the TXT's own name goes to p->cname.
+ */
+static int
+follow_cnames(struct am_dkim_published *p, const struct zone_state *z)
+{
+	const char *owner = p->owner;
+	size_t i, hops, c;
+
+	if (owner == NULL)
+		return 0;
+	for (hops = 0; hops < z->nrecs; hops++) {
+		for (i = 0; i < z->nrecs; i++) {
+			c = zrec_cname(&z->recs[i]);
+			if (c > 0 && same_name(z->recs[i].header[c + 1], owner))
+				break;
+		}
+		if (i == z->nrecs)
+			break;
+		owner = z->recs[i].header[0];
+	}
+	if (owner == p->owner)
+		return 0;
+	p->cname = p->owner;
+	if ((p->owner = strdup(owner)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 parse_zone(struct am_dkim_published *p, const char *text, size_t len)
 {
@@ -586,6 +646,8 @@ parse_zone(struct am_dkim_published *p, const char *text, size_t len)
 		    "verifiers may pick the wrong one", p->nrecords);
 	if (rc == 0 && r != NULL) {
 		rc = zone_header(p, r);
+		if (rc == 0)
+			rc = follow_cnames(p, &z);
 		p->string_len = r->lens;
 		p->nstrings = r->nstrings;
 		r->lens = NULL;
@@ -1087,6 +1149,7 @@ am_dkim_published_free(struct am_dkim_published *p)
 	if (p == NULL)
 		return;
 	free(p->owner);
+	free(p->cname);
 	free(p->value);
 	free(p->string_len);
 	for (i = 0; i < p->ntags; i++) {

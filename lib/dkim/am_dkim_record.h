@@ -119,6 +119,7 @@ struct am_dkim_tag {
 
 struct am_dkim_published {
 	char *owner;		/* owner name in the text, NULL if none */
+	char *cname;		/* the TXT's own name when owner is a CNAME */
 	char *value;		/* the TXT data, strings joined */
 	size_t *string_len;	/* octets of each character-string */
 	size_t nstrings;	/* 0: a bare value was given */

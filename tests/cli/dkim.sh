@@ -410,7 +410,7 @@ refused 65 "unknown type" dkim keygen -t dsa -k k.key
 refused 65 "unknown type ed448" dkim keygen -t ed448 -b 0 -k k.key
 refused 64 "unknown option" dkim keygen --bogus -k k.key
 refused 64 "missing option argument" dkim keygen -k
-refused 64 "unknown output format" dkim keygen -t ed25519 -o dns -k k.key
+refused 64 "unknown output format" dkim keygen -t ed25519 -o dnsx -k k.key
 refused 64 "unknown key format" dkim keygen -t ed25519 --key-format jwk -k k.key
 refused 64 "rspamd format for RSA" dkim keygen -t rsa --key-format rspamd -k k.key
 refused 64 "pkcs1 format for Ed25519" dkim keygen -t ed25519 --key-format pkcs1 -k k.key
@@ -531,7 +531,7 @@ check_eq "... the diff describes the key" \
     "$(jm "$DR.json" diff)"
 check_fails "... no PRIVATE KEY anywhere" grep -q 'PRIVATE KEY' "$DR.json"
 check_eq "... key member, no record member (no key yet)" \
-    '{"path":"'"$DR"'/k.key","type":"rsa","bits":2048,"format":"pem"}|' \
+    '{"path":"'"$DR"'/k.key","type":"rsa","bits":2048,"format":"pem","vault":false}|' \
     "$(jm "$DR.json" key)|$(jm "$DR.json" record)"
 check_eq "keygen --json --dry-run: nothing written" "$l0" "$(listing)"
 
