@@ -27,6 +27,10 @@ static const struct cli_opt users_add_opts[] = {
 	END,
 };
 static const struct cli_opt no_opts[] = { END };
+static const struct cli_opt apply_opts[] = {
+	{ 0, "no-compile", NULL, "edit the text only; leave the table" },
+	END,
+};
 static const struct cli_opt users_forward_opts[] = {
 	{ 0, "clear", NULL, "remove the .forward file" },
 	{ 0, "keep-copy", NULL, "also deliver to the local mailbox" },
@@ -67,6 +71,10 @@ static const struct cli_sub users_subs[] = {
 	{ "remove", "archmail users remove ADDRESS [--dry-run | --check]",
 	    "Remove an address from the virtual user map and rebuild the "
 	    "table.", no_opts, 1, 1, CLI_SUB_MODIFIES },
+	{ "apply", "archmail users apply FILE|- [--no-compile] "
+	    "[--dry-run | --check]",
+	    "Apply JSON Lines of adds and removes as one edit.",
+	    apply_opts, 1, 1, CLI_SUB_MODIFIES },
 	{ "forward", "archmail users forward USER [DEST...] [--clear] "
 	    "[--keep-copy] [--dry-run | --check]",
 	    "Set or clear a user's ~/.forward.", users_forward_opts, 1,
@@ -109,6 +117,10 @@ static const struct cli_sub alias_subs[] = {
 	{ "remove", "archmail alias remove NAME [--dry-run | --check]",
 	    "Remove an alias and rebuild the table.", no_opts, 1, 1,
 	    CLI_SUB_MODIFIES },
+	{ "apply", "archmail alias apply FILE|- [--no-compile] "
+	    "[--dry-run | --check]",
+	    "Apply JSON Lines of adds and removes as one edit.",
+	    apply_opts, 1, 1, CLI_SUB_MODIFIES },
 	{ "servicedesk", "archmail alias servicedesk NAME --group GROUP "
 	    "--project PROJECT --project-id N [--replace] "
 	    "[--dry-run | --check]",

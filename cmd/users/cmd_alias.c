@@ -106,6 +106,8 @@ cmd_alias(struct am_cli *cli, int argc, char *argv[])
 		return alias_modify(cli, argc - 1, argv + 1, ALIAS_ADD);
 	if (strcmp(sub, "remove") == 0)
 		return alias_modify(cli, argc - 1, argv + 1, ALIAS_REMOVE);
+	if (strcmp(sub, "apply") == 0)
+		return edit_apply(cli, AM_MAP_ALIASES, argc - 1, argv + 1);
 	if (strcmp(sub, "servicedesk") == 0)
 		return alias_modify(cli, argc - 1, argv + 1,
 		    ALIAS_SERVICEDESK);

@@ -141,6 +141,8 @@ cmd_users(struct am_cli *cli, int argc, char *argv[])
 		return users_modify(cli, argc - 1, argv + 1, true);
 	if (strcmp(sub, "remove") == 0)
 		return users_modify(cli, argc - 1, argv + 1, false);
+	if (strcmp(sub, "apply") == 0)
+		return edit_apply(cli, AM_MAP_POSTMAP, argc - 1, argv + 1);
 	if (strcmp(sub, "forward") == 0)
 		return users_forward(cli, argc - 1, argv + 1);
 	if (strcmp(sub, "onboard") == 0)

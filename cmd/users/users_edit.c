@@ -59,6 +59,16 @@ verb(const struct am_edit_plan *p)
 	}
 }
 
+/* "updated": in place, O(change); "rebuilt": in full. */
+static const char *
+table_how(const struct am_edit_plan *p)
+{
+	if (p->committed)
+		return p->table_updated ? "updated" : p->table_written ?
+		    "rebuilt" : "failed";
+	return p->incremental ? "updated" : "rebuilt";
+}
+
 /* The members only users and alias have: the entry and what happened. */
 static void
 report_members(struct am_json *j, void *arg)
@@ -68,6 +78,9 @@ report_members(struct am_json *j, void *arg)
 	am_json_string(j, "result", verb(p));
 	if (p->stale != NULL)
 		am_json_string(j, "table_stale", p->stale);
+	/* How the table was (dry run: would be) brought up to date. */
+	if (p->rebuild)
+		am_json_string(j, "table", table_how(p));
 	if (p->result == AM_MAPEDIT_REMOVED ||
 	    (p->entry != NULL && p->result == AM_MAPEDIT_UNCHANGED))
 		edit_json_entry(j, &p->med, p->key, NULL, p->category,
@@ -89,7 +102,11 @@ report(struct am_cli *cli, const struct am_edit_plan *p)
 		cli_result_file(&r, p->files[i].path, p->files[i].changed);
 	if (p->dry_run) {
 		cli_result_diff(&r, p->diff.data, p->diff.len);
-		if (p->stale != NULL && !p->no_compile)
+		if (p->stale != NULL && !p->no_compile && p->text_changed)
+			cli_result_line(&r, "%s: would be %s; table %s "
+			    "(%s), would be rebuilt", p->key, verb(p), db,
+			    p->stale);
+		else if (p->stale != NULL && !p->no_compile)
 			cli_result_line(&r, "%s: table %s, would be rebuilt",
 			    db, p->stale);
 		else if (p->text_changed)
@@ -102,6 +119,12 @@ report(struct am_cli *cli, const struct am_edit_plan *p)
 		    "was %s): %s", p->key, p->stale, db);
 	} else if (!p->text_changed) {
 		cli_result_line(&r, "%s: %s", p->key, verb(p));
+	} else if (p->table_updated) {
+		cli_result_line(&r, "%s: %s, table updated: %s", p->key,
+		    verb(p), db);
+	} else if (p->table_written && p->stale != NULL) {
+		cli_result_line(&r, "%s: %s, table rebuilt (it was %s): %s",
+		    p->key, verb(p), p->stale, db);
 	} else {
 		cli_result_line(&r, "%s: %s%s%s", p->key, verb(p),
 		    p->table_written ? ", table rebuilt: " : "",

@@ -36,6 +36,10 @@ int users_categories(struct am_cli *cli);
 #define EDIT_OPT_NO_COMPILE 1003
 #define EDIT_OPT_REPLACE 1004
 
+/* archmail users apply, alias apply (users_apply.c). */
+int edit_apply(struct am_cli *cli, enum am_map_kind kind, int argc,
+    char *argv[]);
+
 /* archmail users forward (users_forward.c). */
 int users_forward(struct am_cli *cli, int argc, char *argv[]);
 /* archmail users onboard, offboard (users_staff.c). */

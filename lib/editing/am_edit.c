@@ -17,6 +17,7 @@
 #include "am_atomic.h"
 #include "am_mapfile.h"
 #include "am_table.h"
+#include "am_table_update.h"
 
 static char *
 dup_or_null(const char *s, bool *fail)
@@ -220,6 +221,29 @@ out:
 	return rc;
 }
 
+/*
+ * A changed text on a current table: just the key's record (am_table_update.h).
+ * A stale table is rebuilt in full, and says why.  A key the file holds
+ * more than once is left to the full compile (its first entry wins).
+ */
+static int
+decide_update(struct am_edit_plan *plan, struct am_error *err)
+{
+	const struct am_edit *e = plan->edit;
+	const char *why;
+	int cur;
+
+	if ((cur = am_map_table_current(e->path, e->db, &why, err)) < 0)
+		return -1;
+	if (cur == 0) {
+		plan->stale = why;
+		return 0;
+	}
+	plan->incremental = plan->med.only_fkey != NULL &&
+	    plan->med.nentries <= 1;
+	return 0;
+}
+
 /* The value as the file writes lists: "a, b" or "a,b". */
 static int
 join_dests(struct am_edit_plan *plan, const struct am_edit_req *req,
@@ -342,6 +366,9 @@ am_edit_plan(struct am_edit *e, const struct am_edit_req *req,
 	if (!plan->text_changed && !req->no_compile &&
 	    table_stale(plan, err) < 0)
 		goto out;
+	if (plan->text_changed && !req->no_compile &&
+	    decide_update(plan, err) < 0)
+		goto out;
 	plan->rebuild = !req->no_compile && (plan->text_changed ||
 	    plan->stale != NULL);
 	if (add_file(plan, e->path, plan->text_changed) < 0 ||
@@ -388,6 +415,111 @@ out:
 	return same;
 }
 
+static bool
+line_continues(const char *text, size_t len, size_t pos)
+{
+	return pos < len && (text[pos] == ' ' || text[pos] == '\t');
+}
+
+/*
+ * The source text around the change, in whole logical lines: from the
+ * start of the entry that holds its first byte to the end of the entry
+ * that holds its last, with the new bytes in between.  Compiled alone it
+ * gives the key's new record (or none: removed).
+ */
+static int
+change_window(const struct am_mapedit *med, const struct am_mapedit_change *ch,
+    struct am_buf *out)
+{
+	const char *t = med->text;
+	size_t len = med->len, s, e;
+
+	if (!ch->pieces)
+		return am_buf_add(out, ch->text.data ? ch->text.data : "",
+		    ch->text.len);
+	for (s = ch->from; s > 0 && t[s - 1] != '\n'; s--)
+		;
+	/* Back over continuation and comment lines to an entry's start. */
+	while (s > 0 && (line_continues(t, len, s) || t[s] == '#')) {
+		for (s--; s > 0 && t[s - 1] != '\n'; s--)
+			;
+	}
+	e = ch->to;
+	if (e > 0 && e < len && t[e - 1] != '\n') {
+		while (e < len && t[e] != '\n')
+			e++;
+		if (e < len)
+			e++;
+	}
+	while (line_continues(t, len, e)) {
+		while (e < len && t[e] != '\n')
+			e++;
+		if (e < len)
+			e++;
+	}
+	if (am_buf_add(out, t + s, ch->from - s) < 0 ||
+	    am_buf_add(out, ch->ins.data ? ch->ins.data : "", ch->ins.len) < 0 ||
+	    am_buf_add(out, t + ch->to, e - ch->to) < 0)
+		return -1;
+	return 0;
+}
+
+/* The key's record put into (or deleted from) the live table. */
+static int
+update_table(struct am_edit_plan *plan, struct am_error *err)
+{
+	struct am_edit *e = plan->edit;
+	struct am_map_update_result res;
+	struct am_buf win = AM_BUF_INIT;
+	const char *fkey = plan->med.only_fkey;
+	int rc;
+
+	if (change_window(&plan->med, &plan->ch, &win) < 0) {
+		am_buf_free(&win);
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	rc = am_map_update(e->host, e->path, e->kind, &e->ps, win.data,
+	    win.len, &fkey, 1, &res, err);
+	am_buf_free(&win);
+	if (rc == 0)
+		plan->records = res.put + res.deleted;
+	return rc;
+}
+
+/*
+ * In place when the plan says so (falling back to the full rebuild when
+ * the table cannot take it: damaged, map full); then the table's mtime
+ * is made newer than the source's, so the next edit finds it current.
+ */
+static int
+write_table(struct am_edit_plan *plan, struct am_error *err)
+{
+	struct am_edit *e = plan->edit;
+	const struct am_host *h = e->host;
+	struct am_error serr;
+
+	if (plan->incremental) {
+		if (update_table(plan, err) == 0) {
+			plan->table_updated = true;
+			goto stamp;
+		}
+		if (err->code != AM_E_DB)
+			return -1;
+		am_host_warnf(h, NULL, 0, "%s: %s; rebuilding it in full",
+		    e->db, err->message);
+		am_error_clear(err);
+	}
+	if (am_map_rebuild(h, e->path, e->kind, &e->ps, &plan->records,
+	    err) < 0)
+		return -1;
+stamp:
+	am_error_clear(&serr);
+	if (am_map_table_stamp(e->path, e->db, &serr) < 0)
+		am_host_warnf(h, NULL, 0, "%s (the next edit rebuilds the "
+		    "table)", serr.message);
+	return 0;
+}
+
 /* The second half of a commit: the table, and the files' report. */
 static int
 rebuild(struct am_edit_plan *plan, struct am_error *err)
@@ -400,9 +532,9 @@ rebuild(struct am_edit_plan *plan, struct am_error *err)
 		rc = 0;
 		goto out;
 	}
-	oldfd = open(e->db, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (am_map_rebuild(h, e->path, e->kind, &e->ps, &plan->records,
-	    err) < 0) {
+	if (!plan->incremental)
+		oldfd = open(e->db, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (write_table(plan, err) < 0) {
 		am_host_warnf(h, NULL, 0, "%s %s, but its table was not "
 		    "rebuilt; the next add or remove rebuilds it", e->path,
 		    plan->text_changed ? "was changed" : "is current");
@@ -415,7 +547,7 @@ out:
 		plan->files[0].changed = plan->text_written;
 	if (plan->nfiles > 1)
 		plan->files[1].changed = plan->table_written &&
-		    !same_file(oldfd, e->db);
+		    (plan->table_updated || !same_file(oldfd, e->db));
 	if (oldfd >= 0)
 		close(oldfd);
 	return rc;
@@ -667,4 +799,322 @@ am_edit_servicedesk(const struct am_host *h, const char *group,
 		return -1;
 	}
 	return 0;
+}
+
+/* Batches (users apply, alias apply). */
+
+static int
+batch_item_error(const struct am_edit_batch_item *it, struct am_error *err)
+{
+	char msg[sizeof(err->message) + 600];
+
+	/* In a batch, a request the file cannot take is bad input (65). */
+	if (err->code == AM_E_USAGE)
+		err->code = AM_E_INVALID;
+	snprintf(msg, sizeof(msg), "%s: %s", it->req.key, err->message);
+	memcpy(err->message, msg, sizeof(err->message) - 1);
+	err->message[sizeof(err->message) - 1] = '\0';
+	err->line = it->input_line;
+	return -1;
+}
+
+static int
+batch_add_fkey(struct am_edit_batch *b, const char *fkey)
+{
+	char **nv;
+
+	if (fkey == NULL)
+		return 0;
+	if ((nv = realloc(b->fkeys, (b->nfkeys + 1) * sizeof(*nv))) == NULL)
+		return -1;
+	b->fkeys = nv;
+	if ((b->fkeys[b->nfkeys] = strdup(fkey)) == NULL)
+		return -1;
+	b->nfkeys++;
+	return 0;
+}
+
+/* One request planned on text, as am_edit_plan() plans it on the file. */
+static int
+batch_step(struct am_edit_batch *b, struct am_edit_batch_item *it,
+    const char *text, size_t len, struct am_buf *next, bool *changed,
+    struct am_error *err)
+{
+	struct am_edit *e = b->edit;
+	struct am_edit_plan p;
+	struct am_mapedit_add add;
+	int rc = -1;
+
+	memset(&p, 0, sizeof(p));
+	p.edit = e;
+	p.ch.index = -1;
+	*changed = false;
+	if (am_mapedit_from_text_key(&p.med, e->path, text, len, e->kind,
+	    e->ps.utf8, it->req.key, NULL, NULL, err) < 0) {
+		memset(&p.med, 0, sizeof(p.med));
+		goto out;
+	}
+	p.med.no_text = true;
+	if (it->req.op == AM_EDIT_ADD) {
+		if (join_dests(&p, &it->req, err) < 0)
+			goto out;
+		memset(&add, 0, sizeof(add));
+		add.key = it->req.key;
+		add.value = p.value;
+		add.category = it->req.category;
+		add.new_category = it->req.new_category;
+		add.note = it->req.note;
+		add.replace = it->req.replace;
+		add.no_categories = e->kind == AM_MAP_ALIASES;
+		if (am_mapedit_add(&p.med, &add, &p.ch, err) < 0)
+			goto out;
+	} else if (am_mapedit_remove(&p.med, it->req.key, &p.ch, err) < 0)
+		goto out;
+	*changed = !same_bytes(&p.med, &p.ch);
+	it->changed = *changed;
+	it->result = *changed ? p.ch.result : AM_MAPEDIT_UNCHANGED;
+	it->absent = it->req.op == AM_EDIT_REMOVE && p.ch.index < 0;
+	free(it->value);
+	it->value = p.value;
+	p.value = NULL;
+	free(it->category);
+	it->category = NULL;
+	if (p.ch.category_name != NULL &&
+	    (it->category = strdup(p.ch.category_name)) == NULL)
+		goto nomem;
+	if (*changed) {
+		if (batch_add_fkey(b, p.med.only_fkey) < 0)
+			goto nomem;
+		next->len = 0;
+		if (am_mapedit_render(&p.med, &p.ch, next, err) < 0)
+			goto out;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	free(p.value);
+	am_mapedit_change_free(&p.ch);
+	am_mapedit_free(&p.med);
+	return rc;
+}
+
+/* A table missing or strictly older than its source (no change made). */
+static int
+batch_table_behind(struct am_edit_batch *b, struct am_error *err)
+{
+	struct stat st;
+
+	if (stat(b->edit->db, &st) < 0) {
+		if (errno != ENOENT)
+			return am_error_set_errno(err,
+			    am_error_code_from_errno(errno), errno, "stat %s",
+			    b->edit->db);
+		b->stale = "missing";
+		return 0;
+	}
+	if (st.st_mtim.tv_sec < b->med.mtime.tv_sec ||
+	    (st.st_mtim.tv_sec == b->med.mtime.tv_sec &&
+	    st.st_mtim.tv_nsec < b->med.mtime.tv_nsec))
+		b->stale = "older than its source";
+	return 0;
+}
+
+int
+am_edit_batch_plan(struct am_edit *e, struct am_edit_batch_item *items,
+    size_t n, bool dry_run, bool no_compile, struct am_edit_batch *b,
+    struct am_error *err)
+{
+	const struct am_host *h = e->host;
+	struct am_buf bufs[2] = { AM_BUF_INIT, AM_BUF_INIT };
+	const char *cur;
+	char *lockname = NULL;
+	size_t curlen, i;
+	bool changed;
+	int which = 0, cur_buf = -1, rc = -1;
+
+	memset(b, 0, sizeof(*b));
+	b->lockfd = -1;
+	b->edit = e;
+	b->items = items;
+	b->n = n;
+	b->dry_run = dry_run;
+	b->no_compile = no_compile;
+	if (check_source(e, !dry_run, err) < 0)
+		return -1;
+	if (!dry_run) {
+		if (am_lock_path(e->path, h->lock_timeout_ms, &b->lockfd,
+		    err) < 0)
+			return -1;
+		if (asprintf(&lockname, "%s.lock", e->path) >= 0) {
+			am_host_note(h, "locked", lockname);
+			free(lockname);
+		}
+		am_atomic_remove_stale(e->db);
+	}
+	/* The file as read once: its bytes, mode, owner and mtime. */
+	if (am_mapedit_open_key(&b->med, e->path, e->kind, e->ps.utf8,
+	    n > 0 ? items[0].req.key : "-", NULL, NULL, err) < 0) {
+		memset(&b->med, 0, sizeof(b->med));
+		return -1;
+	}
+	am_host_note(h, "read", e->path);
+	if (e->kind == AM_MAP_ALIASES && ansible_managed(&b->med))
+		am_host_warnf(h, NULL, 0, "%s is managed by Ansible: the next "
+		    "run overwrites this change; edit the template too",
+		    e->path);
+	cur = b->med.text != NULL ? b->med.text : "";
+	curlen = b->med.len;
+	for (i = 0; i < n; i++) {
+		if (batch_step(b, &items[i], cur, curlen, &bufs[which],
+		    &changed, err) < 0) {
+			batch_item_error(&items[i], err);
+			goto out;
+		}
+		if (!changed)
+			continue;
+		cur = bufs[which].data ? bufs[which].data : "";
+		curlen = bufs[which].len;
+		cur_buf = which;
+		which = !which;
+	}
+	b->text_changed = curlen != b->med.len || (curlen > 0 &&
+	    memcmp(cur, b->med.text, curlen) != 0);
+	if (b->text_changed) {
+		/* The final text is kept; the other buffer goes. */
+		b->text = bufs[cur_buf];
+		memset(&bufs[cur_buf], 0, sizeof(bufs[cur_buf]));
+	}
+	if (dry_run && b->text_changed && am_diff_text(b->med.text ?
+	    b->med.text : "", b->med.len, b->text.data, b->text.len,
+	    e->path, &b->diff, err) < 0)
+		goto out;
+	if (!no_compile) {
+		if (b->text_changed) {
+			int c = am_map_table_current(e->path, e->db, &b->stale,
+			    err);
+
+			if (c < 0)
+				goto out;
+			b->incremental = c == 1;
+		} else if (batch_table_behind(b, err) < 0)
+			goto out;
+	}
+	b->rebuild = !no_compile && (b->text_changed || b->stale != NULL);
+	if ((b->files[0].path = strdup(e->path)) == NULL)
+		goto nomem;
+	b->files[0].changed = b->text_changed;
+	b->nfiles = 1;
+	if (!no_compile) {
+		if ((b->files[1].path = strdup(e->db)) == NULL)
+			goto nomem;
+		b->files[1].changed = b->rebuild;
+		b->nfiles = 2;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_buf_free(&bufs[0]);
+	am_buf_free(&bufs[1]);
+	return rc;
+}
+
+int
+am_edit_batch_commit(struct am_edit_batch *b, struct am_error *err)
+{
+	struct am_edit *e = b->edit;
+	const struct am_host *h = e->host;
+	struct am_mapedit_change ch;
+	struct am_map_update_result res;
+	struct am_error serr;
+	int rc = -1;
+
+	if (b->dry_run || b->committed)
+		return am_error_set(err, AM_E_INTERNAL, "am_edit_batch_commit: "
+		    "%s batch", b->dry_run ? "a dry-run" : "a committed");
+	b->committed = true;
+	if (b->text_changed) {
+		/* The whole new text as one piece over the old. */
+		memset(&ch, 0, sizeof(ch));
+		ch.result = AM_MAPEDIT_REPLACED;
+		ch.pieces = true;
+		ch.from = 0;
+		ch.to = b->med.len;
+		ch.ins = b->text;
+		if (am_mapedit_write(&b->med, &ch, err) < 0)
+			goto out;
+		b->text_written = true;
+	}
+	if (!b->rebuild) {
+		rc = 0;
+		goto out;
+	}
+	if (b->incremental) {
+		if (am_map_update(h, e->path, e->kind, &e->ps, b->text.data,
+		    b->text.len, (const char *const *)b->fkeys, b->nfkeys,
+		    &res, err) == 0) {
+			b->records = res.put + res.deleted;
+			b->table_updated = b->table_written = true;
+			goto stamp;
+		}
+		if (err->code != AM_E_DB) {
+			am_host_warnf(h, NULL, 0, "%s was changed, but its "
+			    "table was not updated; the next add or remove "
+			    "rebuilds it", e->path);
+			goto out;
+		}
+		am_host_warnf(h, NULL, 0, "%s: %s; rebuilding it in full",
+		    e->db, err->message);
+		am_error_clear(err);
+	}
+	if (am_map_rebuild(h, e->path, e->kind, &e->ps, &b->records,
+	    err) < 0) {
+		am_host_warnf(h, NULL, 0, "%s %s, but its table was not "
+		    "rebuilt; the next add or remove rebuilds it", e->path,
+		    b->text_changed ? "was changed" : "is current");
+		goto out;
+	}
+	b->table_written = true;
+stamp:
+	am_error_clear(&serr);
+	if (am_map_table_stamp(e->path, e->db, &serr) < 0)
+		am_host_warnf(h, NULL, 0, "%s (the next edit rebuilds the "
+		    "table)", serr.message);
+	rc = 0;
+out:
+	if (b->nfiles > 0)
+		b->files[0].changed = b->text_written;
+	if (b->nfiles > 1)
+		b->files[1].changed = b->table_written;
+	return rc;
+}
+
+void
+am_edit_batch_free(struct am_edit_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	if (b->lockfd >= 0)
+		am_unlock_path(b->lockfd);
+	for (i = 0; i < b->nfiles; i++)
+		free(b->files[i].path);
+	for (i = 0; i < b->nfkeys; i++)
+		free(b->fkeys[i]);
+	free(b->fkeys);
+	for (i = 0; i < b->n; i++) {
+		free(b->items[i].value);
+		free(b->items[i].category);
+		b->items[i].value = b->items[i].category = NULL;
+	}
+	am_buf_free(&b->text);
+	am_buf_free(&b->diff);
+	if (b->edit != NULL)
+		am_mapedit_free(&b->med);
+	memset(b, 0, sizeof(*b));
+	b->lockfd = -1;
 }

@@ -91,6 +91,11 @@ struct am_edit_plan {
 	 */
 	const char *stale;
 	bool rebuild;		/* commit writes the table */
+	/*
+	 * The text changes and the table is current (am_table_update.h):
+	 * commit puts or deletes just the key's record in the live table.
+	 */
+	bool incremental;
 	struct am_buf diff;	/* dry run: unified diff of the text */
 	/* The entry: in the old file (remove, unchanged) or the new one. */
 	const struct am_mapedit_entry *entry;	/* old entry, or NULL */
@@ -99,6 +104,7 @@ struct am_edit_plan {
 	/* After am_edit_commit(). */
 	bool committed;
 	bool text_written, table_written;
+	bool table_updated;	/* in place, not rebuilt */
 	size_t records;
 	/* Source and (unless no_compile) table, changed exactly. */
 	struct am_edit_file files[2];
@@ -148,6 +154,58 @@ int am_edit_stage(struct am_edit_plan *plan, struct am_journal *j,
 int am_edit_rebuild(struct am_edit_plan *plan, struct am_error *err);
 /* Unlock and free; safe on a failed or zeroed plan. */
 void am_edit_plan_free(struct am_edit_plan *plan);
+
+/*
+ * users apply, alias apply: a batch of requests planned as one edit.
+ * Each request is planned as the single command would plan it, in order,
+ * on the text the requests before it left (a later line sees an earlier
+ * one); then the text is written once and the table brought up to date
+ * once (in place when it is current, else rebuilt).  A request that
+ * fails fails the batch: err names its input line (err->line) and
+ * nothing is written.
+ *
+ *	struct am_edit_batch b;
+ *	am_edit_batch_plan(&e, items, n, dry_run, &b, &err);
+ *	if (!dry_run) am_edit_batch_commit(&b, &err);
+ *	... items[i].result, items[i].changed, b.files[], b.diff ...
+ *	am_edit_batch_free(&b);
+ */
+struct am_edit_batch_item {
+	struct am_edit_req req;	/* dry_run, no_compile: the batch's */
+	long input_line;	/* for errors */
+	/* Filled by am_edit_batch_plan(). */
+	enum am_mapedit_result result;
+	bool absent;		/* a remove of a key not in the file */
+	bool changed;		/* the text changed for this request */
+	char *value;		/* AM_EDIT_ADD: the value written */
+	char *category;		/* its category, or NULL */
+};
+
+struct am_edit_batch {
+	struct am_edit *edit;
+	struct am_edit_batch_item *items;
+	size_t n;
+	bool dry_run, no_compile;
+	struct am_mapedit med;	/* the file as read (mode, owner) */
+	struct am_buf text;	/* the new text */
+	bool text_changed;
+	const char *stale;	/* as in am_edit_plan */
+	bool rebuild, incremental;
+	char **fkeys;		/* folded keys the batch touched */
+	size_t nfkeys;
+	struct am_buf diff;	/* dry run */
+	bool committed, text_written, table_written, table_updated;
+	size_t records;
+	struct am_edit_file files[2];
+	size_t nfiles;
+	int lockfd;
+};
+
+int am_edit_batch_plan(struct am_edit *e, struct am_edit_batch_item *items,
+    size_t n, bool dry_run, bool no_compile, struct am_edit_batch *b,
+    struct am_error *err);
+int am_edit_batch_commit(struct am_edit_batch *b, struct am_error *err);
+void am_edit_batch_free(struct am_edit_batch *b);
 
 /*
  * Split a comma list as typed ("a,b", "a, b"): blanks around each

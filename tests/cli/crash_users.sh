@@ -63,8 +63,11 @@ for kind in users alias; do
 		    --category staff)
 		[ $kind = alias ] && calls=$(count_calls $call "$ARCHMAIL" \
 		    --root "$R" alias add probe$call root)
-		if [ "$calls" -lt 2 ]; then
-			fail "$kind: expected two or more ${call}s, got $calls"
+		# The text is renamed into place; the table is updated in
+		# place (one renameat) or rebuilt (two).
+		if [ "$calls" -lt 1 ] || { [ $call = fsync ] &&
+		    [ "$calls" -lt 2 ]; }; then
+			fail "$kind: expected more ${call}s, got $calls"
 			continue
 		fi
 		for when in $(seq 1 "$calls"); do
@@ -97,7 +100,7 @@ for kind in users alias; do
 		done
 	done
 done
-check "fault injection points tried: $n" test "$n" -ge 8
+check "fault injection points tried: $n" test "$n" -ge 6
 
 # --- random SIGKILLs on a 300,000-line users file --------------------------------
 awk 'BEGIN { print "# Bulk"; for (i = 0; i < 300000; i++)
