@@ -223,8 +223,8 @@ conflict failed" "$(tasks fail)"
 check_eq "no JSON result: the task says so" \
     "archmail printed no JSON result (exit 0): all fine" \
     "$(host_result fail notjson msg)"
-check_eq "failing task: archmail's message" \
-    '"zoe@archlinux.org" exists with a different value "laurent, alice@example.org" (use --replace to change it)' \
+check_eq "failing task: archmail's message, where it found the conflict" \
+    "$R/etc/postfix/users, line 4: "'"zoe@archlinux.org" exists with a different value "laurent, alice@example.org" (use --replace to change it)' \
     "$(host_result fail conflict msg)"
 check_eq "failing task: archmail's exit status" 65 "$(host_result fail conflict rc)"
 check_eq "failing task: archmail's error code" EXISTS_DIFFERENT \

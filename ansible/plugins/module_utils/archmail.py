@@ -75,6 +75,8 @@ class Archmail(object):
 
     def __init__(self, module):
         self.module = module
+        # What archmail's "stdin" stands for in an error (a batch's option).
+        self.stdin_name = None
         self.binary = self._find_binary(module.params['archmail'])
 
     def _find_binary(self, name):
@@ -121,8 +123,12 @@ class Archmail(object):
                 msg='archmail printed no JSON result (exit %d): %s' %
                 (rc, (err or out).strip()), rc=rc, cmd=self._shown(cmd),
                 stderr=err)
+        # A batch may repeat a warning per entry: each is shown once.
+        seen = set()
         for w in result.get('warnings') or []:
-            self.module.warn('archmail: %s' % w)
+            if w not in seen:
+                seen.add(w)
+                self.module.warn('archmail: %s' % w)
         result['rc'] = rc
         if fail and (rc != 0 or not result.get('ok')):
             self.fail(result, cmd)
@@ -134,6 +140,13 @@ class Archmail(object):
     def fail(self, result, cmd=None):
         error = result.get('error') or {}
         msg = error.get('message') or 'archmail failed (exit %d)' % result['rc']
+        # Where archmail found the problem, in its own diagnostics' form
+        # ("FILE, line N: text"); a batch on stdin is the entries option.
+        if error.get('file') and error.get('line'):
+            if error['file'] == 'stdin' and self.stdin_name:
+                msg = '%s, item %d: %s' % (self.stdin_name, error['line'], msg)
+            else:
+                msg = '%s, line %d: %s' % (error['file'], error['line'], msg)
         extra = dict(rc=result['rc'], error=error)
         if cmd is not None:
             extra['cmd'] = self._shown(cmd)

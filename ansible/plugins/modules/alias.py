@@ -134,6 +134,7 @@ def main():
     am = Archmail(module)
     if p['entries'] is not None:
         data = jsonl(batch_line(module, e) for e in p['entries'])
+        am.stdin_name = 'entries'
         changed, result, diff = am.change(['alias', 'apply'], operands=['-'], data=data)
         am.exit(changed, result, diff)
     if p['state'] == 'absent':

@@ -10,10 +10,12 @@ DOCUMENTATION = '''
 name: archmail_json
 type: stdout
 short_description: the run as one JSON document (archmail's tests)
-description: Plays, tasks, per-host results and stats as one JSON document.
+description:
+  - Plays, tasks, per-host results (with the seconds each took) and stats as one JSON document.
 '''
 
 import json
+import time
 
 from ansible.plugins.callback import CallbackBase
 
@@ -31,6 +33,7 @@ class CallbackModule(CallbackBase):
         self.plays.append({'play': {'name': play.get_name()}, 'tasks': []})
 
     def _task_start(self, task, **kwargs):
+        self.started = time.time()
         self.plays[-1]['tasks'].append(
             {'task': {'name': task.get_name()}, 'hosts': {}})
 
@@ -40,6 +43,8 @@ class CallbackModule(CallbackBase):
     def _result(self, result, **extra):
         r = dict(result._result)
         r.update(extra)
+        # Seconds from the task's start to this host's result.
+        r['archmail_test_duration'] = time.time() - self.started
         self.plays[-1]['tasks'][-1]['hosts'][result._host.get_name()] = r
 
     def v2_runner_on_ok(self, result, **kwargs):
