@@ -174,6 +174,8 @@ check_eq "run: value is archmail's dnskey form" \
     "$(am dkim record -k "$K/archlinux.org.dkim-ed25519.key" -s dkim-ed25519 -d archlinux.org -o dnskey)" \
     "$(host_result run1 dkim_key value)"
 check_eq "run: relay returns the user" foobar "$(host_result run1 relay user)"
+check_eq "run: no module warns (none has an undeclared secret)" "" \
+    "$(grep -A3 '"warnings"' "$T/run1.json")"
 
 # 3. Again: nothing changes, nothing is written; and again in --check.
 before=$(tree_state "$T/root"; tree_state "$K"; cat "$T/client-foobar")
@@ -239,6 +241,7 @@ N=$T/new
 make_root "$M"
 mkdir -p "$N/etc/postfix"
 cp "$PFCONF/main.cf" "$N/etc/postfix/main.cf"
+printf '[smtp.example.org]:587 other:pw-other\n' >"$N/etc/postfix/relay_passwords"
 mkdir -p "$T/bin"
 ln -s "$ARCHMAIL" "$T/bin/archmail"
 cat >"$T/inventory-example" <<EOF
@@ -262,6 +265,8 @@ client=$(postmap -c "$N/etc/postfix" -q mail.archlinux.org "lmdb:$N/etc/postfix/
 check_eq "example: client map line (postmap -q)" foobar: "${client%%:*}:"
 check "example: its password verifies on the mail host" crypt_ok \
     "${client#foobar:}" "$(awk -F: '$1 == "foobar" { print $2 }' "$M/etc/shadow")"
+check_eq "example: the file's other line is kept" other:pw-other \
+    "$(postmap -c "$N/etc/postfix" -q '[smtp.example.org]:587' "lmdb:$N/etc/postfix/relay_passwords" 2>&1)"
 check_eq "example: relay_passwords mode" 600 \
     "$(stat -c %a "$N/etc/postfix/relay_passwords" 2>&1)"
 check "example: postfwd lists foobar" \

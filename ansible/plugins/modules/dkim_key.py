@@ -143,7 +143,8 @@ def main():
             type=dict(type='str', choices=['rsa', 'ed25519'], default='rsa'),
             bits=dict(type='int'),
             key_format=dict(type='str', choices=['pem', 'pkcs1', 'der', 'rspamd']),
-            vault_password_file=dict(type='path'),
+            # A path, not a secret (Ansible would warn about the name).
+            vault_password_file=dict(type='path', no_log=False),
             vault_id=dict(type='str'),
             mode=dict(type='str'),
             group=dict(type='str'),

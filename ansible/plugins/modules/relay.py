@@ -149,8 +149,9 @@ def main():
             password=dict(type='str', no_log=True),
             generate=dict(type='bool', default=False),
             client_file=dict(type='path'),
+            # Not a secret (Ansible would warn about the name otherwise).
             update_password=dict(type='str', choices=['always', 'on_create'],
-                                 default='always'),
+                                 default='always', no_log=False),
             scheme=dict(type='str', choices=['yescrypt', 'sha512']),
             postfwd=dict(type='bool', default=True),
             sender_map=dict(type='bool', default=True),
