@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "am_atomic.h"
@@ -359,14 +360,20 @@ void
 dkim_key_describe(char *buf, size_t size, const char *what,
     const struct am_dkim_key *key, const struct dkim_keyfile *kf)
 {
+	struct stat st;
 	char bits[32] = "";
+	mode_t mode = kf->mode;
 
+	/* A replaced file's mode stays (am_dkim_key_file.keep_existing). */
+	if (!kf->mode_given && kf->path != NULL &&
+	    lstat(kf->path, &st) == 0 && S_ISREG(st.st_mode))
+		mode = st.st_mode & 07777;
 	if (key->type == AM_DKIM_RSA)
 		snprintf(bits, sizeof(bits), " %u bits", key->bits);
 	snprintf(buf, size, "%s: %s%s, %s%s, mode %04o%s%s", what,
 	    am_dkim_key_type_name(key->type), bits,
 	    am_dkim_key_format_name(kf->format),
-	    kf->vault ? " in an Ansible Vault" : "", (unsigned int)kf->mode,
+	    kf->vault ? " in an Ansible Vault" : "", (unsigned int)mode,
 	    kf->group != NULL ? ", group " : "",
 	    kf->group != NULL ? kf->group : "");
 }

@@ -638,6 +638,60 @@ test_group(void **state)
 	assert_non_null(strstr(err.message, "/etc/group"));
 }
 
+/*
+ * keep_existing: a forced rewrite keeps the replaced file's owner, group
+ * and mode unless the caller gives them; a name ending in "/" is never a
+ * key file.
+ */
+static void
+test_save_keeps(void **state)
+{
+	struct dir *d = *state;
+	struct am_dkim_key_file o;
+	struct am_error err;
+	struct stat st, now;
+	char path[256], slash[256];
+	bool changed, same, exists;
+
+	memset(&o, 0, sizeof(o));
+	o.mode = 0600;
+	o.force = true;
+	o.keep_existing = true;
+	unit_path(path, sizeof(path), d->path, "k.key");
+	assert_int_equal(unit_write_file(path, "old\n", 4, 0640), 0);
+	if (geteuid() == 0)
+		assert_int_equal(chown(path, 4343, 4242), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(am_dkim_key_save(path, "new\n", 4, &o, &changed,
+	    &err), 0);
+	assert_true(changed);
+	assert_int_equal(stat(path, &now), 0);
+	assert_int_equal(now.st_mode & 07777, 0640);
+	assert_int_equal(now.st_uid, st.st_uid);
+	assert_int_equal(now.st_gid, st.st_gid);
+	/* The same bytes with the kept mode: nothing to write. */
+	assert_int_equal(am_dkim_key_save(path, "new\n", 4, &o, &changed,
+	    &err), 0);
+	assert_false(changed);
+	/* A mode given wins. */
+	o.mode_given = true;
+	assert_int_equal(am_dkim_key_save(path, "new\n", 4, &o, &changed,
+	    &err), 0);
+	assert_true(changed);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	/* "dir/": refused before anything is made. */
+	snprintf(slash, sizeof(slash), "%s/name/", d->path);
+	assert_int_equal(am_dkim_key_save(slash, "x", 1, &o, &changed, &err),
+	    -1);
+	assert_int_equal(err.code, AM_E_CANTCREAT);
+	assert_int_equal(am_dkim_key_save_check(slash, "x", 1, &o, &same,
+	    &exists, &err), -1);
+	assert_int_equal(err.code, AM_E_CANTCREAT);
+	unit_path(slash, sizeof(slash), d->path, "name");
+	assert_int_equal(access(slash, F_OK), -1);
+}
+
 int
 main(void)
 {
@@ -659,6 +713,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_save_and_load, setup_dir,
 		    teardown_dir),
 		cmocka_unit_test_setup_teardown(test_group, setup_dir,
+		    teardown_dir),
+		cmocka_unit_test_setup_teardown(test_save_keeps, setup_dir,
 		    teardown_dir),
 	};
 

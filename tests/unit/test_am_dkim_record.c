@@ -733,6 +733,46 @@ test_matches(void **state)
 	am_dkim_record_free(&rec);
 }
 
+/* dig's answer for a name that is a CNAME: the chain, then the TXT. */
+static void
+test_cname(void **state)
+{
+	struct am_dkim_published p;
+	struct am_error err;
+
+	(void)state;
+	parse(&p, "; <<>> DiG <<>> TXT dkim._domainkey.archlinux.org\n"
+	    "dkim._domainkey.archlinux.org. 3600 IN CNAME a.example.net.\n"
+	    "a.example.net. 60 IN CNAME b.example.net.\n"
+	    "b.example.net. 300 IN TXT \"v=DKIM1; k=ed25519; p=" ED_PUB
+	    "\"\n");
+	assert_int_equal(p.nissues, 0);
+	assert_int_equal(p.nrecords, 1);
+	assert_string_equal(p.owner, "dkim._domainkey.archlinux.org.");
+	assert_string_equal(p.cname, "b.example.net.");
+	assert_int_equal(p.type, AM_DKIM_ED25519);
+	assert_int_equal(am_dkim_published_check_owner(&p, "dkim",
+	    "archlinux.org", &err), 0);
+	assert_int_equal(p.nissues, 0);
+	am_dkim_published_free(&p);
+	/* A chain that does not reach the TXT record's name. */
+	parse(&p, "dkim._domainkey.archlinux.org. IN CNAME c.example.net.\n"
+	    "b.example.net. IN TXT \"v=DKIM1; k=ed25519; p=" ED_PUB "\"\n");
+	assert_null(p.cname);
+	assert_string_equal(p.owner, "b.example.net.");
+	assert_int_equal(am_dkim_published_check_owner(&p, "dkim",
+	    "archlinux.org", &err), 0);
+	assert_int_equal(am_dkim_published_errors(&p), 1);
+	assert_string_equal(p.issues[0].code, "OWNER_MISMATCH");
+	am_dkim_published_free(&p);
+	/* A CNAME loop ends. */
+	parse(&p, "a.example.net. IN CNAME b.example.net.\n"
+	    "b.example.net. IN CNAME a.example.net.\n"
+	    "a.example.net. IN TXT \"v=DKIM1; k=ed25519; p=" ED_PUB "\"\n");
+	assert_non_null(p.owner);
+	am_dkim_published_free(&p);
+}
+
 int
 main(void)
 {
@@ -748,6 +788,7 @@ main(void)
 		cmocka_unit_test(test_terraform_empty_value),
 		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_matches),
+		cmocka_unit_test(test_cname),
 	};
 
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
