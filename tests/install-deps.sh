@@ -38,3 +38,5 @@ apt-get install -y -q --no-install-recommends pamtester
 # and writes; tests/cli/ansible*.sh: the archmail.mailhost collection under
 # real ansible-playbook and ansible-doc.
 apt-get install -y -q --no-install-recommends ansible-core
+# The apply subcommands parse JSON Lines with jansson (cmd/cli/apply_input.c).
+apt-get install -y -q --no-install-recommends libjansson-dev

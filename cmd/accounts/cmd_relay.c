@@ -14,6 +14,7 @@
 #include "archmail.h"
 #include "cli_password.h"
 #include "cli_result.h"
+#include "relay_apply.h"
 
 /* relay's own long options, after the shared ones. */
 enum {
@@ -214,6 +215,8 @@ cmd_relay(struct am_cli *cli, int argc, char *argv[])
 	size_t i;
 
 	memset(&o, 0, sizeof(o));
+	if (strcmp(argv[1], "apply") == 0)
+		return relay_apply(cli, argc - 1, argv + 1);
 	for (i = 0; i < 4 && strcmp(argv[1], verbs[i]) != 0; i++)
 		;
 	if (i == 4)

@@ -324,6 +324,9 @@ static const struct cli_sub relay_subs[] = {
 	    CLI_SUB_MODIFIES },
 	{ "list", "archmail relay list", "Print the relay accounts.",
 	    no_opts, 0, 0, 0 },
+	{ "apply", "archmail relay apply FILE|- [--dry-run | --check]",
+	    "Apply JSON Lines of relay adds and removes as one change.",
+	    no_opts, 1, 1, CLI_SUB_MODIFIES | CLI_SUB_CRYPTO },
 };
 
 /* help, completion */

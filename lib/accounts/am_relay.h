@@ -98,12 +98,26 @@ void am_relay_sync_free(struct am_relay_sync *s);
 int am_relay_plan_sender_map(const struct am_host *h, struct am_change *cs,
     const char *key, const char *value, bool add,
     struct am_change_file **f, struct am_error *err);
+/* The same for n keys, in order, in one change of the file. */
+int am_relay_plan_sender_map_n(const struct am_host *h, struct am_change *cs,
+    const char *const *keys, const char *const *values, const bool *adds,
+    size_t n, struct am_change_file **f, struct am_error *err);
 /*
  * Compile the sender map source at path like postmap, when forced or
  * when its table is older than the source (*compiled tells).
  */
 int am_relay_compile_sender_map(const struct am_host *h, const char *path,
     bool force, bool *compiled, struct am_error *err);
+/*
+ * The sender map source at path was just replaced with text: its table
+ * gets the records of keys (in place, one transaction, when the table was
+ * current before the source changed, cur 1 from am_map_table_current();
+ * else a full rebuild, with a warning saying why).  *updated: in place.
+ */
+int am_relay_update_sender_map(const struct am_host *h, const char *path,
+    int cur, const char *why, const char *text, size_t len,
+    const char *const *keys, size_t nkeys, bool *updated,
+    struct am_error *err);
 /* Is KEY in the sender map source at path, with value VALUE? */
 bool am_relay_sender_map_has(const struct am_host *h, const char *path,
     const char *key, const char *value);
@@ -164,6 +178,7 @@ struct am_relay_plan {
 	bool home_create;	/* commit makes the home directory */
 	bool home_remove;	/* commit removes it */
 	char *sender_table;	/* the sender map's table, when compiled */
+	bool sender_updated;	/* ... in place (O(change)), not rebuilt */
 };
 
 /* Validate and compute every change; nothing is written. */
@@ -179,6 +194,44 @@ int am_relay_commit(const struct am_host *h, struct am_relay_plan *p,
     struct am_error *err);
 /* Unlock and free; NULL-safe, and safe after a failed am_relay_plan(). */
 void am_relay_plan_free(struct am_relay_plan *p);
+
+/*
+ * relay apply: several adds (and removes) planned on one set of locks and
+ * files, each host as am_relay_plan() plans it, in order (an account
+ * created by an earlier host counts when the next UID is chosen); then
+ * the postfwd block and the sender map once for all.  A host or a client
+ * file named twice, and --generate without a client file, are refused
+ * (AM_E_INVALID, b->failed says which host).  am_relay_batch_commit()
+ * writes it all through one journal and updates the sender map's table
+ * once.
+ */
+struct am_relay_batch_host {
+	struct am_relay_opts o;
+	char user[64];
+	char *home;		/* ROOT-prefixed, or NULL */
+	uid_t uid;
+	gid_t gid;
+	bool created, new_hash, home_create, home_remove;
+	struct am_change_file *client;	/* or NULL */
+	bool changed;		/* account, password, home or client file */
+};
+
+struct am_relay_batch {
+	struct am_relay_plan base;	/* db, cs, postfwd, sender */
+	struct am_relay_batch_host *hosts;
+	size_t n;
+	long failed;		/* the host a failed plan stopped at, or -1 */
+};
+
+int am_relay_batch_plan(const struct am_host *h,
+    const struct am_relay_opts *opts, size_t n, bool dry_run,
+    struct am_relay_batch *b, struct am_error *err);
+bool am_relay_batch_changed(const struct am_relay_batch *b);
+int am_relay_batch_diff(const struct am_relay_batch *b, struct am_buf *out,
+    struct am_error *err);
+int am_relay_batch_commit(const struct am_host *h, struct am_relay_batch *b,
+    struct am_error *err);
+void am_relay_batch_free(struct am_relay_batch *b);
 
 /* One relay account, as relay list shows it. */
 struct am_relay_entry {

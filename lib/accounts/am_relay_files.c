@@ -4,6 +4,7 @@
  * before anything is written; the sender map and its table.
  */
 #include "am_relay.h"
+#include "am_table_update.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -145,39 +146,28 @@ am_relay_plan_postfwd(const struct am_host *h, struct am_change *cs,
 	return 0;
 }
 
-int
-am_relay_plan_sender_map(const struct am_host *h, struct am_change *cs,
-    const char *key, const char *value, bool add,
-    struct am_change_file **fp, struct am_error *err)
+/* One key's change on the text in cur (replaced by the new text). */
+static int
+sender_map_step(const struct am_host *h, const char *path, bool utf8,
+    struct am_buf *cur, const char *key, const char *value, bool add,
+    bool *changed, struct am_error *err)
 {
-	struct am_change_file *pf;
 	struct am_mapedit ed;
 	struct am_mapedit_add line;
 	struct am_mapedit_change ch;
-	bool utf8;
-	char *path;
+	struct am_buf next = AM_BUF_INIT;
 	long i;
 	int rc = -1;
 
 	memset(&ch, 0, sizeof(ch));
-	if ((path = am_host_conf_path(h, AM_CONF_SENDER_MAP)) == NULL)
-		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	rc = am_change_add(cs, path, false, &pf, err);
-	free(path);
-	if (rc < 0)
+	*changed = false;
+	if (am_mapedit_from_text(&ed, path, cur->data ? cur->data : "",
+	    cur->len, AM_MAP_POSTMAP, utf8, h->warn, h->ctx, err) < 0)
 		return -1;
-	*fp = pf;
-	pf->new_mode = 0644;
-	if (main_cf_utf8(h, &utf8, err) < 0)
-		return -1;
-	if (am_mapedit_from_text(&ed, pf->path, pf->old.data, pf->old.len,
-	    AM_MAP_POSTMAP, utf8, h->warn, h->ctx, err) < 0)
-		return -1;
-	rc = -1;
 	if ((i = am_mapedit_find(&ed, key, err)) == -2)
 		goto out;
 	if (add && i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
-		am_error_set_at(err, AM_E_EXISTS_DIFFERENT, pf->path,
+		am_error_set_at(err, AM_E_EXISTS_DIFFERENT, path,
 		    ed.entries[i].line, "\"%s\" maps to \"%s\", not to "
 		    "\"%s\"", key, ed.entries[i].value, value);
 		goto out;
@@ -191,28 +181,83 @@ am_relay_plan_sender_map(const struct am_host *h, struct am_change *cs,
 		if (am_mapedit_add(&ed, &line, &ch, err) < 0)
 			goto out;
 	} else if (i >= 0 && strcmp(ed.entries[i].value, value) != 0) {
-		am_host_warnf(h, pf->path, 0, "\"%s\" maps to \"%s\", not to "
+		am_host_warnf(h, path, 0, "\"%s\" maps to \"%s\", not to "
 		    "\"%s\"; left as it is", key, ed.entries[i].value, value);
 		ch.result = AM_MAPEDIT_UNCHANGED;
 	} else if (am_mapedit_remove(&ed, key, &ch, err) < 0) {
 		goto out;
 	}
-	if (am_buf_add(&pf->new, ch.result == AM_MAPEDIT_UNCHANGED ?
-	    pf->old.data : ch.text.data, ch.result == AM_MAPEDIT_UNCHANGED ?
-	    pf->old.len : ch.text.len) < 0) {
-		am_error_set(err, AM_E_NOMEM, "out of memory");
-		goto out;
+	if (ch.result != AM_MAPEDIT_UNCHANGED) {
+		if (am_mapedit_render(&ed, &ch, &next, err) < 0)
+			goto out;
+		am_buf_free(cur);
+		*cur = next;
+		*changed = true;
 	}
-	/* A missing map that stays empty is not created. */
-	if (!pf->exists && ch.result == AM_MAPEDIT_UNCHANGED)
-		pf->changed = false;
-	else
-		am_change_file_decide(pf);
 	rc = 0;
 out:
 	am_mapedit_change_free(&ch);
 	am_mapedit_free(&ed);
 	return rc;
+}
+
+int
+am_relay_plan_sender_map_n(const struct am_host *h, struct am_change *cs,
+    const char *const *keys, const char *const *values, const bool *adds,
+    size_t n, struct am_change_file **fp, struct am_error *err)
+{
+	struct am_change_file *pf;
+	struct am_buf cur = AM_BUF_INIT;
+	bool utf8, changed, any = false;
+	char *path;
+	size_t k;
+	int rc = -1;
+
+	if ((path = am_host_conf_path(h, AM_CONF_SENDER_MAP)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	rc = am_change_add(cs, path, false, &pf, err);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = -1;
+	*fp = pf;
+	pf->new_mode = 0644;
+	if (main_cf_utf8(h, &utf8, err) < 0)
+		return -1;
+	if (am_buf_add(&cur, pf->old.data ? pf->old.data : "",
+	    pf->old.len) < 0) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* In order: a later key sees what an earlier one did. */
+	for (k = 0; k < n; k++) {
+		if (sender_map_step(h, pf->path, utf8, &cur, keys[k],
+		    values[k], adds[k], &changed, err) < 0)
+			goto out;
+		any = any || changed;
+	}
+	if (am_buf_add(&pf->new, cur.data ? cur.data : "", cur.len) < 0) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	/* A missing map that stays empty is not created. */
+	if (!pf->exists && !any)
+		pf->changed = false;
+	else
+		am_change_file_decide(pf);
+	rc = 0;
+out:
+	am_buf_free(&cur);
+	return rc;
+}
+
+int
+am_relay_plan_sender_map(const struct am_host *h, struct am_change *cs,
+    const char *key, const char *value, bool add,
+    struct am_change_file **fp, struct am_error *err)
+{
+	return am_relay_plan_sender_map_n(h, cs, &key, &value, &add, 1, fp,
+	    err);
 }
 
 int
@@ -242,6 +287,50 @@ am_relay_compile_sender_map(const struct am_host *h, const char *path,
 	am_postfix_settings_free(&ps);
 	if (rc == 0)
 		*compiled = true;
+	return rc;
+}
+
+int
+am_relay_update_sender_map(const struct am_host *h, const char *path,
+    int cur, const char *why, const char *text, size_t len,
+    const char *const *keys, size_t nkeys, bool *updated,
+    struct am_error *err)
+{
+	struct am_postfix_settings ps;
+	struct am_map_update_result res;
+	char *db = NULL;
+	int rc = -1;
+
+	*updated = false;
+	if (asprintf(&db, "%s.lmdb", path) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if (am_postfix_settings_load(&ps, h, NULL, err) < 0)
+		goto out;
+	if (cur == 1) {
+		rc = am_map_update(h, path, AM_MAP_POSTMAP, &ps, text, len,
+		    keys, nkeys, &res, err);
+		if (rc == 0)
+			*updated = true;
+		else if (err->code == AM_E_DB) {
+			am_host_warnf(h, NULL, 0, "%s: %s; rebuilding it in "
+			    "full", db, err->message);
+			am_error_clear(err);
+		}
+	} else if (why == NULL || strcmp(why, "missing") == 0)
+		am_host_note(h, "table missing, built", db);
+	else
+		am_host_warnf(h, NULL, 0, "%s: table %s: rebuilt in full",
+		    db, why);
+	if (!*updated)
+		rc = am_map_rebuild(h, path, AM_MAP_POSTMAP, &ps, NULL, err);
+	am_postfix_settings_free(&ps);
+	if (rc == 0) {
+		if (am_map_table_stamp(path, db, err) == 0)
+			am_map_pending_end(db);
+		am_error_clear(err);
+	}
+out:
+	free(db);
 	return rc;
 }
 

@@ -20,6 +20,7 @@
  * made and removed as journal steps.
  */
 #include "am_relay.h"
+#include "am_table_update.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -459,21 +460,13 @@ plan_init(struct am_relay_plan *p, const struct am_relay_opts *o)
 	p->db.lock.pwd_fd = -1;
 }
 
-int
-am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
-    struct am_relay_plan *r, struct am_error *err)
+/* What am_relay_plan() checks before it takes the locks. */
+static int
+plan_args(const struct am_host *h, struct am_relay_plan *r,
+    enum am_pw_scheme *scheme, unsigned long *cost, struct am_error *err)
 {
-	struct am_acct_entry pe;
-	enum am_pw_scheme scheme;
-	unsigned long cost;
-	char key[300], **names = NULL;
-	size_t n = 0;
-	long pi;
-	int rc;
-	bool missing = false;
+	const struct am_relay_opts *o = &r->o;
 
-	plan_init(r, o);
-	memset(&pe, 0, sizeof(pe));
 	if (o->host == NULL)
 		return am_error_set(err, AM_E_USAGE, "no host name");
 	if (am_relay_host_user(o->host, r->user, sizeof(r->user), err) < 0)
@@ -481,10 +474,27 @@ am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
 	if (o->op == AM_RELAY_ADD && host_in_domains(h, o, err) < 0)
 		return -1;
 	if (o->op != AM_RELAY_REMOVE &&
-	    (am_pw_policy(h->conf, &o->pw, &scheme, &cost, err) < 0 ||
+	    (am_pw_policy(h->conf, &o->pw, scheme, cost, err) < 0 ||
 	    am_pw_read(&o->pw, &r->pw, err) < 0))
 		return -1;
 	if (o->op == AM_RELAY_ADD && home_path(h, o->host, &r->home, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int plan_host(const struct am_host *h, struct am_relay_plan *r,
+    enum am_pw_scheme scheme, unsigned long cost, bool batch,
+    struct am_error *err);
+
+int
+am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
+    struct am_relay_plan *r, struct am_error *err)
+{
+	enum am_pw_scheme scheme = AM_PW_YESCRYPT;
+	unsigned long cost = 0;
+
+	plan_init(r, o);
+	if (plan_args(h, r, &scheme, &cost, err) < 0)
 		return -1;
 	if (am_acct_db_open(&r->db, h->root, AM_ACCT_F_PASSWD |
 	    AM_ACCT_F_SHADOW, !o->dry_run, h->lock_timeout_ms, err) < 0)
@@ -492,6 +502,28 @@ am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
 	am_acct_db_notes(h, &r->db);
 	if (r->db.lock.pwd_fd >= 0 && recover(h, r, err) < 0)
 		return -1;
+	return plan_host(h, r, scheme, cost, false, err);
+}
+
+/*
+ * The account, home and client line of r->o's host on r's db and cs; the
+ * postfwd block and the sender map too unless batch (the batch plans
+ * them once, for all its hosts).
+ */
+static int
+plan_host(const struct am_host *h, struct am_relay_plan *r,
+    enum am_pw_scheme scheme, unsigned long cost, bool batch,
+    struct am_error *err)
+{
+	const struct am_relay_opts *o = &r->o;
+	struct am_acct_entry pe;
+	char key[300], **names = NULL;
+	size_t n = 0;
+	long pi;
+	int rc;
+	bool missing = false;
+
+	memset(&pe, 0, sizeof(pe));
 	/* First in the change set, as in the result; read before deciding. */
 	if (o->client_file != NULL && o->op != AM_RELAY_REMOVE) {
 		if (am_change_add(&r->cs, o->client_file, false, &r->client,
@@ -551,7 +583,7 @@ am_relay_plan(const struct am_host *h, const struct am_relay_opts *o,
 			r->home_remove = !missing;
 		}
 	}
-	if (o->op == AM_RELAY_ROTATE)
+	if (o->op == AM_RELAY_ROTATE || batch)
 		goto client;
 	if (!o->no_postfwd) {
 		if (am_relay_postfwd_names(h, &r->db, NULL, NULL, &names, &n,
@@ -603,8 +635,9 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 {
 	struct am_journal j;
 	bool compiled = false;
-	char *map = NULL;
-	int rc = -1;
+	char *map = NULL, *sdb = NULL;
+	const char *why = NULL;
+	int cur = 0, rc = -1;
 
 	if (r->o.dry_run)
 		return am_error_set(err, AM_E_INTERNAL, "a dry-run plan "
@@ -619,6 +652,17 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 	if (r->home_remove && am_journal_add_home(&j, AM_JOP_RMHOME, r->home,
 	    r->uid, r->gid, err) < 0)
 		goto out;
+	/* Is the sender map's table current before its source changes? */
+	if (!r->o.no_sender_map && r->sender != NULL && r->sender->changed) {
+		if (asprintf(&sdb, "%s.lmdb", r->sender->path) < 0) {
+			sdb = NULL;
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((cur = am_map_table_current(r->sender->path, sdb, &why,
+		    err)) < 0 || am_map_pending_begin(sdb, err) < 0)
+			goto out;
+	}
 	if (am_change_stage(&r->cs, &j, err) < 0 ||
 	    am_journal_commit(&j, err) < 0)
 		goto out;
@@ -634,8 +678,19 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 			am_error_set(err, AM_E_NOMEM, "out of memory");
 			goto out;
 		}
-		if (access(map, F_OK) == 0 && am_relay_compile_sender_map(h,
-		    map, r->sender != NULL && r->sender->changed, &compiled,
+		if (r->sender != NULL && r->sender->changed) {
+			/* Just the host's record when the table is current. */
+			char key[300];
+			const char *keys[1] = { key };
+
+			snprintf(key, sizeof(key), "@%s", r->o.host);
+			if (am_relay_update_sender_map(h, map, cur, why,
+			    r->sender->new.data, r->sender->new.len, keys, 1,
+			    &r->sender_updated, err) < 0)
+				goto out;
+			compiled = true;
+		} else if (access(map, F_OK) == 0 &&
+		    am_relay_compile_sender_map(h, map, false, &compiled,
 		    err) < 0)
 			goto out;
 		if (compiled && r->sender_table == NULL &&
@@ -648,6 +703,7 @@ am_relay_commit(const struct am_host *h, struct am_relay_plan *r,
 	rc = 0;
 out:
 	free(map);
+	free(sdb);
 	am_journal_free(&j);
 	return rc;
 }
@@ -665,4 +721,257 @@ am_relay_plan_free(struct am_relay_plan *p)
 	free(p->sender_table);
 	p->home = p->sender_table = NULL;
 	p->client = p->sender = p->postfwd = NULL;
+}
+
+/* relay apply: a batch of hosts on one set of locks and files. */
+
+static void
+host_reset(struct am_relay_plan *r, const struct am_relay_opts *o)
+{
+	r->o = *o;
+	memset(r->user, 0, sizeof(r->user));
+	am_buf_wipe(&r->pw);
+	explicit_bzero(r->hash, sizeof(r->hash));
+	free(r->home);
+	r->home = NULL;
+	r->uid = 0;
+	r->gid = 0;
+	r->created = r->home_create = r->home_remove = false;
+	r->client = NULL;
+}
+
+static int
+batch_refuse_twice(const struct am_relay_opts *opts, size_t n, long *failed,
+    struct am_error *err)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		*failed = (long)i;
+		if (opts[i].host == NULL)
+			return am_error_set(err, AM_E_INVALID, "no host name");
+		if (opts[i].pw.source == AM_PW_SRC_GENERATE &&
+		    opts[i].client_file == NULL && opts[i].op != AM_RELAY_REMOVE)
+			return am_error_set(err, AM_E_INVALID, "%s: a generated "
+			    "password needs a client_file in a batch",
+			    opts[i].host);
+		for (k = 0; k < i; k++) {
+			if (strcasecmp(opts[k].host, opts[i].host) == 0)
+				return am_error_set(err, AM_E_INVALID, "%s: "
+				    "named twice in the batch", opts[i].host);
+			if (opts[k].client_file != NULL &&
+			    opts[i].client_file != NULL &&
+			    strcmp(opts[k].client_file,
+			    opts[i].client_file) == 0)
+				return am_error_set(err, AM_E_INVALID, "%s: "
+				    "client_file %s named twice in the batch",
+				    opts[i].host, opts[i].client_file);
+		}
+	}
+	*failed = -1;
+	return 0;
+}
+
+int
+am_relay_batch_plan(const struct am_host *h, const struct am_relay_opts *opts,
+    size_t n, bool dry_run, struct am_relay_batch *b, struct am_error *err)
+{
+	struct am_relay_plan *r = &b->base;
+	struct am_relay_opts first;
+	struct am_relay_batch_host *bh;
+	enum am_pw_scheme scheme = AM_PW_YESCRYPT;
+	unsigned long cost = 0;
+	const char **keys = NULL, **values = NULL;
+	char (*keybuf)[300] = NULL, **names = NULL;
+	bool *adds = NULL, postfwd = false;
+	size_t i, nkeys = 0, nnames = 0;
+	int rc = -1;
+
+	memset(b, 0, sizeof(*b));
+	b->failed = -1;
+	memset(&first, 0, sizeof(first));
+	first.dry_run = dry_run;
+	plan_init(r, n > 0 ? &opts[0] : &first);
+	if (n > 0 && batch_refuse_twice(opts, n, &b->failed, err) < 0)
+		return -1;
+	if ((b->hosts = calloc(n ? n : 1, sizeof(*b->hosts))) == NULL ||
+	    (keys = calloc(n ? n : 1, sizeof(*keys))) == NULL ||
+	    (values = calloc(n ? n : 1, sizeof(*values))) == NULL ||
+	    (adds = calloc(n ? n : 1, sizeof(*adds))) == NULL ||
+	    (keybuf = calloc(n ? n : 1, sizeof(*keybuf))) == NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (am_acct_db_open(&r->db, h->root, AM_ACCT_F_PASSWD |
+	    AM_ACCT_F_SHADOW, !dry_run, h->lock_timeout_ms, err) < 0)
+		goto out;
+	am_acct_db_notes(h, &r->db);
+	if (r->db.lock.pwd_fd >= 0 && recover(h, r, err) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		b->failed = (long)i;
+		bh = &b->hosts[i];
+		host_reset(r, &opts[i]);
+		r->o.dry_run = dry_run;
+		if (plan_args(h, r, &scheme, &cost, err) < 0 ||
+		    plan_host(h, r, scheme, cost, true, err) < 0)
+			goto out;
+		bh->o = r->o;
+		memcpy(bh->user, r->user, sizeof(bh->user));
+		bh->home = r->home;
+		r->home = NULL;
+		bh->uid = r->uid;
+		bh->gid = r->gid;
+		bh->created = r->created;
+		bh->new_hash = r->hash[0] != '\0';
+		bh->home_create = r->home_create;
+		bh->home_remove = r->home_remove;
+		bh->client = r->client;
+		bh->changed = bh->created || bh->new_hash || bh->home_create ||
+		    bh->home_remove || (bh->client != NULL &&
+		    bh->client->changed);
+		b->n = i + 1;
+		postfwd = postfwd || !opts[i].no_postfwd;
+		if (!opts[i].no_sender_map) {
+			snprintf(keybuf[nkeys], sizeof(keybuf[nkeys]), "@%s",
+			    opts[i].host);
+			keys[nkeys] = keybuf[nkeys];
+			values[nkeys] = b->hosts[i].user;
+			adds[nkeys] = opts[i].op == AM_RELAY_ADD;
+			nkeys++;
+		}
+	}
+	b->failed = -1;
+	host_reset(r, n > 0 ? &opts[n - 1] : &first);
+	r->o.dry_run = dry_run;
+	if (postfwd) {
+		if (am_relay_postfwd_names(h, &r->db, NULL, NULL, &names,
+		    &nnames, err) < 0)
+			goto out;
+		rc = am_relay_plan_postfwd(h, &r->cs, names, nnames, false,
+		    &r->postfwd, err);
+		am_relay_free_names(names, nnames);
+		if (rc < 0) {
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
+	}
+	if (nkeys > 0 && am_relay_plan_sender_map_n(h, &r->cs, keys, values,
+	    adds, nkeys, &r->sender, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(keys);
+	free(values);
+	free(adds);
+	free(keybuf);
+	return rc;
+}
+
+bool
+am_relay_batch_changed(const struct am_relay_batch *b)
+{
+	size_t i;
+
+	if (am_relay_changed(&b->base))
+		return true;
+	for (i = 0; i < b->n; i++)
+		if (b->hosts[i].home_create || b->hosts[i].home_remove)
+			return true;
+	return false;
+}
+
+int
+am_relay_batch_diff(const struct am_relay_batch *b, struct am_buf *out,
+    struct am_error *err)
+{
+	return am_relay_diff(&b->base, out, err);
+}
+
+int
+am_relay_batch_commit(const struct am_host *h, struct am_relay_batch *b,
+    struct am_error *err)
+{
+	struct am_relay_plan *r = &b->base;
+	struct am_relay_batch_host *bh;
+	struct am_journal j;
+	const char **keys = NULL, *why = NULL;
+	char (*keybuf)[300] = NULL, *sdb = NULL;
+	size_t i, nkeys = 0;
+	int cur = 0, rc = -1;
+
+	if (r->o.dry_run)
+		return am_error_set(err, AM_E_INTERNAL, "a dry-run plan "
+		    "holds no locks and cannot be committed");
+	if (am_journal_init(&j, h->root, err) < 0)
+		return -1;
+	if ((keys = calloc(b->n ? b->n : 1, sizeof(*keys))) == NULL ||
+	    (keybuf = calloc(b->n ? b->n : 1, sizeof(*keybuf))) == NULL) {
+		am_error_set(err, AM_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (am_acct_db_stage(&r->db, &j, err) < 0)
+		goto out;
+	for (i = 0; i < b->n; i++) {
+		bh = &b->hosts[i];
+		if (bh->home_create && am_journal_add_home(&j, AM_JOP_MKHOME,
+		    bh->home, bh->uid, bh->gid, err) < 0)
+			goto out;
+		if (bh->home_remove && am_journal_add_home(&j, AM_JOP_RMHOME,
+		    bh->home, bh->uid, bh->gid, err) < 0)
+			goto out;
+		if (!bh->o.no_sender_map) {
+			snprintf(keybuf[nkeys], sizeof(keybuf[nkeys]), "@%s",
+			    bh->o.host);
+			keys[nkeys] = keybuf[nkeys];
+			nkeys++;
+		}
+	}
+	/* Is the sender map's table current before its source changes? */
+	if (r->sender != NULL && r->sender->changed) {
+		if (asprintf(&sdb, "%s.lmdb", r->sender->path) < 0) {
+			sdb = NULL;
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
+		if ((cur = am_map_table_current(r->sender->path, sdb, &why,
+		    err)) < 0 || am_map_pending_begin(sdb, err) < 0)
+			goto out;
+	}
+	if (am_change_stage(&r->cs, &j, err) < 0 ||
+	    am_journal_commit(&j, err) < 0)
+		goto out;
+	if (r->sender != NULL && r->sender->changed) {
+		if (am_relay_update_sender_map(h, r->sender->path, cur, why,
+		    r->sender->new.data, r->sender->new.len, keys, nkeys,
+		    &r->sender_updated, err) < 0)
+			goto out;
+		if ((r->sender_table = strdup(sdb)) == NULL) {
+			am_error_set(err, AM_E_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(keys);
+	free(keybuf);
+	free(sdb);
+	am_journal_free(&j);
+	return rc;
+}
+
+void
+am_relay_batch_free(struct am_relay_batch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	am_relay_plan_free(&b->base);
+	for (i = 0; i < b->n; i++)
+		free(b->hosts[i].home);
+	free(b->hosts);
+	b->hosts = NULL;
+	b->n = 0;
 }

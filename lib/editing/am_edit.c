@@ -195,6 +195,10 @@ table_stale(struct am_edit_plan *plan, struct am_error *err)
 		plan->stale = "older than its source";
 		return 0;
 	}
+	if (am_map_pending(e->db)) {
+		plan->stale = "left by an interrupted update";
+		return 0;
+	}
 	if (plan->ch.index >= 0)
 		ent = &med->entries[plan->ch.index];
 	if (med->only_fkey == NULL)
@@ -517,6 +521,8 @@ stamp:
 	if (am_map_table_stamp(e->path, e->db, &serr) < 0)
 		am_host_warnf(h, NULL, 0, "%s (the next edit rebuilds the "
 		    "table)", serr.message);
+	else
+		am_map_pending_end(e->db);
 	return 0;
 }
 
@@ -560,6 +566,9 @@ commit_begin(struct am_edit_plan *plan, struct am_error *err)
 		return am_error_set(err, AM_E_INTERNAL, "am_edit_commit: %s "
 		    "plan", plan->dry_run ? "a dry-run" : "a committed");
 	plan->committed = true;
+	/* Before the source changes: see am_map_pending_begin(). */
+	if (plan->rebuild && am_map_pending_begin(plan->edit->db, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -918,6 +927,8 @@ batch_table_behind(struct am_edit_batch *b, struct am_error *err)
 	    (st.st_mtim.tv_sec == b->med.mtime.tv_sec &&
 	    st.st_mtim.tv_nsec < b->med.mtime.tv_nsec))
 		b->stale = "older than its source";
+	else if (am_map_pending(b->edit->db))
+		b->stale = "left by an interrupted update";
 	return 0;
 }
 
@@ -1036,6 +1047,8 @@ am_edit_batch_commit(struct am_edit_batch *b, struct am_error *err)
 		return am_error_set(err, AM_E_INTERNAL, "am_edit_batch_commit: "
 		    "%s batch", b->dry_run ? "a dry-run" : "a committed");
 	b->committed = true;
+	if (b->rebuild && am_map_pending_begin(e->db, err) < 0)
+		return -1;
 	if (b->text_changed) {
 		/* The whole new text as one piece over the old. */
 		memset(&ch, 0, sizeof(ch));
@@ -1083,6 +1096,8 @@ stamp:
 	if (am_map_table_stamp(e->path, e->db, &serr) < 0)
 		am_host_warnf(h, NULL, 0, "%s (the next edit rebuilds the "
 		    "table)", serr.message);
+	else
+		am_map_pending_end(e->db);
 	rc = 0;
 out:
 	if (b->nfiles > 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "am_host.h"
 #include "am_source.h"
@@ -22,16 +23,78 @@ newer(const struct timespec *a, const struct timespec *b)
 	    (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
 }
 
+static char *
+pending_path(const char *db)
+{
+	char *p;
+
+	if ((p = malloc(strlen(db) + sizeof(".pending"))) == NULL)
+		return NULL;
+	strcpy(p, db);
+	strcat(p, ".pending");
+	return p;
+}
+
+int
+am_map_pending_begin(const char *db, struct am_error *err)
+{
+	char *p = pending_path(db);
+	int fd;
+
+	if (p == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	/* Its directory is fsynced with the source's rename that follows. */
+	fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		am_error_set_errno(err, am_error_code_from_errno(errno), errno,
+		    "create %s", p);
+		free(p);
+		return -1;
+	}
+	close(fd);
+	free(p);
+	return 0;
+}
+
+void
+am_map_pending_end(const char *db)
+{
+	char *p = pending_path(db);
+
+	if (p != NULL)
+		(void)unlink(p);
+	free(p);
+}
+
+bool
+am_map_pending(const char *db)
+{
+	char *p = pending_path(db);
+	bool there;
+
+	there = p != NULL && access(p, F_OK) == 0;
+	free(p);
+	return there;
+}
+
 int
 am_map_table_current(const char *source, const char *db, const char **why,
     struct am_error *err)
 {
 	struct stat ss, ds;
+	char *p;
+	bool pending;
 
 	*why = NULL;
-	if (stat(source, &ss) < 0)
-		return am_error_set_errno(err, am_error_code_from_errno(errno),
-		    errno, "stat %s", source);
+	if (stat(source, &ss) < 0) {
+		if (errno != ENOENT)
+			return am_error_set_errno(err,
+			    am_error_code_from_errno(errno), errno, "stat %s",
+			    source);
+		/* A source about to be made: its table is built with it. */
+		*why = "missing";
+		return 0;
+	}
 	if (stat(db, &ds) < 0) {
 		if (errno != ENOENT)
 			return am_error_set_errno(err,
@@ -46,6 +109,14 @@ am_map_table_current(const char *source, const char *db, const char **why,
 	}
 	if (!newer(&ds.st_mtim, &ss.st_mtim)) {
 		*why = "not newer than its source";
+		return 0;
+	}
+	if ((p = pending_path(db)) == NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	pending = access(p, F_OK) == 0;
+	free(p);
+	if (pending) {
+		*why = "left by an interrupted update";
 		return 0;
 	}
 	return 1;
@@ -117,6 +188,7 @@ am_map_update(const struct am_host *h, const char *path,
 	struct am_records rs;
 	struct am_source src;
 	struct am_table *t = NULL;
+	struct am_buf fk = AM_BUF_INIT;
 	const struct am_record *r;
 	char *db = NULL;
 	bool nul, empty, have_src = false, in_txn = false;
@@ -159,13 +231,18 @@ am_map_update(const struct am_host *h, const char *path,
 		goto out;
 	in_txn = true;
 	for (i = 0; i < nfkeys; i++) {
-		klen = strlen(fkeys[i]);
-		if ((r = find(&rs, fkeys[i], nul)) != NULL) {
+		/* Folding is idempotent: a folded key stays as it is. */
+		fk.len = 0;
+		if (am_compile_fold_query(&rs.folder, fkeys[i],
+		    strlen(fkeys[i]), true, ps->utf8, &fk, err) < 0)
+			goto out;
+		klen = fk.len;
+		if ((r = find(&rs, fk.data, nul)) != NULL) {
 			if ((got = am_table_update_put(t, r, true, err)) < 0)
 				goto out;
 			res->put += (size_t)got;
 		} else if (klen > 0) {
-			if ((got = am_table_update_delete(t, fkeys[i], klen,
+			if ((got = am_table_update_delete(t, fk.data, klen,
 			    err)) < 0)
 				goto out;
 			res->deleted += (size_t)got;
@@ -187,6 +264,7 @@ out:
 		am_table_update_abort(t);
 	am_table_close(t);
 	am_records_free(&rs);
+	am_buf_free(&fk);
 	if (have_src)
 		am_source_close(&src);
 	free(db);

@@ -4,7 +4,8 @@
  * of rebuilding it from the whole source.
  *
  * When is a table current?  Its mtime is strictly newer than its
- * source's (am_map_table_current()).  An edit replaces the source
+ * source's, and no update of it was interrupted (no NAME.lmdb.pending
+ * marker, am_map_pending_begin()): am_map_table_current().  An edit replaces the source
  * atomically first and updates the table second, then stamps the table
  * with an mtime past the source's (am_map_table_stamp()); a run killed
  * between the two steps leaves a source newer than (or, within one clock
@@ -37,10 +38,24 @@ struct am_postfix_settings;
 
 /*
  * 1 when db exists and its mtime is strictly newer than source's, 0 when
- * not (*why: "missing", "not newer than its source"), -1 on error.
+ * not (*why: "missing", "not newer than its source", "left by an
+ * interrupted update"), -1 on error.
  */
 int am_map_table_current(const char *source, const char *db,
     const char **why, struct am_error *err);
+
+/*
+ * The marker of an update under way, NAME.lmdb.pending: made before the
+ * source is replaced and removed once the table follows it (updated or
+ * rebuilt, and stamped).  LMDB writes its data pages, and so bumps the
+ * table's mtime, before it commits: a run killed in that moment leaves
+ * a table newer than its source by mtime but without the change.  While
+ * the marker exists the table is not current.
+ */
+int am_map_pending_begin(const char *db, struct am_error *err);
+void am_map_pending_end(const char *db);
+/* Whether db's marker exists. */
+bool am_map_pending(const char *db);
 
 /* Give db an mtime strictly newer than source's (now, or just past it). */
 int am_map_table_stamp(const char *source, const char *db,
@@ -52,7 +67,8 @@ struct am_map_update_result {
 };
 
 /*
- * For each folded key of fkeys: the record text (a source text holding
+ * For each key of fkeys (folded here as the table folds keys; a folded
+ * key folds to itself): the record text (a source text holding
  * the key's entry as it now is, among any others, compiled with the rules
  * of am_map_rebuild()) gives it; a key text does not hold is deleted.
  * postalias's own records ("@", YP_*) are brought up to date too.  All in
