@@ -176,8 +176,10 @@ class Archmail(object):
         for k in ('files', 'entry', 'entries', 'result'):
             if k in result:
                 ret[k] = result[k]
+        # A batch's entries are returned once, as entries (a thousand of
+        # them twice would double what the controller reads).
         ret['archmail'] = dict((k, v) for k, v in result.items()
-                               if k not in ('diff', 'warnings', 'rc'))
+                               if k not in ('diff', 'warnings', 'rc', 'entries'))
         if diff is not None:
             ret['diff'] = diff
         ret.update(extra)

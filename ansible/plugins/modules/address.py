@@ -120,7 +120,7 @@ files:
   elements: dict
   sample: [{path: /etc/postfix/users, changed: true}, {path: /etc/postfix/users.lmdb, changed: true}]
 archmail:
-  description: archmail's whole JSON result.
+  description: archmail's whole JSON result, but for the per-entry results of a batch (see I(entries)).
   returned: always
   type: dict
 '''

@@ -87,7 +87,7 @@ files:
   type: list
   elements: dict
 archmail:
-  description: archmail's whole JSON result.
+  description: archmail's whole JSON result, but for the per-entry results of a batch (see I(entries)).
   returned: always
   type: dict
 '''
