@@ -35,7 +35,8 @@ apt-get install -y -q --no-install-recommends python3-jsonschema
 apt-get install -y -q --no-install-recommends pamtester
 # tests/cli/dkim_vault.sh and tests/unit/test_am_vault.c: the real
 # ansible-vault (ansible-core) writes and reads the vaults archmail reads
-# and writes.
+# and writes; tests/cli/ansible*.sh: the archmail.mailhost collection under
+# real ansible-playbook and ansible-doc.
 apt-get install -y -q --no-install-recommends ansible-core
 
 # tests/cli/packaging.sh: the Debian packages (debian/, dpkg-buildpackage
