@@ -189,14 +189,15 @@ table_stale(struct am_edit_plan *plan, struct am_error *err)
 		plan->stale = "missing";
 		return 0;
 	}
+	/* The marker first: the precise reason (am_map_table_current()). */
+	if (am_map_pending(e->db)) {
+		plan->stale = "left by an interrupted update";
+		return 0;
+	}
 	if (st.st_mtim.tv_sec < med->mtime.tv_sec ||
 	    (st.st_mtim.tv_sec == med->mtime.tv_sec &&
 	    st.st_mtim.tv_nsec < med->mtime.tv_nsec)) {
 		plan->stale = "older than its source";
-		return 0;
-	}
-	if (am_map_pending(e->db)) {
-		plan->stale = "left by an interrupted update";
 		return 0;
 	}
 	if (plan->ch.index >= 0)

@@ -107,16 +107,21 @@ am_map_table_current(const char *source, const char *db, const char **why,
 		*why = "not a table";
 		return 0;
 	}
-	if (!newer(&ds.st_mtim, &ss.st_mtim)) {
-		*why = "not newer than its source";
-		return 0;
-	}
+	/*
+	 * The marker first: a run killed inside LMDB's commit leaves a table
+	 * whose mtime may or may not have passed the source's (timestamps
+	 * are coarse), and the marker is the precise reason.
+	 */
 	if ((p = pending_path(db)) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	pending = access(p, F_OK) == 0;
 	free(p);
 	if (pending) {
 		*why = "left by an interrupted update";
+		return 0;
+	}
+	if (!newer(&ds.st_mtim, &ss.st_mtim)) {
+		*why = "not newer than its source";
 		return 0;
 	}
 	return 1;
