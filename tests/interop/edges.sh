@@ -177,4 +177,96 @@ check "postmap -s -q: Postfix's wording" \
 check "postmap -s -q: archmail's wording" \
     grep -q "specify only one of -s -q or -d" "$D/am.err"
 
+# 2. main.cf as Postfix evaluates it.  Each main.cf: the table both build
+# from "STRAßE v" and "k\377 w" (it shows whether smtputf8_enable came
+# out on or off), or both refuse; archmail's refusal names main.cf and
+# the line.  (tests/lib/postconf_differential.py runs a thousand more.)
+# cfcase NAME WANT_RC LINE MAIN.CF: LINE is the line archmail must name
+# when it refuses.
+cfcase() {
+	local name=$1 want=$2 line=$3
+	mkdir -p "$T/cf-$name"
+	printf "$4" >"$T/cf-$name/main.cf"
+	prepare "cf-$name" src 'STRA\303\237E v\nk\377 w\n'
+	CONF=$T/cf-$name both "$D" postmap lmdb:src
+	same_rc "main.cf $name" "$D"
+	check_eq "main.cf $name: exit code $want" "$want" "$(cat "$D/am.rc")"
+	if [ "$want" = 0 ]; then
+		check_eq "main.cf $name: records as Postfix's" \
+		    "$(records "$D/pf/src.lmdb")" \
+		    "$(records "$D/am/src.lmdb")"
+	else
+		check "main.cf $name: archmail names main.cf, line $line" \
+		    grep -q "main.cf, line $line: " "$D/am.err"
+	fi
+}
+cfcase undef-default 0 - 'smtputf8_enable = ${undefined_param:no}\n'
+cfcase undef-default-yes 0 - \
+    'compatibility_level = 2\nsmtputf8_enable = ${undefined_param:yes}\n'
+cfcase set-test 0 - \
+    'compatibility_level = 2\nsmtputf8_enable = ${compatibility_level?{no}:{yes}}\n'
+cfcase unset-test 0 - \
+    'smtputf8_enable = ${compatibility_level?{yes}:{no}}\n'
+cfcase bare-test 0 - \
+    'compatibility_level = 3.6\nsmtputf8_enable = ${compatibility_level?no}\n'
+cfcase level-nested 0 - \
+    'compatibility_level = 3.6\nlvl = ${{$compatibility_level} <level {2} ? {1} : {3.6.1}}\nsmtputf8_enable = ${{$lvl} >=level {3.6} ? {no} : {yes}}\n'
+cfcase level-default 0 - 'compatibility_level = 1\n'
+cfcase level-unset 0 - '# nothing\n'
+cfcase continued 0 - \
+    'compatibility_level = 3.6\nsmtputf8_enable =\n# comment\n\n    no\n'
+cfcase compare 0 - \
+    'compatibility_level = 3.6\nsmtputf8_enable = ${{10} < {9} ? {yes} : {no}}\n'
+cfcase bool-false 1 2 'compatibility_level = 3.6\nsmtputf8_enable = false\n'
+cfcase bool-comment 1 1 'smtputf8_enable = yes # no\n'
+cfcase bool-undef 1 1 'smtputf8_enable = $undefined_thing\n'
+cfcase bool-continued 1 1 'smtputf8_enable = yes\n no\n'
+cfcase self 1 1 'smtputf8_enable = $smtputf8_enable\n'
+cfcase loop 1 1 'smtputf8_enable = $a\na = $b\nb = $a\n'
+cfcase malformed-read 1 2 \
+    'smtputf8_enable = no\ndebug_peer_list = ${{1} <=> {2} ? {a}}\n'
+cfcase malformed-unread 0 - 'header_checks = ${a\nfoo = ${b\n'
+cfcase number 1 1 'lmdb_map_size = 1k\n'
+cfcase level-bad 1 1 'compatibility_level = 3.\n'
+cfcase no-equals 1 2 'smtputf8_enable = no\nheader_checks\n'
+
+# 7. A table that is a symbolic link: archmail replaces the file the link
+# leads to (atomically, in that file's directory) and keeps the link,
+# so the records are Postfix's, reached through the same link.
+for tool in postmap postalias; do
+	prepare "symlink-$tool" src 'k: v\n'
+	for side in am pf; do
+		mkdir -p "$D/$side/real"
+		(cd "$D/$side" && "/usr/sbin/$tool" -c "$PFCONF" lmdb:src &&
+		    mv src.lmdb real/t.lmdb && ln -s real/t.lmdb src.lmdb)
+		printf 'k: w\nk2: v2\n' >"$D/$side/src"
+	done
+	ino=$(stat -c %i "$D/am/real/t.lmdb")
+	both "$D" "$tool" lmdb:src
+	same_rc "$tool through a symlink" "$D"
+	check "$tool through a symlink: still a link" test -L "$D/am/src.lmdb"
+	check_eq "$tool through a symlink: link target" "real/t.lmdb" \
+	    "$(readlink "$D/am/src.lmdb")"
+	check_eq "$tool through a symlink: records as Postfix's" \
+	    "$(records "$D/pf/real/t.lmdb")" "$(records "$D/am/real/t.lmdb")"
+	check "$tool through a symlink: the target was replaced" \
+	    test "$ino" != "$(stat -c %i "$D/am/real/t.lmdb")"
+	check_eq "$tool through a symlink: nothing left beside" \
+	    "t.lmdb" "$(ls "$D/am/real")"
+done
+# A hard-linked table: replaced under this name, with a warning that the
+# other name keeps the old table.
+prepare hardlink src 'k v\n'
+(cd "$D/am" && "$BIN/postmap" -c "$PFCONF" lmdb:src && ln src.lmdb other.lmdb)
+printf 'k w\n' >"$D/am/src"
+(cd "$D/am" && "$BIN/postmap" -c "$PFCONF" lmdb:src 2>"$D/am.err")
+check_eq "hard-linked table: exit code 0" 0 $?
+check "hard-linked table: warning" grep -q \
+    "postmap: warning: src.lmdb had 1 other hard link(s): they keep the old table" \
+    "$D/am.err"
+check "hard-linked table: new records" grep -q '^ w' \
+    <(records "$D/am/src.lmdb")
+check "hard-linked table: the other name keeps the old" grep -q '^ v' \
+    <(records "$D/am/other.lmdb")
+
 finish
