@@ -269,4 +269,82 @@ check "hard-linked table: new records" grep -q '^ w' \
 check "hard-linked table: the other name keeps the old" grep -q '^ v' \
     <(records "$D/am/other.lmdb")
 
+# 9. Messages as Postfix's.  same_out DESC DIR: exit code, standard
+# output and standard error all identical.
+same_out() {
+	same_rc "$1" "$2"
+	check_eq "$1: output" "$(cat "$2/pf.out")" "$(cat "$2/am.out")"
+	check_eq "$1: messages" "$(cat "$2/pf.err")" "$(cat "$2/am.err")"
+}
+# A line that starts with a NUL is checked for UTF-8 in full.
+prepare nulfirst src 'k v\n\0abc\377 v\n\0abc w\n'
+CONF=$T/cf-utf8 both "$D" postmap lmdb:src
+same_out "a NUL-first non-UTF-8 line (smtputf8 on)" "$D"
+CONF=$T/cf-ascii both "$D" postmap lmdb:src
+same_out "a NUL-first non-UTF-8 line (smtputf8 off)" "$D"
+# Non-ASCII in messages: kept (smtputf8 on) or '?' (off).
+# (archmail names the line of a duplicate: the quoted texts are compared.)
+quoted() { LC_ALL=C grep -o '"[^"]*"' "$1" | LC_ALL=C sort; }
+prepare nonascii src '\303\251t\303\251 a\n\303\251t\303\251 b\nk\377 c\nk\377 d\n'
+for mode in utf8 ascii; do
+	CONF=$T/cf-$mode both "$D" postmap lmdb:src
+	same_rc "non-ASCII in messages ($mode)" "$D"
+	check_eq "non-ASCII in messages ($mode): as Postfix shows it" \
+	    "$(quoted "$D/pf.err")" "$(quoted "$D/am.err")"
+done
+check "non-ASCII in messages (smtputf8 off): shown as ?" \
+    grep -q '"??t??"' "$D/am.err"
+# -s on a table with an empty key: a warning, and the record shown.
+prepare emptykey src '"": empty\nb: c\n'
+(cd "$D/pf" && "$PF_POSTALIAS" -c "$PFCONF" lmdb:src)
+cp "$D/pf/src.lmdb" "$D/am/src.lmdb"
+both "$D" postmap -s lmdb:src
+same_out "postmap -s with an empty key" "$D"
+check "postmap -s with an empty key: warned" \
+    grep -q "empty lookup key value is not allowed" "$D/am.err"
+# -F -s: a value that is not base64 is warned about and skipped.
+prepare fdump src 'k notbase64!\nk2 aGVsbG8=\n'
+(cd "$D/pf" && "$PF_POSTMAP" -c "$PFCONF" lmdb:src)
+cp "$D/pf/src.lmdb" "$D/am/src.lmdb"
+both "$D" postmap -F -s lmdb:src
+same_out "postmap -F -s over a value that is not base64" "$D"
+check_eq "postmap -F -s: the good record still shown" "$(printf 'k2\thello')" \
+    "$(cat "$D/am.out")"
+# Usage errors read as Postfix's: one "fatal: usage:" line naming the
+# command (archmail lists only the options it has).
+prepare usage src 'k v\n'
+both "$D" postmap -Z lmdb:src
+same_rc "postmap -Z" "$D"
+check_eq "postmap -Z: first line" "$(sed -n 1p "$D/pf.err")" \
+    "$(sed -n 1p "$D/am.err")"
+check_eq "postmap -Z: two lines" 2 "$(wc -l <"$D/am.err")"
+check "postmap -Z: fatal usage line" \
+    grep -q '^postmap: fatal: usage: postmap \[-[a-zA-Z]*\] \[-c config_dir\] \[-d key\] \[-q key\] \[map_type:\]file\.\.\.$' \
+    "$D/am.err"
+both "$D" postalias -Z lmdb:src
+check_eq "postalias -Z: as Postfix's" "$(cat "$D/pf.err")" \
+    "$(cat "$D/am.err")"
+# -m is rejected (man page): archmail has no -b or -h for it to go with.
+both "$D" postmap -m lmdb:src
+check_eq "postmap -m: exit code 1" 1 "$(cat "$D/am.rc")"
+check "postmap -m: invalid option" grep -q "^postmap: invalid option -- 'm'" \
+    "$D/am.err"
+# proxy:lmdb:src: refused, suggesting lmdb:src.
+both "$D" postmap proxy:lmdb:src
+same_rc "postmap proxy:lmdb:src" "$D"
+check "postmap proxy:lmdb:src: suggests lmdb:src" \
+    grep -q "name the map as lmdb:src," "$D/am.err"
+check_fails "postmap proxy:lmdb:src: not lmdb:lmdb:src" \
+    grep -q "lmdb:lmdb:src" "$D/am.err"
+# newaliases speaks as postalias, as Postfix's does.
+mkdir -p "$T/cf-na"
+printf 'alias_database = lmdb:%s/na/aliases\n' "$T" >"$T/cf-na/main.cf"
+mkdir -p "$T/na"
+printf 'a: b\na: c\n' >"$T/na/aliases"
+"$BIN/newaliases" -c "$T/cf-na" 2>"$T/na/err"
+check "newaliases: warnings say postalias:" \
+    grep -q '^postalias: warning: .*duplicate entry' "$T/na/err"
+check_fails "newaliases: no newaliases: prefix" grep -q '^newaliases:' \
+    "$T/na/err"
+
 finish
