@@ -411,6 +411,12 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 	if (cmd != NEWALIASES && optind >= argc)
 		return usage_error(cli, cmd, true,
 		    "missing [type:]file argument");
+	/*
+	 * Postfix's newaliases runs postalias: past its own options, the
+	 * messages say postalias.
+	 */
+	if (cmd == NEWALIASES && strcmp(cli->progname, "newaliases") == 0)
+		cli->progname = "postalias";
 	if ((status = postmap_load_postconf(cli, &o)) != 0)
 		goto out;
 	if (cmd == NEWALIASES) {
@@ -460,8 +466,5 @@ cmd_postalias(struct am_cli *cli, int argc, char *argv[])
 int
 cmd_newaliases(struct am_cli *cli, int argc, char *argv[])
 {
-	/* Postfix's newaliases is postalias: its messages say so. */
-	if (strcmp(cli->progname, "newaliases") == 0)
-		cli->progname = "postalias";
 	return run(cli, argc, argv, NEWALIASES);
 }

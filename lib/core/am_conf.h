@@ -105,7 +105,8 @@ int am_postconf_eval_read(const struct am_postconf *pc, const char *name,
 char *am_postconf_get(const struct am_postconf *pc, const char *name);
 /*
  * A boolean, its value as am_postconf_eval_read() gives it: only yes or no
- * (any case), as in Postfix; anything else fails with AM_E_CONFIG naming main.cf and the line.
+ * (any case), as in Postfix; anything else fails with AM_E_CONFIG naming
+ * main.cf and the line.
  */
 int am_postconf_bool(const struct am_postconf *pc, const char *name,
     bool *out, struct am_error *err);

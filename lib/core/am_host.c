@@ -129,7 +129,8 @@ am_postfix_settings_load(struct am_postfix_settings *ps,
 	    &ps->default_type, err) < 0 ||
 	    am_postconf_eval_read(&pc, "myhostname", &ps->myhostname,
 	    err) < 0 ||
-	    am_postconf_eval_read(&pc, "alias_database", &ps->alias_database,
+	    /* Read by newaliases (sendmail -bi) after all of them. */
+	    am_postconf_eval(&pc, "alias_database", &ps->alias_database,
 	    err) < 0)
 		goto out;
 	/* All three have built-in defaults, so NULL cannot happen. */

@@ -21,7 +21,7 @@
 #include "am_error.h"
 
 static const char *read_params[] = {
-	"default_database_type", "myhostname", "alias_database",
+	"default_database_type", "myhostname",
 };
 
 static void
@@ -65,6 +65,12 @@ main(int argc, char **argv)
 		}
 		free(v);
 	}
+	/* newaliases's, read after all the others (am_host.c) */
+	if (am_postconf_eval(&pc, "alias_database", &v, &err) < 0) {
+		refused(&err);
+		goto out;
+	}
+	free(v);
 	printf("accepted\n");
 	for (i = 2; i < argc; i++) {
 		am_error_clear(&err);
