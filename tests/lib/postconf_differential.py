@@ -267,7 +267,7 @@ def main():
         pm_rc, _, pm_err = run(["postmap", "-c", pm_dir, "lmdb:" + src],
                                env)
         _, am_out, _ = run([helper, am_dir] + PARAMS)
-        am = am_out.split("\n")
+        am = am_out.split("\n") + [""] * (len(PARAMS) + 1)
         stats["files"] += 1
         bad = []
         am_ok = am[0] == "accepted"
@@ -291,7 +291,7 @@ def main():
                 stats["values"] += 1
                 a = am[1 + j]
                 want = "%s=%s" % (p, norm(pf[j]))
-                got = a if a.endswith(" error") else \
+                got = a if a.endswith(" error") or "=" not in a else \
                     "%s=%s" % (p, norm(a.split("=", 1)[1]))
                 if got != want:
                     bad.append("archmail %r, postconf %r" % (got, want))
