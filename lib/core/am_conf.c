@@ -309,8 +309,10 @@ static const struct {
 	{ "smtputf8_enable",
 	    "${{$compatibility_level} <level {1} ? {no} : {yes}}" },
 	{ "default_database_type", "lmdb" },
-	{ "alias_database", "$default_database_type:/etc/aliases" },
-	{ "alias_maps", "$default_database_type:/etc/aliases" },
+	/* Literal, as Debian's hash:/etc/aliases (no loop through a
+	 * default_database_type that names alias_database). */
+	{ "alias_database", "lmdb:/etc/aliases" },
+	{ "alias_maps", "lmdb:/etc/aliases" },
 	{ "lmdb_map_size", "16777216" },
 	{ "config_directory", "/etc/postfix" },
 };
@@ -389,6 +391,8 @@ pc_is_set(const struct am_postconf *pc, const char *name)
 	return false;
 }
 
+static int pc_host_domain(struct pc_eval *, struct am_buf *);
+
 /* The raw value: main.cf's last assignment wins, else Postfix's default. */
 static const char *
 pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
@@ -416,12 +420,13 @@ pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
 		am_buf_reset(&ev->host);
 		if (strchr(pc->hostname, '.') != NULL)
 			am_buf_adds(&ev->host, pc->hostname);
-		else if (ev->known >= 0 && !pc_is_set(pc, "mydomain"))
-			/* Postfix's fallback while mydomain is unread. */
+		else if (!pc_is_set(pc, "mydomain"))
 			am_buf_printf(&ev->host, "%s.localdomain",
 			    pc->hostname);
-		else
+		else if (pc_host_domain(ev, &ev->host) < 0) {
+			am_buf_reset(&ev->host);
 			am_buf_printf(&ev->host, "%s.$mydomain", pc->hostname);
+		}
 		return ev->host.data != NULL ? ev->host.data : "";
 	}
 	if (IS("mydomain")) {
@@ -434,6 +439,46 @@ pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
 			return postconf_defaults[i].value;
 #undef IS
 	return NULL;
+}
+
+static int pc_expand(struct pc_eval *, const char *, size_t, struct am_buf *,
+    int);
+
+/*
+ * myhostname's default for a host name without a dot: the name and
+ * main.cf's mydomain, expanded as Postfix does when it computes it:
+ * postmap against the parameters read before myhostname, postconf
+ * against main.cf's settings only.  '$' doubled: the result is expanded
+ * again.  -1 if mydomain does not expand (the caller falls back to
+ * "$mydomain" and the error shows there).
+ */
+static int
+pc_host_domain(struct pc_eval *ev, struct am_buf *out)
+{
+	struct am_error e;
+	struct pc_eval sub = { ev->pc, &e, 0, AM_BUF_INIT, 0 };
+	struct am_buf d = AM_BUF_INIT;
+	const char *raw;
+	long line, k;
+	size_t i;
+	int rc = -1;
+
+	if (ev->known >= 0 && (k = pc_read_index("myhostname", 10)) >= 0)
+		sub.known = k;
+	if ((raw = pc_raw(&sub, "mydomain", 8, &line)) == NULL ||
+	    pc_expand(&sub, raw, strlen(raw), &d, 1) < 0 ||
+	    am_buf_add(out, ev->pc->hostname, strlen(ev->pc->hostname)) < 0 ||
+	    am_buf_addc(out, '.') < 0)
+		goto out;
+	for (i = 0; i < d.len; i++)
+		if ((d.data[i] == '$' && am_buf_addc(out, '$') < 0) ||
+		    am_buf_addc(out, d.data[i]) < 0)
+			goto out;
+	rc = 0;
+out:
+	am_buf_free(&d);
+	am_buf_free(&sub.host);
+	return rc;
 }
 
 static bool
@@ -465,9 +510,6 @@ pc_match(const char *s, size_t len, size_t i)
 	}
 	return 0;
 }
-
-static int pc_expand(struct pc_eval *, const char *, size_t, struct am_buf *,
-    int);
 
 /* The expanded value of name into out; false in *defined if unknown. */
 static int

@@ -49,8 +49,8 @@ PARAMS = ["smtputf8_enable", "relayhost", "compatibility_level",
           "default_database_type", "alias_database", "alias_maps",
           "mydomain", "myhostname", "lmdb_map_size"]
 DELIBERATE = [("default_database_type", "lmdb"),
-              ("alias_database", "$default_database_type:/etc/aliases"),
-              ("alias_maps", "$default_database_type:/etc/aliases")]
+              ("alias_database", "lmdb:/etc/aliases"),
+              ("alias_maps", "lmdb:/etc/aliases")]
 WORDS = ["yes", "no", "YES", "No", "yEs", "true", "false", "abc", "3", "10",
          "-1", "3.6", " a ", "a b", "", "x.y", "0", "#x", "lmdb:/etc/x"]
 LEVELS = ["0", "1", "2", "3.6", "3.10", "3.6.1", "$compatibility_level",

@@ -351,11 +351,15 @@ test_postconf_defaults_expand_overrides(void **state)
 {
 	struct cf *cf = *state;
 
-	/* alias_database's default uses $default_database_type */
-	write_text(cf->maincf, "default_database_type = cdb\n");
+	/*
+	 * alias_database's default names its type, as Debian's
+	 * hash:/etc/aliases does: no loop through default_database_type.
+	 */
+	write_text(cf->maincf, "default_database_type = cdb${alias_database}\n");
 	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
 	    &cf->err), 0);
-	expect_param(cf, "alias_database", "cdb:/etc/aliases");
+	expect_param(cf, "alias_database", "lmdb:/etc/aliases");
+	expect_param(cf, "default_database_type", "cdblmdb:/etc/aliases");
 }
 
 static void
