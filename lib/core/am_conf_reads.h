@@ -3,6 +3,7 @@
  * start-up (each found by setting it alone to a malformed expression),
  * in the order it reads them (found by testing ${X?...} in each: X is
  * known when the other is read, or not).  See am_postconf_check().
+ * tests/postconf/gen_reads.py makes it.
  */
 	{ "multi_instance_name", PC_STR },
 	{ "compatibility_level", PC_LEVEL },
