@@ -68,6 +68,8 @@ struct am_cli {
 	char *cleanup_path;
 	/* root, conf, lock timeout and callbacks, for the library (cli_host) */
 	struct am_host host;
+	/* non-ASCII shown as '?' in messages (Postfix, smtputf8 off) */
+	bool ascii_messages;
 };
 
 extern const struct cli_command cli_commands[];

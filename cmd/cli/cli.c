@@ -38,9 +38,13 @@ unguard(void)
 	}
 }
 
-/* Control characters and broken UTF-8 become '?', as in Postfix's logs. */
+/*
+ * Control characters and broken UTF-8 become '?', as in Postfix's logs;
+ * with ascii set (Postfix with smtputf8_enable off) every non-ASCII byte
+ * does.
+ */
 static void
-print_sanitized(FILE *fp, const char *s)
+print_sanitized(FILE *fp, const char *s, bool ascii)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n;
@@ -51,8 +55,8 @@ print_sanitized(FILE *fp, const char *s)
 			p++;
 		} else if (*p < 0x80) {
 			fputc(*p++, fp);
-		} else if ((n = am_utf8_seqlen(p, strlen((const char *)p)))
-		    > 0) {
+		} else if (!ascii && (n = am_utf8_seqlen(p,
+		    strlen((const char *)p))) > 0) {
 			fwrite(p, 1, n, fp);
 			p += n;
 		} else {
@@ -88,7 +92,7 @@ cli_warn(struct am_cli *cli, const struct am_error *warning)
 	if (cli->verbose < 0)
 		return;
 	fprintf(stderr, "%s: warning: ", cli->progname);
-	print_sanitized(stderr, text);
+	print_sanitized(stderr, text, cli->ascii_messages);
 	fputc('\n', stderr);
 }
 
@@ -184,7 +188,7 @@ cli_fail_with(struct am_cli *cli, const struct am_error *err,
 
 	am_error_format(err, text, sizeof(text));
 	fprintf(stderr, "%s: fatal: ", cli->progname);
-	print_sanitized(stderr, text);
+	print_sanitized(stderr, text, cli->ascii_messages);
 	fputc('\n', stderr);
 	if (cli->json) {
 		cli_json_begin(cli, &j, false);
@@ -216,7 +220,7 @@ cli_usage_error(struct am_cli *cli, const char *fmt, ...)
 	vsnprintf(err.message, sizeof(err.message), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "%s: ", cli->progname);
-	print_sanitized(stderr, err.message);
+	print_sanitized(stderr, err.message, cli->ascii_messages);
 	fputc('\n', stderr);
 	if (cli->command != NULL)
 		cli_print_usage(stderr, cli, cli->sub);

@@ -375,7 +375,7 @@ static const struct cli_sub postalias_subs[] = {
 	    no_opts, 0, -1, 0 },
 };
 static const struct cli_sub postmap_subs[] = {
-	{ NULL, "archmail postmap [-fFimnNoprsuvw] [-c config_dir] [-d key] "
+	{ NULL, "archmail postmap [-fFinNoprsuvw] [-c config_dir] [-d key] "
 	    "[-q key] [--strict] [type:]file...",
 	    "Compile, query or change lookup tables, as postmap(1).",
 	    no_opts, 0, -1, 0 },

@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,8 @@ postmap_load_postconf(struct am_cli *cli, struct postmap_opts *o)
 	    &err) < 0)
 		return cli_fail(cli, &err);
 	o->utf8 = ps.utf8;
+	/* Postfix's messages follow smtputf8_enable too. */
+	cli->ascii_messages = !ps.utf8;
 	o->default_type = ps.default_type;
 	o->myhostname = ps.myhostname;
 	o->alias_database = ps.alias_database;
@@ -301,6 +305,46 @@ out:
 
 enum postmap_cmd { POSTMAP, POSTALIAS, NEWALIASES };
 
+/*
+ * A usage error.  Run as postmap, postalias or newaliases, it reads as
+ * Postfix's: "NAME: fatal: MESSAGE", or after an option getopt refused
+ * "NAME: MESSAGE" and then the synopsis on one "NAME: fatal: usage:" line
+ * (the options archmail has).  As "archmail postmap" it is archmail's.
+ */
+static int
+usage_error(struct am_cli *cli, enum postmap_cmd cmd, bool synopsis,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int
+usage_error(struct am_cli *cli, enum postmap_cmd cmd, bool synopsis,
+    const char *fmt, ...)
+{
+	static const char *const usage[] = {
+		[POSTMAP] = "postmap [-fFinNoprsuvw] [-c config_dir] "
+		    "[-d key] [-q key] [map_type:]file...",
+		[POSTALIAS] = "postalias [-Nfinoprsuvw] [-c config_dir] "
+		    "[-d key] [-q key] [map_type:]file...",
+		[NEWALIASES] = "newaliases [-c config_dir]",
+	};
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (strcmp(cli->progname, "postmap") != 0 &&
+	    strcmp(cli->progname, "postalias") != 0 &&
+	    strcmp(cli->progname, "newaliases") != 0)
+		return cli_usage_error(cli, "%s", msg);
+	if (!synopsis) {
+		fprintf(stderr, "%s: fatal: %s\n", cli->progname, msg);
+		return 1;
+	}
+	fprintf(stderr, "%s: %s\n", cli->progname, msg);
+	fprintf(stderr, "%s: fatal: usage: %s\n", cli->progname, usage[cmd]);
+	return 1;
+}
+
 static int
 run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 {
@@ -314,8 +358,9 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 	 * getopt), so "postmap lmdb:src -n" names a second table "-n".
 	 */
 	static const char *const optstrings[] = {
-		[POSTMAP] = "+:FNc:d:fimnopq:rsuvw",
-		[POSTALIAS] = "+:Nc:d:fimnopq:rsuvw",
+		/* -m goes with -b and -h, which archmail does not have. */
+		[POSTMAP] = "+:FNc:d:finopq:rsuvw",
+		[POSTALIAS] = "+:Nc:d:finopq:rsuvw",
 		[NEWALIASES] = "+:c:",
 	};
 	struct postmap_opts o;
@@ -334,7 +379,7 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 		case 'c': o.config_dir = optarg; break;
 		case 'd': case 'q': case 's':
 			if (o.mode != 0)
-				return cli_usage_error(cli,
+				return usage_error(cli, cmd, false,
 				    "specify only one of -s -q or -d");
 			o.mode = c;
 			o.key = c == 's' ? NULL : optarg;
@@ -348,29 +393,30 @@ run(struct am_cli *cli, int argc, char *argv[], enum postmap_cmd cmd)
 		case 'v': cli->verbose++; break;
 		case 'w': o.dup = AM_DUP_IGNORE; break;
 		case 'S': o.strict = true; break;
-		case 'm': o.mime = true; break;
 		case 'H': return cli_help(cli);
 		case ':':
-			return cli_usage_error(cli,
+			return usage_error(cli, cmd, true,
 			    "option requires an argument -- '%c'", optopt);
 		default:
 			if (optopt != 0)
-				return cli_usage_error(cli,
+				return usage_error(cli, cmd, true,
 				    "invalid option -- '%c'", optopt);
-			return cli_usage_error(cli, "invalid option \"%s\"",
-			    argv[optind - 1]);
+			return usage_error(cli, cmd, true,
+			    "invalid option \"%s\"", argv[optind - 1]);
 		}
 	}
 	if (cmd == NEWALIASES && optind < argc)
-		return cli_usage_error(cli, "unexpected argument \"%s\"",
-		    argv[optind]);
+		return usage_error(cli, cmd, true, "unexpected argument "
+		    "\"%s\"", argv[optind]);
 	if (cmd != NEWALIASES && optind >= argc)
-		return cli_usage_error(cli, "missing [type:]file argument");
-	/* -m (MIME) only means something for message queries (-b/-h),
-	 * which archmail does not implement; accepted where Postfix does. */
-	if (o.mime && (o.mode != 'q' || strcmp(o.key, "-") != 0))
-		return cli_usage_error(cli,
-		    "specify -b -h or -m only with \"-q -\"");
+		return usage_error(cli, cmd, true,
+		    "missing [type:]file argument");
+	/*
+	 * Postfix's newaliases runs postalias: past its own options, the
+	 * messages say postalias.
+	 */
+	if (cmd == NEWALIASES && strcmp(cli->progname, "newaliases") == 0)
+		cli->progname = "postalias";
 	if ((status = postmap_load_postconf(cli, &o)) != 0)
 		goto out;
 	if (cmd == NEWALIASES) {

@@ -22,7 +22,6 @@ struct postmap_opts {
 	bool mode_0644;		/* -p */
 	bool keep_owner;	/* -o: do not take the source's owner */
 	bool strict;
-	bool mime;		/* -m: accepted, see run() */
 	int nul;		/* 0 Postfix's default, 'n' or 'N' */
 	enum am_dup_rule dup;
 	const char *config_dir;	/* -c */

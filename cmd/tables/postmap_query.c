@@ -62,7 +62,10 @@ open_map(struct am_cli *cli, const struct postmap_opts *o, const char *arg,
 	return 0;
 }
 
-/* The value as printed: -F tables hold base64 that is decoded. */
+/*
+ * The value as printed: -F tables hold base64 that is decoded.  1 (after
+ * a warning) when it is not base64: a query fails, a dump goes on.
+ */
 static int
 printable_value(struct am_cli *cli, const struct open_map *m, const char *key,
     struct am_buf *value, struct am_buf *decoded, const struct postmap_opts *o,
@@ -80,8 +83,7 @@ printable_value(struct am_cli *cli, const struct open_map *m, const char *key,
 	if (am_base64_decode(decoded, value->data, value->len) < 0) {
 		cli_warnf(cli, "table %s: key %s: malformed BASE64 value: %s",
 		    m->spec.name, key, value->data);
-		return am_error_set(err, AM_E_DB, "table %s: query error",
-		    m->spec.name);
+		return 1;
 	}
 	am_buf_reset(value);
 	return am_buf_add(value, decoded->data ? decoded->data : "",
@@ -94,6 +96,8 @@ lookup(struct am_cli *cli, struct postmap_opts *o, struct open_map *m,
     const char *key, struct am_buf *folded, struct am_buf *value,
     struct am_buf *decoded, bool *found, struct am_error *err)
 {
+	int rc;
+
 	/* A key that is not UTF-8 cannot match, as in Postfix. */
 	if (o->utf8 && !o->no_utf8 && !am_utf8_valid(key, strlen(key))) {
 		cli_warnf(cli, "%s: non-UTF-8 key \"%s\": malformed UTF-8 or "
@@ -117,9 +121,10 @@ lookup(struct am_cli *cli, struct postmap_opts *o, struct open_map *m,
 		return am_error_set(err, AM_E_DB, "table %s: query error",
 		    m->spec.name);
 	}
-	if (*found && printable_value(cli, m, key, value, decoded, o,
-	    err) < 0)
-		return -1;
+	if (*found && (rc = printable_value(cli, m, key, value, decoded, o,
+	    err)) != 0)
+		return rc < 0 ? -1 : am_error_set(err, AM_E_DB,
+		    "table %s: query error", m->spec.name);
 	return 0;
 }
 
@@ -313,15 +318,21 @@ dump_record(void *arg, const char *key, size_t key_len, const char *value,
     size_t value_len)
 {
 	struct dump_ctx *d = arg;
+	int rc;
 
 	am_buf_reset(&d->key);
 	am_buf_reset(&d->value);
 	if (am_buf_add(&d->key, key, key_len) < 0 ||
 	    am_buf_add(&d->value, value, value_len) < 0)
 		return -1;
-	if (printable_value(d->cli, d->m, d->key.data, &d->value, &d->decoded,
-	    d->o, d->err) < 0)
-		return -1;
+	/* Postfix warns, and shows the record all the same. */
+	if (key_len == 0)
+		cli_warnf(d->cli, "table %s: empty lookup key value is not "
+		    "allowed", d->m->spec.name);
+	/* Postfix skips a value that is not base64 and goes on. */
+	if ((rc = printable_value(d->cli, d->m, d->key.data, &d->value,
+	    &d->decoded, d->o, d->err)) != 0)
+		return rc < 0 ? -1 : 0;
 	if (d->cli->json) {
 		am_json_object_begin(d->j, NULL);
 		am_json_string_len(d->j, "key", d->key.data, d->key.len);

@@ -1,6 +1,7 @@
 #include "am_conf.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,6 +267,8 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
 	}
 	if (pc_setting(pc, &ll, first, err) < 0)
 		goto out;
+	if (am_postconf_check(pc, err) < 0)
+		goto out;
 	rc = 0;
 out:
 	fclose(fp);
@@ -306,10 +309,38 @@ static const struct {
 	{ "smtputf8_enable",
 	    "${{$compatibility_level} <level {1} ? {no} : {yes}}" },
 	{ "default_database_type", "lmdb" },
-	{ "alias_database", "$default_database_type:/etc/aliases" },
-	{ "alias_maps", "$default_database_type:/etc/aliases" },
+	/* Literal, as Debian's hash:/etc/aliases (no loop through a
+	 * default_database_type that names alias_database). */
+	{ "alias_database", "lmdb:/etc/aliases" },
+	{ "alias_maps", "lmdb:/etc/aliases" },
 	{ "lmdb_map_size", "16777216" },
 	{ "config_directory", "/etc/postfix" },
+};
+
+/*
+ * Every parameter Postfix's postmap and postalias evaluate when they
+ * start (their mail_params_init()), in the order they read them: a
+ * malformed value, a bad boolean or a bad number in any of them makes
+ * Postfix refuse main.cf, whether archmail uses that parameter or not.
+ * And Postfix expands a parameter against main.cf and the defaults of the
+ * parameters read so far only: one neither set nor read yet is undefined,
+ * so where smtputf8_enable is read "${mydomain?{yes}:{no}}" is no.
+ */
+enum pc_type {
+	PC_STR,
+	PC_STR1,		/* not empty */
+	PC_HOST,		/* a host name, not empty */
+	PC_BOOL,
+	PC_INT,
+	PC_LONG,
+	PC_LEVEL,
+};
+
+static const struct {
+	const char *name;
+	enum pc_type type;
+} postfix_reads[] = {
+#include "am_conf_reads.h"
 };
 
 /* An evaluation: where errors point, and a scratch buffer for defaults. */
@@ -318,7 +349,25 @@ struct pc_eval {
 	struct am_error *err;
 	long line;			/* line of the parameter asked for */
 	struct am_buf host;		/* myhostname's default */
+	/*
+	 * -1, or how many of postfix_reads[] have been read: the only
+	 * parameters with defaults yet.
+	 */
+	long known;
 };
+
+/* The index of name in postfix_reads[], or -1. */
+static long
+pc_read_index(const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(postfix_reads) / sizeof(postfix_reads[0]); i++)
+		if (strlen(postfix_reads[i].name) == len &&
+		    memcmp(postfix_reads[i].name, name, len) == 0)
+			return (long)i;
+	return -1;
+}
 
 #define PC_MAX_DEPTH	100
 
@@ -331,6 +380,19 @@ pc_fail(struct pc_eval *ev, const char *what, const char *text, size_t len)
 	    "%s: \"%.*s\"", what, (int)len, text);
 }
 
+static bool
+pc_is_set(const struct am_postconf *pc, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < pc->count; i++)
+		if (strcmp(pc->param[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static int pc_host_domain(struct pc_eval *, struct am_buf *);
+
 /* The raw value: main.cf's last assignment wins, else Postfix's default. */
 static const char *
 pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
@@ -338,6 +400,7 @@ pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
 	const struct am_postconf *pc = ev->pc;
 	const char *dot;
 	size_t i;
+	long k;
 
 	*line = 0;
 	for (i = pc->count; i > 0; i--)
@@ -347,13 +410,23 @@ pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
 			return pc->param[i - 1].value;
 		}
 #define IS(s)	(len == strlen(s) && memcmp(name, s, len) == 0)
+	if (ev->known >= 0) {
+		k = pc_read_index(name, len);
+		if (k < 0 || k >= ev->known)
+			return NULL;
+	}
 	if (IS("myhostname")) {
 		/* Postfix qualifies a bare host name with $mydomain. */
 		am_buf_reset(&ev->host);
 		if (strchr(pc->hostname, '.') != NULL)
 			am_buf_adds(&ev->host, pc->hostname);
-		else
+		else if (!pc_is_set(pc, "mydomain"))
+			am_buf_printf(&ev->host, "%s.localdomain",
+			    pc->hostname);
+		else if (pc_host_domain(ev, &ev->host) < 0) {
+			am_buf_reset(&ev->host);
 			am_buf_printf(&ev->host, "%s.$mydomain", pc->hostname);
+		}
 		return ev->host.data != NULL ? ev->host.data : "";
 	}
 	if (IS("mydomain")) {
@@ -366,6 +439,46 @@ pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
 			return postconf_defaults[i].value;
 #undef IS
 	return NULL;
+}
+
+static int pc_expand(struct pc_eval *, const char *, size_t, struct am_buf *,
+    int);
+
+/*
+ * myhostname's default for a host name without a dot: the name and
+ * main.cf's mydomain, expanded as Postfix does when it computes it:
+ * postmap against the parameters read before myhostname, postconf
+ * against main.cf's settings only.  '$' doubled: the result is expanded
+ * again.  -1 if mydomain does not expand (the caller falls back to
+ * "$mydomain" and the error shows there).
+ */
+static int
+pc_host_domain(struct pc_eval *ev, struct am_buf *out)
+{
+	struct am_error e;
+	struct pc_eval sub = { ev->pc, &e, 0, AM_BUF_INIT, 0 };
+	struct am_buf d = AM_BUF_INIT;
+	const char *raw;
+	long line, k;
+	size_t i;
+	int rc = -1;
+
+	if (ev->known >= 0 && (k = pc_read_index("myhostname", 10)) >= 0)
+		sub.known = k;
+	if ((raw = pc_raw(&sub, "mydomain", 8, &line)) == NULL ||
+	    pc_expand(&sub, raw, strlen(raw), &d, 1) < 0 ||
+	    am_buf_add(out, ev->pc->hostname, strlen(ev->pc->hostname)) < 0 ||
+	    am_buf_addc(out, '.') < 0)
+		goto out;
+	for (i = 0; i < d.len; i++)
+		if ((d.data[i] == '$' && am_buf_addc(out, '$') < 0) ||
+		    am_buf_addc(out, d.data[i]) < 0)
+			goto out;
+	rc = 0;
+out:
+	am_buf_free(&d);
+	am_buf_free(&sub.host);
+	return rc;
 }
 
 static bool
@@ -397,9 +510,6 @@ pc_match(const char *s, size_t len, size_t i)
 	}
 	return 0;
 }
-
-static int pc_expand(struct pc_eval *, const char *, size_t, struct am_buf *,
-    int);
 
 /* The expanded value of name into out; false in *defined if unknown. */
 static int
@@ -477,19 +587,25 @@ pc_number(const char *s, long long *v)
 	return *end == '\0';
 }
 
-/* A compatibility level "major[.minor[.patch]]" as three numbers. */
+/*
+ * A compatibility level "major[.minor[.patch]]" as three numbers, each
+ * read as Postfix does, with strtoul(): a '+' is taken, a '-' is not.
+ */
 static bool
 pc_level(const char *s, long long lv[3])
 {
 	int i;
 	char *end;
+	const char *p;
 
 	lv[0] = lv[1] = lv[2] = 0;
 	for (i = 0; i < 3; i++) {
-		if (*s < '0' || *s > '9')
+		for (p = s; pc_space((unsigned char)*p) || *p == '+'; p++)
+			;
+		if (*p < '0' || *p > '9')
 			return false;
 		errno = 0;
-		lv[i] = strtoll(s, &end, 10);
+		lv[i] = (long long)strtoul(s, &end, 10);
 		if (errno != 0)
 			return false;
 		s = end;
@@ -693,11 +809,13 @@ nomem:
 	return am_error_set(ev->err, AM_E_NOMEM, "out of memory");
 }
 
-int
-am_postconf_eval(const struct am_postconf *pc, const char *name, char **out,
-    struct am_error *err)
+static int
+pc_eval_known(const struct am_postconf *pc, const char *name, long known,
+    char **out, struct am_error *err)
 {
-	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT };
+	/* Its own default is known when it is read; the later ones not. */
+	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT,
+	    known >= 0 ? known + 1 : -1 };
 	struct am_buf buf = AM_BUF_INIT;
 	const char *v;
 	int rc = -1;
@@ -722,6 +840,21 @@ out:
 	return rc;
 }
 
+int
+am_postconf_eval(const struct am_postconf *pc, const char *name, char **out,
+    struct am_error *err)
+{
+	return pc_eval_known(pc, name, -1, out, err);
+}
+
+int
+am_postconf_eval_read(const struct am_postconf *pc, const char *name,
+    char **out, struct am_error *err)
+{
+	return pc_eval_known(pc, name, pc_read_index(name, strlen(name)), out,
+	    err);
+}
+
 char *
 am_postconf_get(const struct am_postconf *pc, const char *name)
 {
@@ -734,25 +867,34 @@ am_postconf_get(const struct am_postconf *pc, const char *name)
 	return v;
 }
 
+/* The line of name's last setting in main.cf, 0 if it is not set. */
+static long
+pc_line(const struct am_postconf *pc, const char *name)
+{
+	size_t i;
+
+	for (i = pc->count; i > 0; i--)
+		if (strcmp(pc->param[i - 1].name, name) == 0)
+			return pc->param[i - 1].line;
+	return 0;
+}
+
 int
 am_postconf_bool(const struct am_postconf *pc, const char *name, bool *out,
     struct am_error *err)
 {
 	char *v;
-	long line = 0;
-	size_t i;
+	long line;
 	int rc = -1;
 
-	if (am_postconf_eval(pc, name, &v, err) < 0)
+	if (am_postconf_eval_read(pc, name, &v, err) < 0)
 		return -1;
 	if (v != NULL && strcasecmp(v, "yes") == 0)
 		*out = true;
 	else if (v != NULL && strcasecmp(v, "no") == 0)
 		*out = false;
 	else {
-		for (i = pc->count; i > 0 && line == 0; i--)
-			if (strcmp(pc->param[i - 1].name, name) == 0)
-				line = pc->param[i - 1].line;
+		line = pc_line(pc, name);
 		am_error_set_at(err, AM_E_CONFIG, pc->path, line,
 		    "bad boolean configuration: %s = %s", name,
 		    v != NULL ? v : "");
@@ -762,4 +904,156 @@ am_postconf_bool(const struct am_postconf *pc, const char *name, bool *out,
 out:
 	free(v);
 	return rc;
+}
+
+/*
+ * A number as Postfix's numerical parameters take it: strtol() must use
+ * the whole value, and an int parameter must fit in an int.
+ */
+static bool
+pc_numeric(const char *v, bool is_long)
+{
+	char *end;
+	long n;
+
+	if (*v == '\0')
+		return false;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		return false;
+	return is_long || (n >= INT_MIN && n <= INT_MAX);
+}
+
+/*
+ * A host or domain name as Postfix's valid_hostname() takes it: labels of
+ * letters, digits and '-', not starting or ending with '-', at most 63
+ * bytes each and 255 in all, not all of them numeric.
+ */
+static bool
+pc_hostname(const char *s)
+{
+	size_t len = strlen(s), label = 0;
+	bool alpha = false;
+	const char *p;
+
+	if (len == 0 || len > 255)
+		return false;
+	for (p = s; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (label == 0 || p[-1] == '-')
+				return false;
+			label = 0;
+		} else if ((*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || *p == '-' || *p == '_' ||
+		    (*p >= '0' && *p <= '9')) {
+			if (*p == '-' && label == 0)
+				return false;
+			if (!(*p >= '0' && *p <= '9'))
+				alpha = true;
+			if (++label > 63)
+				return false;
+		} else
+			return false;
+	}
+	return label > 0 && p[-1] != '-' && alpha;
+}
+
+/*
+ * Every parameter Postfix's postmap and postalias evaluate when they
+ * start (their mail_params_init()), found by setting each parameter
+ * postconf -d knows to a malformed expression in turn: a malformed value,
+ * a bad boolean or a bad number in any of them makes Postfix refuse
+ * main.cf, whether archmail uses that parameter or not.
+ */
+int
+am_postconf_check(const struct am_postconf *pc, struct am_error *err)
+{
+	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, -1 };
+	const char *name;
+	long long lv[3];
+	char *v, *r;
+	size_t i;
+	long line;
+	bool b, same;
+
+	for (i = 0; i < sizeof(postfix_reads) / sizeof(postfix_reads[0]);
+	    i++) {
+		name = postfix_reads[i].name;
+		/* Postfix's own defaults of these are well-formed. */
+		if (pc_raw(&ev, name, strlen(name), &line) == NULL)
+			continue;
+		if (postfix_reads[i].type == PC_LEVEL) {
+			if (am_postconf_eval_read(pc, name, &v, err) < 0)
+				goto fail;
+			if (v != NULL && !pc_level(v, lv)) {
+				am_error_set_at(err, AM_E_CONFIG, pc->path,
+				    pc_line(pc, name), "malformed "
+				    "compatibility level syntax: \"%s\"", v);
+				free(v);
+				goto fail;
+			}
+			free(v);
+			continue;
+		}
+		if (postfix_reads[i].type == PC_HOST) {
+			if (am_postconf_eval_read(pc, name, &v, err) < 0)
+				goto fail;
+			if (v != NULL && !pc_hostname(v)) {
+				am_error_set_at(err, AM_E_CONFIG, pc->path,
+				    pc_line(pc, name), "parameter %s: bad "
+				    "parameter value: %s", name, v);
+				free(v);
+				goto fail;
+			}
+			free(v);
+			continue;
+		}
+		if (postfix_reads[i].type == PC_BOOL) {
+			if (am_postconf_bool(pc, name, &b, err) < 0)
+				goto fail;
+			continue;
+		}
+		if (am_postconf_eval_read(pc, name, &v, err) < 0)
+			goto fail;
+		if (v != NULL && *v == '\0' && postfix_reads[i].type ==
+		    PC_STR1) {
+			am_error_set_at(err, AM_E_CONFIG, pc->path,
+			    pc_line(pc, name), "bad string length 0 < 1: "
+			    "%s =", name);
+			free(v);
+			goto fail;
+		}
+		if (v != NULL && postfix_reads[i].type != PC_STR &&
+		    postfix_reads[i].type != PC_STR1 &&
+		    !pc_numeric(v, postfix_reads[i].type == PC_LONG)) {
+			am_error_set_at(err, AM_E_CONFIG, pc->path,
+			    pc_line(pc, name),
+			    "bad numerical configuration: %s = %s", name, v);
+			free(v);
+			goto fail;
+		}
+		free(v);
+	}
+	/* Postfix would relay mail to itself. */
+	if (am_postconf_eval_read(pc, "myhostname", &v, err) < 0)
+		goto fail;
+	if (am_postconf_eval_read(pc, "relayhost", &r, err) < 0) {
+		free(v);
+		goto fail;
+	}
+	same = v != NULL && r != NULL && strcasecmp(v, r) == 0;
+	if (same)
+		am_error_set_at(err, AM_E_CONFIG, pc->path,
+		    pc_line(pc, "relayhost"), "myhostname and relayhost "
+		    "parameter settings must not be identical: %s", v);
+	free(v);
+	free(r);
+	if (same)
+		goto fail;
+	am_buf_free(&ev.host);
+	return 0;
+fail:
+	am_buf_free(&ev.host);
+	return -1;
 }

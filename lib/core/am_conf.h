@@ -69,13 +69,22 @@ struct am_postconf {
 };
 
 /*
- * Read DIR/main.cf.  A missing main.cf gives Postfix's defaults (real
- * Postfix refuses to run; archmail need not).  hostname is what
+ * Read DIR/main.cf and check it with am_postconf_check().  A missing
+ * main.cf gives Postfix's defaults (real Postfix refuses to run; archmail
+ * need not).  hostname is what
  * gethostname() said, used for the myhostname default.
  */
 int am_postconf_load(struct am_postconf *pc, const char *config_dir,
     const char *hostname, struct am_error *err);
 void am_postconf_free(struct am_postconf *pc);
+/*
+ * Refuse main.cf as Postfix's postmap and postalias do when they start:
+ * every parameter they evaluate must expand without error, its booleans
+ * must be yes or no and its numbers numbers, whether archmail uses the
+ * parameter or not.  am_postconf_load() calls it; AM_E_CONFIG naming
+ * main.cf and the line of the setting at fault.
+ */
+int am_postconf_check(const struct am_postconf *pc, struct am_error *err);
 /*
  * Evaluate a parameter as Postfix 3.7 does: $name, ${name}, $(name),
  * ${name?value}, ${name:value} with and without braces, and
@@ -85,11 +94,19 @@ void am_postconf_free(struct am_postconf *pc);
  */
 int am_postconf_eval(const struct am_postconf *pc, const char *name,
     char **out, struct am_error *err);
+/*
+ * The value Postfix's postmap and postalias go by: expanded when they read
+ * the parameter, against main.cf and the defaults of the parameters read
+ * before it only (as am_postconf_eval() for one they never read).
+ */
+int am_postconf_eval_read(const struct am_postconf *pc, const char *name,
+    char **out, struct am_error *err);
 /* Expanded value (caller frees), or NULL if unset or on error. */
 char *am_postconf_get(const struct am_postconf *pc, const char *name);
 /*
- * A boolean: only yes or no (any case) after expansion, as in Postfix;
- * anything else fails with AM_E_CONFIG naming main.cf and the line.
+ * A boolean, its value as am_postconf_eval_read() gives it: only yes or no
+ * (any case), as in Postfix; anything else fails with AM_E_CONFIG naming
+ * main.cf and the line.
  */
 int am_postconf_bool(const struct am_postconf *pc, const char *name,
     bool *out, struct am_error *err);

@@ -125,9 +125,11 @@ am_postfix_settings_load(struct am_postfix_settings *ps,
 	/* A setting Postfix would refuse fails the load, as in Postfix. */
 	rc = -1;
 	if (am_postconf_bool(&pc, "smtputf8_enable", &ps->utf8, err) < 0 ||
-	    am_postconf_eval(&pc, "default_database_type", &ps->default_type,
+	    am_postconf_eval_read(&pc, "default_database_type",
+	    &ps->default_type, err) < 0 ||
+	    am_postconf_eval_read(&pc, "myhostname", &ps->myhostname,
 	    err) < 0 ||
-	    am_postconf_eval(&pc, "myhostname", &ps->myhostname, err) < 0 ||
+	    /* Read by newaliases (sendmail -bi) after all of them. */
 	    am_postconf_eval(&pc, "alias_database", &ps->alias_database,
 	    err) < 0)
 		goto out;

@@ -32,6 +32,10 @@ am_map_spec_parse(struct am_map_spec *spec, const char *arg,
 	if (spec->type == NULL)
 		goto nomem;
 	if (strcmp(spec->type, "lmdb") != 0) {
+		/* proxy:lmdb:file is lmdb:file read through proxymap. */
+		if (strcmp(spec->type, "proxy") == 0 &&
+		    strncmp(path, "lmdb:", 5) == 0)
+			path += 5;
 		am_error_set(err, AM_E_UNSUPPORTED_TYPE,
 		    "unsupported dictionary type: %s: archmail reads and "
 		    "writes lmdb tables only; name the map as lmdb:%s, or set "
@@ -104,6 +108,8 @@ am_map_build(const struct am_map_spec *spec,
 	wo.lock_timeout_ms = opts->lock_timeout_ms;
 	wo.temp_created = opts->temp_created;
 	wo.temp_arg = opts->temp_arg;
+	wo.warn = opts->compile.warn;
+	wo.warn_ctx = opts->compile.warn_ctx;
 	if (am_table_write(spec->db_path, rs.rec, rs.count, &wo, err) < 0)
 		goto out;
 	if (records != NULL)

@@ -239,7 +239,12 @@ am_source_line_is_utf8(const struct am_source_line *ll)
 {
 	size_t clen = strlen(ll->text);
 
-	if (am_utf8_is_ascii(ll->text, clen))
+	/*
+	 * Postfix checks the whole line only when the text before a NUL is
+	 * not all ASCII, and its allascii() says no for an empty text: a
+	 * line that starts with a NUL is checked in full.
+	 */
+	if (clen > 0 && am_utf8_is_ascii(ll->text, clen))
 		return true;
 	return am_utf8_valid(ll->text, ll->len);
 }

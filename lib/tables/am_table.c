@@ -253,29 +253,50 @@ am_table_write(const char *db_path, const struct am_record *recs,
     struct am_error *err)
 {
 	struct am_atomic af;
+	struct am_error w;
 	struct stat st;
+	char *real = NULL;
 	bool have_old = false;
 	int oldfd = -1, rc = -1;
 
 	memset(&af, 0, sizeof(af));
 	af.fd = af.dirfd = -1;
+	/*
+	 * Postfix writes through a symbolic link in place, so readers may
+	 * see a half-written table; replace the file the link leads to
+	 * instead, beside it (rename() works within one directory), and
+	 * the link keeps naming the table.
+	 */
+	if (lstat(db_path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if ((real = realpath(db_path, NULL)) == NULL)
+			return am_error_set_errno(err, errno == ENOENT ?
+			    AM_E_CANTCREAT : am_error_code_from_errno(errno),
+			    errno, "open database %s: symbolic link to "
+			    "nothing usable", db_path);
+		db_path = real;
+	}
 	if (lstat(db_path, &st) == 0) {
-		if (S_ISDIR(st.st_mode))
-			return am_error_set_errno(err, AM_E_CANTCREAT, EISDIR,
+		if (S_ISDIR(st.st_mode)) {
+			am_error_set_errno(err, AM_E_CANTCREAT, EISDIR,
 			    "open database %s", db_path);
+			goto out;
+		}
 		have_old = S_ISREG(st.st_mode);
 	} else if (errno != ENOENT) {
-		return am_error_set_errno(err, am_error_code_from_errno(errno),
+		am_error_set_errno(err, am_error_code_from_errno(errno),
 		    errno, "open database %s", db_path);
+		goto out;
 	}
 	if (have_old) {
 		/* Postfix's writer protocol: exclusive, then shared while
 		 * building, so other writers wait and readers do not. */
 		oldfd = open(db_path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-		if (oldfd < 0)
-			return am_error_set_errno(err,
+		if (oldfd < 0) {
+			am_error_set_errno(err,
 			    am_error_code_from_errno(errno), errno,
 			    "open database %s", db_path);
+			goto out;
+		}
 		if (am_lock_fcntl(oldfd, F_WRLCK, opts->lock_timeout_ms,
 		    db_path, err) < 0 ||
 		    am_lock_fcntl(oldfd, F_RDLCK, 0, db_path, err) < 0 ||
@@ -302,11 +323,23 @@ am_table_write(const char *db_path, const struct am_record *recs,
 		goto out;
 	if (am_atomic_commit(&af, err) < 0)
 		goto out;
+	/*
+	 * Replacing gives this name a new file; other hard links still
+	 * name the old one, which nothing updates any more.
+	 */
+	if (have_old && st.st_nlink > 1 && opts->warn != NULL) {
+		am_error_clear(&w);
+		am_error_set(&w, AM_E_IO, "%s had %lu other hard link(s): "
+		    "they keep the old table", db_path,
+		    (unsigned long)st.st_nlink - 1);
+		opts->warn(opts->warn_ctx, &w);
+	}
 	rc = 0;
 out:
 	am_atomic_abort(&af);
 	if (oldfd >= 0)
 		close(oldfd);
+	free(real);
 	return rc;
 }
 

@@ -53,12 +53,16 @@ struct am_table_write_opts {
 	/* Called with the temporary file's path once it exists. */
 	void (*temp_created)(const char *path, void *arg);
 	void *temp_arg;
+	/* Told when the table's other hard links keep the old table. */
+	void (*warn)(void *ctx, const struct am_error *warning);
+	void *warn_ctx;
 };
 
 /*
  * Replace (or create) db_path with exactly these records, which must be
  * sorted (am_record_compare) and unique.  An existing table keeps its
- * mode and owner.
+ * mode and owner.  A db_path that is a symbolic link stays one: the file
+ * it leads to is replaced, atomically, in that file's own directory.
  */
 int am_table_write(const char *db_path, const struct am_record *recs,
     size_t count, const struct am_table_write_opts *opts,

@@ -177,4 +177,174 @@ check "postmap -s -q: Postfix's wording" \
 check "postmap -s -q: archmail's wording" \
     grep -q "specify only one of -s -q or -d" "$D/am.err"
 
+# 2. main.cf as Postfix evaluates it.  Each main.cf: the table both build
+# from "STRAßE v" and "k\377 w" (it shows whether smtputf8_enable came
+# out on or off), or both refuse; archmail's refusal names main.cf and
+# the line.  (tests/lib/postconf_differential.py runs a thousand more.)
+# cfcase NAME WANT_RC LINE MAIN.CF: LINE is the line archmail must name
+# when it refuses.
+cfcase() {
+	local name=$1 want=$2 line=$3
+	mkdir -p "$T/cf-$name"
+	printf "$4" >"$T/cf-$name/main.cf"
+	prepare "cf-$name" src 'STRA\303\237E v\nk\377 w\n'
+	CONF=$T/cf-$name both "$D" postmap lmdb:src
+	same_rc "main.cf $name" "$D"
+	check_eq "main.cf $name: exit code $want" "$want" "$(cat "$D/am.rc")"
+	if [ "$want" = 0 ]; then
+		check_eq "main.cf $name: records as Postfix's" \
+		    "$(records "$D/pf/src.lmdb")" \
+		    "$(records "$D/am/src.lmdb")"
+	else
+		check "main.cf $name: archmail names main.cf, line $line" \
+		    grep -q "main.cf, line $line: " "$D/am.err"
+	fi
+}
+cfcase undef-default 0 - 'smtputf8_enable = ${undefined_param:no}\n'
+cfcase undef-default-yes 0 - \
+    'compatibility_level = 2\nsmtputf8_enable = ${undefined_param:yes}\n'
+cfcase set-test 0 - \
+    'compatibility_level = 2\nsmtputf8_enable = ${compatibility_level?{no}:{yes}}\n'
+cfcase unset-test 0 - \
+    'smtputf8_enable = ${compatibility_level?{yes}:{no}}\n'
+cfcase bare-test 0 - \
+    'compatibility_level = 3.6\nsmtputf8_enable = ${compatibility_level?no}\n'
+cfcase level-nested 0 - \
+    'compatibility_level = 3.6\nlvl = ${{$compatibility_level} <level {2} ? {1} : {3.6.1}}\nsmtputf8_enable = ${{$lvl} >=level {3.6} ? {no} : {yes}}\n'
+cfcase level-default 0 - 'compatibility_level = 1\n'
+cfcase level-unset 0 - '# nothing\n'
+cfcase continued 0 - \
+    'compatibility_level = 3.6\nsmtputf8_enable =\n# comment\n\n    no\n'
+cfcase compare 0 - \
+    'compatibility_level = 3.6\nsmtputf8_enable = ${{10} < {9} ? {yes} : {no}}\n'
+cfcase bool-false 1 2 'compatibility_level = 3.6\nsmtputf8_enable = false\n'
+cfcase bool-comment 1 1 'smtputf8_enable = yes # no\n'
+cfcase bool-undef 1 1 'smtputf8_enable = $undefined_thing\n'
+cfcase bool-continued 1 1 'smtputf8_enable = yes\n no\n'
+cfcase self 1 1 'smtputf8_enable = $smtputf8_enable\n'
+cfcase loop 1 1 'smtputf8_enable = $a\na = $b\nb = $a\n'
+cfcase malformed-read 1 2 \
+    'smtputf8_enable = no\ndebug_peer_list = ${{1} <=> {2} ? {a}}\n'
+cfcase malformed-unread 0 - 'header_checks = ${a\nfoo = ${b\n'
+cfcase number 1 1 'lmdb_map_size = 1k\n'
+cfcase level-bad 1 1 'compatibility_level = 3.\n'
+cfcase no-equals 1 2 'smtputf8_enable = no\nheader_checks\n'
+
+# 7. A table that is a symbolic link: archmail replaces the file the link
+# leads to (atomically, in that file's directory) and keeps the link,
+# so the records are Postfix's, reached through the same link.
+for tool in postmap postalias; do
+	prepare "symlink-$tool" src 'k: v\n'
+	for side in am pf; do
+		mkdir -p "$D/$side/real"
+		(cd "$D/$side" && "/usr/sbin/$tool" -c "$PFCONF" lmdb:src &&
+		    mv src.lmdb real/t.lmdb && ln -s real/t.lmdb src.lmdb)
+		printf 'k: w\nk2: v2\n' >"$D/$side/src"
+	done
+	ino=$(stat -c %i "$D/am/real/t.lmdb")
+	both "$D" "$tool" lmdb:src
+	same_rc "$tool through a symlink" "$D"
+	check "$tool through a symlink: still a link" test -L "$D/am/src.lmdb"
+	check_eq "$tool through a symlink: link target" "real/t.lmdb" \
+	    "$(readlink "$D/am/src.lmdb")"
+	check_eq "$tool through a symlink: records as Postfix's" \
+	    "$(records "$D/pf/real/t.lmdb")" "$(records "$D/am/real/t.lmdb")"
+	check "$tool through a symlink: the target was replaced" \
+	    test "$ino" != "$(stat -c %i "$D/am/real/t.lmdb")"
+	check_eq "$tool through a symlink: nothing left beside" \
+	    "t.lmdb" "$(ls "$D/am/real")"
+done
+# A hard-linked table: replaced under this name, with a warning that the
+# other name keeps the old table.
+prepare hardlink src 'k v\n'
+(cd "$D/am" && "$BIN/postmap" -c "$PFCONF" lmdb:src && ln src.lmdb other.lmdb)
+printf 'k w\n' >"$D/am/src"
+(cd "$D/am" && "$BIN/postmap" -c "$PFCONF" lmdb:src 2>"$D/am.err")
+check_eq "hard-linked table: exit code 0" 0 $?
+check "hard-linked table: warning" grep -q \
+    "postmap: warning: src.lmdb had 1 other hard link(s): they keep the old table" \
+    "$D/am.err"
+check "hard-linked table: new records" grep -q '^ w' \
+    <(records "$D/am/src.lmdb")
+check "hard-linked table: the other name keeps the old" grep -q '^ v' \
+    <(records "$D/am/other.lmdb")
+
+# 9. Messages as Postfix's.  same_out DESC DIR: exit code, standard
+# output and standard error all identical.
+same_out() {
+	same_rc "$1" "$2"
+	check_eq "$1: output" "$(cat "$2/pf.out")" "$(cat "$2/am.out")"
+	check_eq "$1: messages" "$(cat "$2/pf.err")" "$(cat "$2/am.err")"
+}
+# A line that starts with a NUL is checked for UTF-8 in full.
+prepare nulfirst src 'k v\n\0abc\377 v\n\0abc w\n'
+CONF=$T/cf-utf8 both "$D" postmap lmdb:src
+same_out "a NUL-first non-UTF-8 line (smtputf8 on)" "$D"
+CONF=$T/cf-ascii both "$D" postmap lmdb:src
+same_out "a NUL-first non-UTF-8 line (smtputf8 off)" "$D"
+# Non-ASCII in messages: kept (smtputf8 on) or '?' (off).
+# (archmail names the line of a duplicate: the quoted texts are compared.)
+quoted() { LC_ALL=C grep -o '"[^"]*"' "$1" | LC_ALL=C sort; }
+prepare nonascii src '\303\251t\303\251 a\n\303\251t\303\251 b\nk\377 c\nk\377 d\n'
+for mode in utf8 ascii; do
+	CONF=$T/cf-$mode both "$D" postmap lmdb:src
+	same_rc "non-ASCII in messages ($mode)" "$D"
+	check_eq "non-ASCII in messages ($mode): as Postfix shows it" \
+	    "$(quoted "$D/pf.err")" "$(quoted "$D/am.err")"
+done
+check "non-ASCII in messages (smtputf8 off): shown as ?" \
+    grep -q '"??t??"' "$D/am.err"
+# -s on a table with an empty key: a warning, and the record shown.
+prepare emptykey src '"": empty\nb: c\n'
+(cd "$D/pf" && "$PF_POSTALIAS" -c "$PFCONF" lmdb:src)
+cp "$D/pf/src.lmdb" "$D/am/src.lmdb"
+both "$D" postmap -s lmdb:src
+same_out "postmap -s with an empty key" "$D"
+check "postmap -s with an empty key: warned" \
+    grep -q "empty lookup key value is not allowed" "$D/am.err"
+# -F -s: a value that is not base64 is warned about and skipped.
+prepare fdump src 'k notbase64!\nk2 aGVsbG8=\n'
+(cd "$D/pf" && "$PF_POSTMAP" -c "$PFCONF" lmdb:src)
+cp "$D/pf/src.lmdb" "$D/am/src.lmdb"
+both "$D" postmap -F -s lmdb:src
+same_out "postmap -F -s over a value that is not base64" "$D"
+check_eq "postmap -F -s: the good record still shown" "$(printf 'k2\thello')" \
+    "$(cat "$D/am.out")"
+# Usage errors read as Postfix's: one "fatal: usage:" line naming the
+# command (archmail lists only the options it has).
+prepare usage src 'k v\n'
+both "$D" postmap -Z lmdb:src
+same_rc "postmap -Z" "$D"
+check_eq "postmap -Z: first line" "$(sed -n 1p "$D/pf.err")" \
+    "$(sed -n 1p "$D/am.err")"
+check_eq "postmap -Z: two lines" 2 "$(wc -l <"$D/am.err")"
+check "postmap -Z: fatal usage line" \
+    grep -q '^postmap: fatal: usage: postmap \[-[a-zA-Z]*\] \[-c config_dir\] \[-d key\] \[-q key\] \[map_type:\]file\.\.\.$' \
+    "$D/am.err"
+both "$D" postalias -Z lmdb:src
+check_eq "postalias -Z: as Postfix's" "$(cat "$D/pf.err")" \
+    "$(cat "$D/am.err")"
+# -m is rejected (man page): archmail has no -b or -h for it to go with.
+both "$D" postmap -m lmdb:src
+check_eq "postmap -m: exit code 1" 1 "$(cat "$D/am.rc")"
+check "postmap -m: invalid option" grep -q "^postmap: invalid option -- 'm'" \
+    "$D/am.err"
+# proxy:lmdb:src: refused, suggesting lmdb:src.
+both "$D" postmap proxy:lmdb:src
+same_rc "postmap proxy:lmdb:src" "$D"
+check "postmap proxy:lmdb:src: suggests lmdb:src" \
+    grep -q "name the map as lmdb:src," "$D/am.err"
+check_fails "postmap proxy:lmdb:src: not lmdb:lmdb:src" \
+    grep -q "lmdb:lmdb:src" "$D/am.err"
+# newaliases speaks as postalias, as Postfix's does.
+mkdir -p "$T/cf-na"
+printf 'alias_database = lmdb:%s/na/aliases\n' "$T" >"$T/cf-na/main.cf"
+mkdir -p "$T/na"
+printf 'a: b\na: c\n' >"$T/na/aliases"
+"$BIN/newaliases" -c "$T/cf-na" 2>"$T/na/err"
+check "newaliases: warnings say postalias:" \
+    grep -q '^postalias: warning: .*duplicate entry' "$T/na/err"
+check_fails "newaliases: no newaliases: prefix" grep -q '^newaliases:' \
+    "$T/na/err"
+
 finish

@@ -197,6 +197,46 @@ cp "$T/k511.map" "$d/src"
 check_eq "archmail refuses a 511-byte key over its own table" 1 "$?"
 check "its own table is unchanged" cmp -s "$d/before.lmdb" "$d/src.lmdb"
 
+# The corpus again under other main.cf files: compatibility_level unset,
+# 0, 2 and 3.6 (smtputf8_enable's default follows it), and
+# smtputf8_enable set through each form of Postfix's expressions.
+CONFIGS=(
+	'level-unset|'
+	'level-0|compatibility_level = 0'
+	'level-2|compatibility_level = 2'
+	'level-3.6|compatibility_level = 3.6'
+	'dollar|f = no\nsmtputf8_enable = $f'
+	'brace|compatibility_level = 2\nf = yes\nsmtputf8_enable = ${f}'
+	'paren|compatibility_level = 2\nf = no\nsmtputf8_enable = $(f)'
+	'default|smtputf8_enable = ${undefined_param:yes}'
+	'set|compatibility_level = 2\nsmtputf8_enable = ${compatibility_level?no}'
+	'set-braces|smtputf8_enable = ${compatibility_level?{yes}:{no}}'
+	'unset-braces|smtputf8_enable = ${nope:{no}}'
+	'level-op|compatibility_level = 3.6\nsmtputf8_enable = ${{$compatibility_level} <level {3.6} ? {yes} : {no}}'
+	'compare|compatibility_level = 1\nsmtputf8_enable = ${{abc} != {abd} ? {yes} : {no}}'
+	'continued|compatibility_level = 2\nsmtputf8_enable =\n# c\n  no'
+)
+saved_conf=$PFCONF
+for entry in "${CONFIGS[@]}"; do
+	tag=${entry%%|*}
+	PFCONF=$T/conf-$tag
+	mkdir -p "$PFCONF"
+	printf "myhostname = test.example.org\ndefault_database_type = lmdb\n${entry#*|}\n" \
+	    >"$PFCONF/main.cf"
+	compare_build "postmap rules.map, main.cf $tag" "cmap-$tag" postmap \
+	    "$DATA/rules.map"
+	compare_build "postmap generated, main.cf $tag" "cgen-$tag" postmap \
+	    "$gen"
+	compare_build "postalias rules.aliases, main.cf $tag" "calias-$tag" \
+	    postalias "$DATA/rules.aliases"
+	compare_build "postalias generated, main.cf $tag" "cgenalias-$tag" \
+	    postalias "$gen_aliases"
+done
+PFCONF=$saved_conf
+# Both smtputf8 modes were seen: folding differs between them.
+check_fails "main.cf level-unset and level-3.6 give other records" cmp -s \
+    "$T/cmap-level-unset/pf.records" "$T/cmap-level-3.6/pf.records"
+
 # The comparison sees what it must: case folding changes the records,
 # and Postfix's warnings survive the reduction to what both tools say.
 check_fails "records of a -f build differ from a default build" cmp -s \

@@ -1,35 +1,63 @@
 #!/usr/bin/env python3
 """Differential test of archmail's main.cf evaluation against Postfix.
 
-    postconf_differential.py HELPER WORKDIR COUNT SEED
+    postconf_differential.py HELPER NOSLEEP WORKDIR COUNT SEED|daily
 
 Generates COUNT main.cf files (every expression form of postconf(5)
-"Parameter expansion", nesting, undefined names, continuation lines,
-comments, good and bad booleans, compatibility_level unset/0/1/2/3.6),
-and compares, for each, what HELPER (tests/postconf/postconf_eval)
-prints with real `postconf -c DIR -x -h PARAM`, and the boolean verdict
-on smtputf8_enable with real postmap(1).  Prints a summary; exit 1 on any
-difference.
+"Parameter expansion", nesting, undefined names, self-references,
+continuation lines, comments, good and bad booleans and numbers,
+compatibility_level unset/0/1/2/3.6) and compares, for each:
+
+  - the verdict: real postmap(1) builds a table with that main.cf, or
+    refuses it; archmail (HELPER, tests/postconf/postconf_eval) must
+    accept or refuse alike, and a refused boolean must be named with
+    main.cf's file name and line, as Postfix does;
+  - the values: where real `postconf -c DIR -x -h PARAM...` accepts the
+    file, every value HELPER prints must be postconf's.
+
+NOSLEEP is an LD_PRELOAD library whose sleep() returns at once: Postfix
+sleeps a second before it exits on a fatal error, which would make a run
+of a thousand files take a quarter of an hour.  (It also waits a second
+before reading a file changed within the current second: the oracle's
+main.cf gets an old time stamp.)
+
+archmail's built-in defaults of default_database_type, alias_database and
+alias_maps name lmdb, its only table type, where Debian's Postfix says
+hash (a deliberate difference, archmail-postmap(8) DIFFERENCES): postconf
+reads a copy of each main.cf that leaves them unset with archmail's
+defaults as its first lines, and everything else is compared as is.
+postmap reads main.cf unchanged (the lines would make those parameters
+set, hence known early, for smtputf8_enable; see am_conf.c).
+
+Prints a summary; exit 1 on any difference.
 """
 import os
 import random
 import re
 import subprocess
 import sys
+import time
 
+# p1, p2, p3, probe stand for known Postfix parameters (RENAME): postconf
+# -x -h prints nothing for names it does not know.  p3 is one postmap
+# reads, so a malformed p3 makes postmap refuse the file; p1 and p2 are
+# not, so postmap builds the table (and postconf refuses).
+RENAME = {"p1": "header_checks", "p2": "body_checks",
+          "p3": "debug_peer_list", "probe": "relayhost"}
 PARAMS = ["smtputf8_enable", "relayhost", "compatibility_level",
-          "header_checks", "body_checks", "transport_maps"]
+          "header_checks", "body_checks", "debug_peer_list",
+          "default_database_type", "alias_database", "alias_maps",
+          "mydomain", "myhostname", "lmdb_map_size"]
+DELIBERATE = [("default_database_type", "lmdb"),
+              ("alias_database", "lmdb:/etc/aliases"),
+              ("alias_maps", "lmdb:/etc/aliases")]
 WORDS = ["yes", "no", "YES", "No", "yEs", "true", "false", "abc", "3", "10",
          "-1", "3.6", " a ", "a b", "", "x.y", "0", "#x", "lmdb:/etc/x"]
 LEVELS = ["0", "1", "2", "3.6", "3.10", "3.6.1", "$compatibility_level",
           "${compatibility_level}", "$lvl"]
-# Names a value may refer to; main_cf() narrows this so that the p*
-# parameters never refer to each other in a loop (an exponential blow-up
-# in both evaluators).
 ALL_NAMES = ["p1", "p2", "p3", "lvl", "empty", "undefined_param", "nope",
-         "compatibility_level", "mydomain", "lmdb_map_size"]
-# Not default_database_type or alias_database: archmail's defaults are
-# lmdb (its only table type) where Debian's Postfix says hash.
+             "compatibility_level", "mydomain", "lmdb_map_size",
+             "default_database_type", "alias_database", "myhostname"]
 NAMES = list(ALL_NAMES)
 OPS = ["==", "!=", "<", "<=", ">", ">="]
 LEVEL_OPS = ["<level", "<=level", ">level", ">=level"]
@@ -77,6 +105,11 @@ def expr(r, depth):
             op = r.choice(LEVEL_OPS)
             a = r.choice(LEVELS + (["x"] if r.random() < 0.05 else []))
             b = r.choice(LEVELS)
+            if r.random() < 0.3:
+                # a level comparison nested in a branch or an operand
+                a = "${{%s} %s {%s} ? {%s} : {%s}}" % (
+                    r.choice(LEVELS), r.choice(LEVEL_OPS),
+                    r.choice(LEVELS), r.choice(LEVELS), r.choice(LEVELS))
         else:
             op = r.choice(OPS)
             a = r.choice([word(r), ref(r), expr(r, depth - 1)])
@@ -92,6 +125,8 @@ def expr(r, depth):
         return expr(r, depth - 1) + r.choice([" ", "", ","]) + \
             expr(r, depth - 1)
     # rare malformed forms
+    if r.random() < 0.5:
+        return word(r)
     return r.choice(["${a} ${b", "$-x", "${{1} <=> {2} ? {a}}", "x$",
                      "${p1?{a} x}", "${p1:{a}:{b}}", "$$p1", "${}",
                      "${{1}<{2}{a}}", "$p1$", "${ p1 ? {a}}"])
@@ -121,25 +156,39 @@ def main_cf(r):
     out = []
     if r.random() < 0.2:
         out.append("# generated")
+    if r.random() < 0.03:
+        out.append(r.choice(["p2", "p2 x", "= x"]))	# no '='
     lvl = r.choice([None, None, "0", "1", "2", "3.6", "$lvl", "3.10"])
     if lvl == "$lvl" or r.random() < 0.7:
         out += setting(r, "lvl", r.choice(LEVELS[:6]))
     if lvl is not None:
         out += setting(r, "compatibility_level", lvl)
+    loops = r.random() < 0.1
     for n in ("p1", "p2", "p3"):
+        # Mostly no loop among the p*: a loop makes both refuse.
         NAMES[:] = [x for x in ALL_NAMES
-                    if not x.startswith("p") or x > n]
+                    if loops or not x.startswith("p") or x > n]
         if r.random() < 0.6:
             out += setting(r, n, expr(r, 2))
     NAMES[:] = ALL_NAMES
     if r.random() < 0.3:
         out += setting(r, "empty", "")
+    if r.random() < 0.1:
+        out += setting(r, r.choice(["default_database_type",
+                                    "alias_database", "alias_maps"]),
+                       expr(r, 1))
+    if r.random() < 0.05:
+        out += setting(r, "lmdb_map_size",
+                       r.choice(["1048576", " 20 ", "x", "1k", "$p1"]))
+    if r.random() < 0.05:
+        out += setting(r, "mydomain", expr(r, 1))
     out += setting(r, "probe", expr(r, 3))
     mode = r.random()
     if mode < 0.3:
         # a plain boolean, good or bad
         val = r.choice(["yes", "no", "Yes", "NO", "true", "false", "1",
-                        "yes # no", "", "$p1", "y es"])
+                        "yes # no", "", "$p1", "y es", "$undefined_thing",
+                        "$smtputf8_enable"])
     elif mode < 0.85:
         val = expr(r, 3)
     else:
@@ -154,17 +203,9 @@ def main_cf(r):
 
 
 # postconf(1) shows a value with its white space runs as single blanks and
-# without leading or trailing blanks; compare values that way (the exact
-# value is what the postmap verdict on booleans checks).
+# without leading or trailing blanks; compare values that way.
 def norm(v):
     return re.sub(r"[ \t\n\r\f\v]+", " ", v).strip(" ")
-
-
-# Known Postfix parameters with empty defaults stand for the generator's
-# p1, p2, p3 and probe: postconf -x -h prints nothing for names it does
-# not know.
-RENAME = {"p1": "header_checks", "p2": "body_checks",
-          "p3": "transport_maps", "probe": "relayhost"}
 
 
 def rename(text):
@@ -172,81 +213,90 @@ def rename(text):
                   text)
 
 
-def postconf(d, p):
-    c = subprocess.run(["postconf", "-c", d, "-x", "-h", p],
-                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    if c.returncode != 0:
-        return "%s error" % p
-    v = c.stdout.decode("utf-8", "surrogateescape")
-    if v.endswith("\n"):
-        v = v[:-1]
-    return "%s=%s" % (p, norm(v))
+def oracle_text(text):
+    pre = ""
+    for name, value in DELIBERATE:
+        if not re.search(r"^%s[ \t]*=" % name, text, re.M):
+            pre += "%s = %s\n" % (name, value)
+    return pre + text
 
 
-def postmap_bool(d):
-    """Real postmap's verdict on smtputf8_enable: bad, ok or error."""
-    src = os.path.join(d, "src")
-    with open(src, "w") as f:
-        f.write("k v\n")
-    c = subprocess.run(["postmap", "-c", d, "lmdb:" + src],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    err = c.stderr.decode("utf-8", "replace")
-    if c.returncode == 0:
-        return "ok"
-    if "bad boolean configuration: smtputf8_enable" in err:
-        return "bad"
-    return "error"
+def run(argv, env=None):
+    c = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=env)
+    return (c.returncode, c.stdout.decode("utf-8", "surrogateescape"),
+            c.stderr.decode("utf-8", "surrogateescape"))
 
 
 def main():
-    helper, work, count, seed = sys.argv[1], sys.argv[2], \
-        int(sys.argv[3]), int(sys.argv[4])
+    helper, nosleep, work, count, seed = sys.argv[1], sys.argv[2], \
+        sys.argv[3], int(sys.argv[4]), sys.argv[5]
+    if seed == "daily":
+        seed = os.environ.get("POSTCONF_DIFF_SEED",
+                              str(int(time.time()) // 86400))
+    seed = int(seed)
+    print("seed=%d" % seed)
     r = random.Random(seed)
-    stats = {"files": 0, "values": 0, "differ": 0, "errors": 0,
-             "bad_bool": 0, "smtputf8_off": 0, "bool_differ": 0}
+    env = dict(os.environ, LD_PRELOAD=nosleep)
+    stats = {"files": 0, "values": 0, "differ": 0, "postconf_refused": 0,
+             "postmap_refused": 0, "bad_bool": 0, "smtputf8_off": 0}
     shown = 0
-    d = os.path.join(work, "cf")
-    os.makedirs(d, exist_ok=True)
-    open(os.path.join(d, "master.cf"), "w").close()
+    am_dir = os.path.join(work, "am")
+    pf_dir = os.path.join(work, "pf")
+    pm_dir = os.path.join(work, "pm")
+    for d in (am_dir, pf_dir, pm_dir):
+        os.makedirs(d, exist_ok=True)
+        open(os.path.join(d, "master.cf"), "w").close()
+    src = os.path.join(pf_dir, "src")
+    with open(src, "w") as f:
+        f.write("k v\n")
     for i in range(count):
         text = rename(main_cf(r))
-        with open(os.path.join(d, "main.cf"), "w") as f:
+        with open(os.path.join(am_dir, "main.cf"), "w") as f:
             f.write(text)
-        pf = [postconf(d, p) for p in PARAMS]
-        c = subprocess.run([helper, d] + PARAMS, stdout=subprocess.PIPE)
-        am = c.stdout.decode("utf-8", "surrogateescape").split("\n")
-        am_bool = am[len(PARAMS)]
-        am = [a if a.endswith(" error") else
-              "%s=" % a[:-len(" unset")] if a.endswith(" unset") else
-              "%s=%s" % (a.split("=", 1)[0], norm(a.split("=", 1)[1]))
-              for a in am[:len(PARAMS)]]
+        with open(os.path.join(pf_dir, "main.cf"), "w") as f:
+            f.write(oracle_text(text))
+        with open(os.path.join(pm_dir, "main.cf"), "w") as f:
+            f.write(text)
+        # Postfix waits a second before it reads a file changed within
+        # the current second (it might still be being written).
+        os.utime(os.path.join(pf_dir, "main.cf"), (1e9, 1e9))
+        os.utime(os.path.join(pm_dir, "main.cf"), (1e9, 1e9))
+        pc_rc, pc_out, _ = run(["postconf", "-c", pf_dir, "-x", "-h"] +
+                               PARAMS, env)
+        pm_rc, _, pm_err = run(["postmap", "-c", pm_dir, "lmdb:" + src],
+                               env)
+        _, am_out, _ = run([helper, am_dir] + PARAMS)
+        am = am_out.split("\n") + [""] * (len(PARAMS) + 1)
         stats["files"] += 1
         bad = []
-        if any(p.endswith(" error") for p in pf):
-            # postconf refuses the whole main.cf: archmail must refuse
-            # at least one of the parameters
-            stats["errors"] += 1
-            if not any(a.endswith(" error") for a in am):
-                bad.append("archmail %r, postconf refuses" % am)
-        else:
-            for a, p in zip(am, pf):
-                stats["values"] += 1
-                if a != p:
-                    bad.append("archmail %r, postconf %r" % (a, p))
-        pm = postmap_bool(d)
-        if pm == "bad":
+        am_ok = am[0] == "accepted"
+        if pm_rc != 0:
+            stats["postmap_refused"] += 1
+        if am_ok != (pm_rc == 0):
+            bad.append("archmail %s, postmap %s" %
+                       (am[0], "accepted" if pm_rc == 0 else pm_err.strip()))
+        m = re.search(r"bad boolean configuration: (\S+)", pm_err)
+        if m and not am_ok:
             stats["bad_bool"] += 1
-        if pm == "error" and any(p.endswith(" error") for p in pf):
-            pm = "skip"	# postmap stopped on the malformed main.cf
-        want = {"ok": None, "bad": "bool=bad", "error": "bool=bad",
-                "skip": am_bool}[pm]
-        if pf[0] == "smtputf8_enable=no" or pf[0].lower() == \
-                "smtputf8_enable=no":
-            stats["smtputf8_off"] += 1
-        if (want is None and am_bool == "bool=bad") or \
-                (want is not None and am_bool != want):
-            stats["bool_differ"] += 1
-            bad.append("archmail %s, postmap %s" % (am_bool, pm))
+            if "bad boolean configuration: " + m.group(1) not in am[0] or \
+                    not re.search(r"main\.cf, line \d", am[0]):
+                bad.append("archmail %s, postmap %s" % (am[0],
+                                                        pm_err.strip()))
+        if pc_rc != 0:
+            stats["postconf_refused"] += 1
+        elif am_ok:
+            pf = pc_out.split("\n")
+            for j, p in enumerate(PARAMS):
+                stats["values"] += 1
+                a = am[1 + j]
+                want = "%s=%s" % (p, norm(pf[j]))
+                got = a if a.endswith(" error") or "=" not in a else \
+                    "%s=%s" % (p, norm(a.split("=", 1)[1]))
+                if got != want:
+                    bad.append("archmail %r, postconf %r" % (got, want))
+            if norm(pf[0]).lower() == "no":
+                stats["smtputf8_off"] += 1
         if bad:
             stats["differ"] += 1
             if shown < 15:

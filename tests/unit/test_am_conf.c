@@ -255,6 +255,22 @@ expect_bad_bool(struct cf *cf, const char *name, long line)
 	assert_non_null(strstr(cf->err.message, "bad boolean configuration"));
 }
 
+/* Load main.cf text: refused, naming line and saying what. */
+static void
+expect_refused(struct cf *cf, const char *text, long line, const char *what)
+{
+	am_postconf_free(&cf->pc);
+	write_text(cf->maincf, text);
+	am_error_clear(&cf->err);
+	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
+	    &cf->err), -1);
+	assert_int_equal(cf->err.code, AM_E_CONFIG);
+	assert_string_equal(cf->err.file, cf->maincf);
+	assert_int_equal(cf->err.line, line);
+	if (strstr(cf->err.message, what) == NULL)
+		fail_msg("\"%s\" does not say \"%s\"", cf->err.message, what);
+}
+
 /* Load main.cf text and check one parameter's value. */
 static void
 expect_eval(struct cf *cf, const char *text, const char *name,
@@ -335,11 +351,15 @@ test_postconf_defaults_expand_overrides(void **state)
 {
 	struct cf *cf = *state;
 
-	/* alias_database's default uses $default_database_type */
-	write_text(cf->maincf, "default_database_type = cdb\n");
+	/*
+	 * alias_database's default names its type, as Debian's
+	 * hash:/etc/aliases does: no loop through default_database_type.
+	 */
+	write_text(cf->maincf, "default_database_type = cdb${alias_database}\n");
 	assert_int_equal(am_postconf_load(&cf->pc, cf->dir, "h.example",
 	    &cf->err), 0);
-	expect_param(cf, "alias_database", "cdb:/etc/aliases");
+	expect_param(cf, "alias_database", "lmdb:/etc/aliases");
+	expect_param(cf, "default_database_type", "cdblmdb:/etc/aliases");
 }
 
 static void
@@ -503,18 +523,62 @@ test_postconf_booleans(void **state)
 	expect_bool(cf, "smtputf8_enable", true);
 	expect_eval(cf, "smtputf8_enable = NO\n", "smtputf8_enable", "NO");
 	expect_bool(cf, "smtputf8_enable", false);
-	expect_eval(cf, "# c\nsmtputf8_enable = false\n", "smtputf8_enable",
-	    "false");
-	expect_bad_bool(cf, "smtputf8_enable", 2);
-	expect_eval(cf, "smtputf8_enable = yes # no\n", "smtputf8_enable",
-	    "yes # no");
-	expect_bad_bool(cf, "smtputf8_enable", 1);
-	expect_eval(cf, "\nsmtputf8_enable = $undefined_thing\n",
-	    "smtputf8_enable", "");
-	expect_bad_bool(cf, "smtputf8_enable", 2);
-	expect_eval(cf, "smtputf8_enable = y\n  es\n", "smtputf8_enable",
-	    "y es");
-	expect_bad_bool(cf, "smtputf8_enable", 1);
+	/* Bad booleans: the load refuses main.cf, naming the line. */
+	expect_refused(cf, "# c\nsmtputf8_enable = false\n", 2,
+	    "bad boolean configuration: smtputf8_enable = false");
+	expect_refused(cf, "smtputf8_enable = yes # no\n", 1,
+	    "bad boolean configuration");
+	expect_refused(cf, "\nsmtputf8_enable = $undefined_thing\n", 2,
+	    "bad boolean configuration");
+	expect_refused(cf, "smtputf8_enable = y\n  es\n", 1,
+	    "bad boolean configuration: smtputf8_enable = y es");
+	/* Any boolean postmap reads, not only the one archmail uses. */
+	expect_refused(cf, "x = 1\nstrict_smtputf8 = maybe\n", 2,
+	    "bad boolean configuration: strict_smtputf8");
+}
+
+/*
+ * main.cf refused as Postfix's postmap refuses it: every parameter it
+ * reads, in the order it reads them, each expanded against the defaults
+ * of those read before it only.
+ */
+static void
+test_postconf_check(void **state)
+{
+	struct cf *cf = *state;
+
+	/* malformed where postmap reads it, accepted where it does not */
+	expect_refused(cf, "smtputf8_enable = no\n"
+	    "debug_peer_list = ${{1} <=> {2} ? {a}}\n", 2,
+	    "comparison operator expected");
+	expect_eval(cf, "header_checks = ${a\nfoo = ${b\n",
+	    "compatibility_level", "0");
+	expect_refused(cf, "lmdb_map_size = 1k\n", 1,
+	    "bad numerical configuration: lmdb_map_size = 1k");
+	expect_refused(cf, "compatibility_level = 3.\n", 1,
+	    "malformed compatibility level syntax");
+	expect_refused(cf, "smtputf8_enable = $smtputf8_enable\n", 1,
+	    "unreasonable macro call nesting");
+	expect_refused(cf, "a = $b\nb = $a\nsmtputf8_enable = $a\n", 3,
+	    "unreasonable macro call nesting");
+	expect_refused(cf, "default_database_type =\n", 1,
+	    "bad string length 0 < 1");
+	expect_refused(cf, "mydomain = a..b\n", 1,
+	    "parameter mydomain: bad parameter value");
+	expect_refused(cf, "relayhost = $myhostname\n", 1,
+	    "must not be identical");
+	/* mydomain is not read yet when smtputf8_enable is */
+	expect_eval(cf, "compatibility_level = 2\n"
+	    "smtputf8_enable = ${mydomain?{yes}:{no}}\n", "smtputf8_enable",
+	    "yes");
+	expect_bool(cf, "smtputf8_enable", false);
+	expect_eval(cf, "smtputf8_enable = yes$mydomain\n", "smtputf8_enable",
+	    "yesexample");
+	expect_bool(cf, "smtputf8_enable", true);
+	/* compatibility_level is */
+	expect_eval(cf, "smtputf8_enable = ${compatibility_level?{yes}:{no}}\n",
+	    "smtputf8_enable", "yes");
+	expect_bool(cf, "smtputf8_enable", true);
 }
 
 static void
@@ -570,6 +634,7 @@ main(void)
 		T(test_postconf_comparisons),
 		T(test_postconf_smtputf8_by_level),
 		T(test_postconf_booleans),
+		T(test_postconf_check),
 		T(test_postconf_malformed),
 	};
 #undef T
