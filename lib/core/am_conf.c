@@ -340,7 +340,7 @@ static const struct {
 	const char *name;
 	enum pc_type type;
 } postfix_reads[] = {
-#include "am_conf_reads.h"
+#include "am_conf_reads.inc"
 };
 
 /* An evaluation: where errors point, and a scratch buffer for defaults. */

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerate lib/core/am_conf_reads.h from real Postfix (not run by CI).
+"""Regenerate lib/core/am_conf_reads.inc from real Postfix (not run by CI).
 
     LD_PRELOAD=build/tests/libpostconf_nosleep.so \\
-        python3 tests/postconf/gen_reads.py WORKDIR > lib/core/am_conf_reads.h
+        python3 tests/postconf/gen_reads.py WORKDIR > lib/core/am_conf_reads.inc
 
 1. Which parameters postmap evaluates at start-up: each parameter
    `postconf -d` knows is set alone to a malformed expression; postmap
