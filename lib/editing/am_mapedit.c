@@ -776,6 +776,9 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
 		goto out;
 	while ((got = am_source_next(&src, &ll, no_warn, NULL)) > 0) {
 		n++;
+		/* With SMTPUTF8 postmap and postalias skip such a line. */
+		if (ed->utf8 && !am_source_line_is_utf8(&ll))
+			continue;
 		if (ed->kind == AM_MAP_ALIASES) {
 			if (am_source_parse_alias(&src, &ll, &kb, &vb, no_warn,
 			    NULL, err) <= 0)
