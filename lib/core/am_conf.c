@@ -318,9 +318,16 @@ struct pc_eval {
 	struct am_error *err;
 	long line;			/* line of the parameter asked for */
 	struct am_buf host;		/* myhostname's default */
+	size_t work;			/* bytes expanded so far */
 };
 
 #define PC_MAX_DEPTH	100
+/*
+ * Work one evaluation may do (bytes expanded, and a lookup for each
+ * expansion): "a = $b$b", "b = $c$c", ... doubles at each of 100 levels,
+ * so depth alone would let a short main.cf hang us.
+ */
+#define PC_MAX_WORK	(256 * 1024)
 
 static int
 pc_fail(struct pc_eval *ev, const char *what, const char *text, size_t len)
@@ -659,6 +666,8 @@ pc_expand(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
 
 	if (depth > PC_MAX_DEPTH)
 		return pc_fail(ev, "unreasonable macro call nesting", s, len);
+	if ((ev->work += len + 64) > PC_MAX_WORK)
+		return pc_fail(ev, "unreasonable amount of expansion", s, len);
 	while (i < len) {
 		if (s[i] != '$') {
 			if (am_buf_addc(out, s[i++]) < 0)
@@ -697,7 +706,7 @@ int
 am_postconf_eval(const struct am_postconf *pc, const char *name, char **out,
     struct am_error *err)
 {
-	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT };
+	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, 0 };
 	struct am_buf buf = AM_BUF_INIT;
 	const char *v;
 	int rc = -1;
