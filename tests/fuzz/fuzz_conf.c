@@ -74,9 +74,13 @@ eval_twice(const struct am_postconf *pc, const char *name)
 	am_error_clear(&err);
 	am_error_clear(&err2);
 	rc = am_postconf_eval(pc, name, &v, &err);
+	if (rc < 0 && err.code != AM_E_CONFIG && err.code != AM_E_NOMEM)
+		abort();
+	/* A failure may have cost the whole work limit: not twice. */
+	if (rc < 0)
+		return;
 	rc2 = am_postconf_eval(pc, name, &w, &err2);
-	if (rc != rc2 || (rc < 0 && err.code != AM_E_CONFIG &&
-	    err.code != AM_E_NOMEM))
+	if (rc != rc2)
 		abort();
 	if (rc == 0 && ((v == NULL) != (w == NULL) ||
 	    (v != NULL && strcmp(v, w) != 0)))
