@@ -1215,7 +1215,11 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	}
 	at_eof = pos == ed->len;
 	no_final_nl = ed->len > 0 && ed->text[ed->len - 1] != '\n';
-	if (at_eof && no_final_nl && am_buf_adds(&ins, ed->eol) < 0)
+	/*
+	 * End the last line with "\n" alone: a "\r" would join its text (an
+	 * unterminated quote of an alias would hold it).
+	 */
+	if (at_eof && no_final_nl && am_buf_adds(&ins, "\n") < 0)
 		goto nomem;
 	if (new_section) {
 		/* A blank line before the header, unless there is one. */
