@@ -354,6 +354,7 @@ struct pc_eval {
 	 * parameters with defaults yet.
 	 */
 	long known;
+	size_t work;			/* bytes expanded so far */
 };
 
 /* The index of name in postfix_reads[], or -1. */
@@ -370,6 +371,12 @@ pc_read_index(const char *name, size_t len)
 }
 
 #define PC_MAX_DEPTH	100
+/*
+ * Work one evaluation may do (bytes expanded, and a lookup for each
+ * expansion): "a = $b$b", "b = $c$c", ... doubles at each of 100 levels,
+ * so depth alone would let a short main.cf hang us.
+ */
+#define PC_MAX_WORK	(256 * 1024)
 
 static int
 pc_fail(struct pc_eval *ev, const char *what, const char *text, size_t len)
@@ -456,7 +463,7 @@ static int
 pc_host_domain(struct pc_eval *ev, struct am_buf *out)
 {
 	struct am_error e;
-	struct pc_eval sub = { ev->pc, &e, 0, AM_BUF_INIT, 0 };
+	struct pc_eval sub = { ev->pc, &e, 0, AM_BUF_INIT, 0, 0 };
 	struct am_buf d = AM_BUF_INIT;
 	const char *raw;
 	long line, k;
@@ -775,6 +782,8 @@ pc_expand(struct pc_eval *ev, const char *s, size_t len, struct am_buf *out,
 
 	if (depth > PC_MAX_DEPTH)
 		return pc_fail(ev, "unreasonable macro call nesting", s, len);
+	if ((ev->work += len + 64) > PC_MAX_WORK)
+		return pc_fail(ev, "unreasonable amount of expansion", s, len);
 	while (i < len) {
 		if (s[i] != '$') {
 			if (am_buf_addc(out, s[i++]) < 0)
@@ -815,7 +824,7 @@ pc_eval_known(const struct am_postconf *pc, const char *name, long known,
 {
 	/* Its own default is known when it is read; the later ones not. */
 	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT,
-	    known >= 0 ? known + 1 : -1 };
+	    known >= 0 ? known + 1 : -1, 0 };
 	struct am_buf buf = AM_BUF_INIT;
 	const char *v;
 	int rc = -1;
@@ -969,7 +978,7 @@ pc_hostname(const char *s)
 int
 am_postconf_check(const struct am_postconf *pc, struct am_error *err)
 {
-	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, -1 };
+	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, -1, 0 };
 	const char *name;
 	long long lv[3];
 	char *v, *r;

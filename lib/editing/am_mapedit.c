@@ -776,6 +776,9 @@ make_line(struct am_mapedit *ed, const char *key, const char *value,
 		goto out;
 	while ((got = am_source_next(&src, &ll, no_warn, NULL)) > 0) {
 		n++;
+		/* With SMTPUTF8 postmap and postalias skip such a line. */
+		if (ed->utf8 && !am_source_line_is_utf8(&ll))
+			continue;
 		if (ed->kind == AM_MAP_ALIASES) {
 			if (am_source_parse_alias(&src, &ll, &kb, &vb, no_warn,
 			    NULL, err) <= 0)
@@ -1212,7 +1215,11 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	}
 	at_eof = pos == ed->len;
 	no_final_nl = ed->len > 0 && ed->text[ed->len - 1] != '\n';
-	if (at_eof && no_final_nl && am_buf_adds(&ins, ed->eol) < 0)
+	/*
+	 * End the last line with "\n" alone: a "\r" would join its text (an
+	 * unterminated quote of an alias would hold it).
+	 */
+	if (at_eof && no_final_nl && am_buf_adds(&ins, "\n") < 0)
 		goto nomem;
 	if (new_section) {
 		/* A blank line before the header, unless there is one. */

@@ -1,11 +1,13 @@
 /*
  * DKIM private keys in every form am_dkim_key_decode() reads.  Oracle: a
  * key that decodes is encoded in each format its type allows, decoded
- * again (same type, bits, and the same encoding once more).
+ * again (same type, bits, the same key, and the same encoding once more).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "am_buf.h"
 #include "am_dkim_key.h"
@@ -39,7 +41,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (am_dkim_key_decode(&back, enc.data, enc.len, &err) < 0)
 			abort();
-		if (back.type != key.type || back.bits != key.bits)
+		if (back.type != key.type || back.bits != key.bits ||
+		    EVP_PKEY_eq(back.pkey, key.pkey) != 1)
 			abort();
 		if (am_dkim_key_encode(&back, formats[i], &enc2, &err) < 0)
 			abort();

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "am_buf.h"
 #include "am_conf.h"
 #include "unit_helpers.h"
 
@@ -450,6 +451,43 @@ test_postconf_expansion_loop_terminates(void **state)
 	free(v);
 }
 
+/*
+ * Each level doubles the text (or the comparisons): depth alone allows
+ * 2^100 steps.  Found by fuzz_conf; alarm() makes a hang fail the test.
+ */
+static void
+test_postconf_expansion_bomb_terminates(void **state)
+{
+	struct cf *cf = *state;
+	struct am_buf text = AM_BUF_INIT;
+	char *v;
+	int i, k;
+
+	for (k = 0; k < 2; k++) {
+		am_buf_reset(&text);
+		/* 45 levels: within the nesting limit of 100. */
+		for (i = 0; i < 45; i++)
+			assert_int_equal(k == 0 ?
+			    am_buf_printf(&text, "p%d = $p%d$p%d\n", i, i + 1,
+			    i + 1) :
+			    am_buf_printf(&text, "p%d = ${{$p%d} == {$p%d} ? "
+			    "{} : {}}\n", i, i + 1, i + 1), 0);
+		assert_int_equal(am_buf_adds(&text, "p45 = xxxxxxxx\n"), 0);
+		assert_int_equal(am_buf_addc(&text, '\0'), 0);
+		am_postconf_free(&cf->pc);
+		write_text(cf->maincf, text.data);
+		assert_int_equal(am_postconf_load(&cf->pc, cf->dir,
+		    "h.example", &cf->err), 0);
+		alarm(20);
+		assert_int_equal(am_postconf_eval(&cf->pc, "p0", &v,
+		    &cf->err), -1);
+		alarm(0);
+		assert_int_equal(cf->err.code, AM_E_CONFIG);
+		assert_non_null(strstr(cf->err.message, "expansion"));
+	}
+	am_buf_free(&text);
+}
+
 static void
 test_postconf_conditionals(void **state)
 {
@@ -630,6 +668,7 @@ main(void)
 		T(test_postconf_whitespace_and_empty),
 		T(test_postconf_syntax_error),
 		T(test_postconf_expansion_loop_terminates),
+		T(test_postconf_expansion_bomb_terminates),
 		T(test_postconf_conditionals),
 		T(test_postconf_comparisons),
 		T(test_postconf_smtputf8_by_level),

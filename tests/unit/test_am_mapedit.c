@@ -441,6 +441,18 @@ static const struct edit_case cases[] = {
 	{ "note: UTF-8", AM_MAP_POSTMAP, "a@x.org a\n", ADD,
 	    "b@x.org", "b", NULL, NULL, "d\xc3\xa9part", false, AM_OK,
 	    AM_MAPEDIT_ADDED, "a@x.org a\n# d\xc3\xa9part\nb@x.org b\n", 3 },
+	/* With SMTPUTF8 postmap would skip the line (found by fuzz_mapedit) */
+	{ "key: invalid UTF-8", AM_MAP_POSTMAP, "a@x.org a\n", ADD,
+	    "caf\xe9@x.org", "b", NULL, NULL, NULL, false, AM_E_INVALID,
+	    AM_MAPEDIT_UNCHANGED, NULL, 0 },
+	{ "value: invalid UTF-8", AM_MAP_ALIASES, "a: a\n", ADD, "b",
+	    "caf\xe9", NULL, NULL, NULL, false, AM_E_INVALID,
+	    AM_MAPEDIT_UNCHANGED, NULL, 0 },
+	/* The last line's text stays the same (found by fuzz_mapedit) */
+	{ "CRLF, no final newline: the last line gets a bare LF",
+	    AM_MAP_ALIASES, "a: b\r\nc: \"x y", ADD, "d", "e", NULL, NULL,
+	    NULL, false, AM_OK, AM_MAPEDIT_ADDED,
+	    "a: b\r\nc: \"x y\nd: e", 3 },
 };
 
 /* With the full index, and with the sparse index of the one key. */
