@@ -31,11 +31,14 @@ set, hence known early, for smtputf8_enable; see am_conf.c).
 
 Prints a summary; exit 1 on any difference.
 """
+import atexit
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 # p1, p2, p3, probe stand for known Postfix parameters (RENAME): postconf
@@ -237,7 +240,17 @@ def main():
     seed = int(seed)
     print("seed=%d" % seed)
     r = random.Random(seed)
-    env = dict(os.environ, LD_PRELOAD=nosleep)
+    # ld.so splits LD_PRELOAD at spaces and colons, and the build tree may
+    # sit in a path with spaces (.ci/run puts a clone there): preload a
+    # copy from a directory of our own.
+    preload_dir = tempfile.mkdtemp(prefix="postconf-nosleep.")
+    preload = os.path.join(preload_dir, "nosleep.so")
+    if " " in preload or ":" in preload:
+        sys.exit("postconf_differential: no usable directory for the "
+                 "LD_PRELOAD copy: %r" % preload)
+    shutil.copyfile(nosleep, preload)
+    atexit.register(shutil.rmtree, preload_dir, True)
+    env = dict(os.environ, LD_PRELOAD=preload)
     stats = {"files": 0, "values": 0, "differ": 0, "postconf_refused": 0,
              "postmap_refused": 0, "bad_bool": 0, "smtputf8_off": 0}
     shown = 0
