@@ -445,7 +445,8 @@ change_window(const struct am_mapedit *med, const struct am_mapedit_change *ch,
 	for (s = ch->from; s > 0 && t[s - 1] != '\n'; s--)
 		;
 	/* Back over continuation and comment lines to an entry's start. */
-	while (s > 0 && (line_continues(t, len, s) || t[s] == '#')) {
+	while (s > 0 && (line_continues(t, len, s) ||
+	    (s < len && t[s] == '#'))) {
 		for (s--; s > 0 && t[s - 1] != '\n'; s--)
 			;
 	}

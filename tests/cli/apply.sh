@@ -222,13 +222,11 @@ check_eq "10,000 in one apply: exit 0" 0 $?
 echo "one apply of 10,000: $(($(date +%s) - start)) s"
 start=$(date +%s)
 bad=0
-# Leak checking is off for these 10,000 runs of one path (the rest of the
-# suite covers it): LeakSanitizer's own stop-the-world now and then fails
-# under CI's load, which is no failure of the add.  A failed add is shown.
+# A failed add is shown with its message (this loop found a one-byte
+# overread at the end of the map text under ASan).
 while IFS= read -r line; do
 	eval "set -- $line"
-	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-	    "$ARCHMAIL" --root "$RB" "$@" >/dev/null 2>"$T/single.err" || {
+	"$ARCHMAIL" --root "$RB" "$@" >/dev/null 2>"$T/single.err" || {
 		rc=$?
 		bad=$((bad + 1))
 		[ "$bad" -le 3 ] && echo "failed ($rc): $line" &&
