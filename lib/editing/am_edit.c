@@ -162,6 +162,34 @@ ansible_managed(const struct am_mapedit *med)
 }
 
 /*
+ * Why the table db cannot take an in-place update, from the file alone:
+ * *why "missing", "left by an interrupted update" (the marker first, the
+ * precise reason: see am_map_table_current()) or "older than its source"
+ * (source_mtime, as the edit read it); NULL when none of these.
+ */
+static int
+table_behind(const char *db, const struct timespec *source_mtime,
+    const char **why, struct am_error *err)
+{
+	struct stat st;
+
+	*why = NULL;
+	if (stat(db, &st) < 0) {
+		if (errno != ENOENT)
+			return am_error_set_errno(err,
+			    am_error_code_from_errno(errno), errno, "stat %s",
+			    db);
+		*why = "missing";
+	} else if (am_map_pending(db))
+		*why = "left by an interrupted update";
+	else if (st.st_mtim.tv_sec < source_mtime->tv_sec ||
+	    (st.st_mtim.tv_sec == source_mtime->tv_sec &&
+	    st.st_mtim.tv_nsec < source_mtime->tv_nsec))
+		*why = "older than its source";
+	return 0;
+}
+
+/*
  * Why the table does not answer for the text, or NULL when it does: it is
  * missing, older than its source (mtime: the text was renamed into place
  * but the rebuild never finished), or its record of the edited key is not
@@ -176,30 +204,14 @@ table_stale(struct am_edit_plan *plan, struct am_error *err)
 	const struct am_mapedit_entry *ent = NULL;
 	struct am_table *t = NULL;
 	struct am_buf value = AM_BUF_INIT;
-	struct stat st;
 	bool found;
 	int rc = -1;
 
 	plan->stale = NULL;
-	if (stat(e->db, &st) < 0) {
-		if (errno != ENOENT)
-			return am_error_set_errno(err,
-			    am_error_code_from_errno(errno), errno, "stat %s",
-			    e->db);
-		plan->stale = "missing";
+	if (table_behind(e->db, &med->mtime, &plan->stale, err) < 0)
+		return -1;
+	if (plan->stale != NULL)
 		return 0;
-	}
-	/* The marker first: the precise reason (am_map_table_current()). */
-	if (am_map_pending(e->db)) {
-		plan->stale = "left by an interrupted update";
-		return 0;
-	}
-	if (st.st_mtim.tv_sec < med->mtime.tv_sec ||
-	    (st.st_mtim.tv_sec == med->mtime.tv_sec &&
-	    st.st_mtim.tv_nsec < med->mtime.tv_nsec)) {
-		plan->stale = "older than its source";
-		return 0;
-	}
 	if (plan->ch.index >= 0)
 		ent = &med->entries[plan->ch.index];
 	if (med->only_fkey == NULL)
@@ -915,23 +927,7 @@ out:
 static int
 batch_table_behind(struct am_edit_batch *b, struct am_error *err)
 {
-	struct stat st;
-
-	if (stat(b->edit->db, &st) < 0) {
-		if (errno != ENOENT)
-			return am_error_set_errno(err,
-			    am_error_code_from_errno(errno), errno, "stat %s",
-			    b->edit->db);
-		b->stale = "missing";
-		return 0;
-	}
-	if (st.st_mtim.tv_sec < b->med.mtime.tv_sec ||
-	    (st.st_mtim.tv_sec == b->med.mtime.tv_sec &&
-	    st.st_mtim.tv_nsec < b->med.mtime.tv_nsec))
-		b->stale = "older than its source";
-	else if (am_map_pending(b->edit->db))
-		b->stale = "left by an interrupted update";
-	return 0;
+	return table_behind(b->edit->db, &b->med.mtime, &b->stale, err);
 }
 
 int
