@@ -69,8 +69,10 @@ static const char *const STARTS[] = {
 	"# Staff\n"
 	"k02@archlinux.org\tk@example.org",
 
-	"alice@archlinux.org\talice@example.org\n"
-	"k04@archlinux.org\tk@example.org\n",
+	/* Parenthesised: clang's -Wstring-concatenation takes a
+	 * two-literal element for a missing comma. */
+	("alice@archlinux.org\talice@example.org\n"
+	 "k04@archlinux.org\tk@example.org\n"),
 };
 
 static const char *const CATS[] = {
