@@ -84,16 +84,20 @@ keep_warning(struct am_cli *cli, const char *text)
 void
 cli_warn(struct am_cli *cli, const struct am_error *warning)
 {
-	char text[2300];
+	char cut[2300];
+	/* Whole, however long the quoted line: Postfix prints it all. */
+	char *whole = am_error_format_alloc(warning);
+	const char *text = whole != NULL ? whole :
+	    am_error_format(warning, cut, sizeof(cut));
 
-	am_error_format(warning, text, sizeof(text));
 	cli->warning_count++;
 	keep_warning(cli, text);
-	if (cli->verbose < 0)
-		return;
-	fprintf(stderr, "%s: warning: ", cli->progname);
-	print_sanitized(stderr, text, cli->ascii_messages);
-	fputc('\n', stderr);
+	if (cli->verbose >= 0) {
+		fprintf(stderr, "%s: warning: ", cli->progname);
+		print_sanitized(stderr, text, cli->ascii_messages);
+		fputc('\n', stderr);
+	}
+	free(whole);
 }
 
 void

@@ -709,8 +709,11 @@ collect_place(void *ctx, const struct am_error *warning)
 {
 	struct pam_places *p = ctx;
 
-	if (p->n < sizeof(p->w) / sizeof(p->w[0]))
-		p->w[p->n++] = *warning;
+	if (p->n < sizeof(p->w) / sizeof(p->w[0])) {
+		p->w[p->n] = *warning;
+		/* The whole text lives only during this call. */
+		p->w[p->n++].full_message = NULL;
+	}
 }
 
 static int

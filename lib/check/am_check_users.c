@@ -207,7 +207,7 @@ reader_warn(void *ctx, const struct am_error *w)
 		return;
 	if (am_check_add(r->report, r->area, "source-syntax",
 	    AM_CHECK_WARNING, w->file[0] != '\0' ? w->file : NULL, w->line,
-	    NULL, r->err, "%s (Postfix skips this line)", w->message) < 0)
+	    NULL, r->err, "%s (Postfix skips this line)", am_error_text(w)) < 0)
 		r->failed = 1;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -16,6 +17,7 @@ am_error_clear(struct am_error *err)
 	err->file[0] = '\0';
 	err->line = 0;
 	err->message[0] = '\0';
+	err->full_message = NULL;
 }
 
 static void set_message(struct am_error *err, enum am_errcode code,
@@ -31,6 +33,7 @@ set_message(struct am_error *err, enum am_errcode code, int errnum,
 	err->code = code;
 	err->sys_errno = errnum;
 	err->line = line;
+	err->full_message = NULL;
 	snprintf(err->file, sizeof(err->file), "%s", file ? file : "");
 	vsnprintf(err->message, sizeof(err->message), fmt, ap);
 	if (errnum != 0) {
@@ -147,15 +150,51 @@ am_error_exit_status(enum am_errcode code)
 	return code_table[code].exit_status;
 }
 
+void
+am_error_vset_warning(struct am_error *w, char **whole, const char *fmt,
+    va_list ap)
+{
+	va_list again;
+	int n;
+
+	*whole = NULL;
+	w->full_message = NULL;
+	va_copy(again, ap);
+	n = vsnprintf(w->message, sizeof(w->message), fmt, ap);
+	if (n >= (int)sizeof(w->message) && vasprintf(whole, fmt, again) >= 0)
+		w->full_message = *whole;
+	else
+		*whole = NULL;
+	va_end(again);
+}
+
+const char *
+am_error_text(const struct am_error *err)
+{
+	return err->full_message != NULL ? err->full_message : err->message;
+}
+
 const char *
 am_error_format(const struct am_error *err, char *buf, size_t size)
 {
+	const char *text = am_error_text(err);
+
 	if (err->file[0] != '\0' && err->line > 0)
 		snprintf(buf, size, "%s, line %ld: %s", err->file, err->line,
-		    err->message);
+		    text);
 	else if (err->file[0] != '\0')
-		snprintf(buf, size, "%s: %s", err->file, err->message);
+		snprintf(buf, size, "%s: %s", err->file, text);
 	else
-		snprintf(buf, size, "%s", err->message);
+		snprintf(buf, size, "%s", text);
 	return buf;
+}
+
+char *
+am_error_format_alloc(const struct am_error *err)
+{
+	/* The prefix is at most the file name and a line number. */
+	size_t size = strlen(err->file) + strlen(am_error_text(err)) + 40;
+	char *buf = malloc(size);
+
+	return buf != NULL ? (char *)am_error_format(err, buf, size) : NULL;
 }

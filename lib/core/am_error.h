@@ -10,6 +10,7 @@
 #ifndef AM_ERROR_H
 #define AM_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum am_errcode {
@@ -39,7 +40,15 @@ struct am_error {
 	int sys_errno;		/* errno behind the failure, 0 if none */
 	char file[1024];	/* input file the problem is in, "" if none */
 	long line;		/* line in that file, 0 if none */
-	char message[1024];	/* complete text, without "file, line N: " */
+	char message[1024];	/* the text, without "file, line N: " */
+	/*
+	 * A warning handed to an am_warn_fn whose text was longer than
+	 * message (a quoted input line: Postfix quotes it whole): the whole
+	 * text, owned by the library and valid only during that call; message
+	 * then holds its first 1023 bytes.  NULL everywhere else, and always
+	 * in an error a function returns.  Read it through am_error_text().
+	 */
+	const char *full_message;
 };
 
 void am_error_clear(struct am_error *err);
@@ -56,8 +65,23 @@ enum am_errcode am_error_code_from_errno(int errnum);
 const char *am_error_code_name(enum am_errcode code);
 int am_error_exit_status(enum am_errcode code);
 
+/*
+ * A warning's text, for a caller about to hand w to an am_warn_fn: into
+ * w->message, and when it does not fit there also whole into *whole
+ * (w->full_message points at it).  The caller frees *whole after the call
+ * (NULL when the text fitted or memory ran out: then message is cut).
+ */
+void am_error_vset_warning(struct am_error *w, char **whole, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+
+/* The whole text: full_message when there is one, else message. */
+const char *am_error_text(const struct am_error *err);
+
 /* "file, line N: message", "file: message" or "message" into buf. */
 const char *am_error_format(const struct am_error *err, char *buf,
     size_t size);
+
+/* The same, uncut, in memory the caller frees; NULL when out of memory. */
+char *am_error_format_alloc(const struct am_error *err);
 
 #endif

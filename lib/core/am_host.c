@@ -52,6 +52,7 @@ am_host_warnf(const struct am_host *h, const char *file, long line,
     const char *fmt, ...)
 {
 	struct am_error w;
+	char *whole;
 	va_list ap;
 
 	am_error_clear(&w);
@@ -59,9 +60,10 @@ am_host_warnf(const struct am_host *h, const char *file, long line,
 		snprintf(w.file, sizeof(w.file), "%s", file);
 	w.line = line;
 	va_start(ap, fmt);
-	vsnprintf(w.message, sizeof(w.message), fmt, ap);
+	am_error_vset_warning(&w, &whole, fmt, ap);
 	va_end(ap);
 	am_host_warn(h, &w);
+	free(whole);
 }
 
 void

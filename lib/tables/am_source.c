@@ -140,17 +140,19 @@ warn_at(am_warn_fn *warn, void *ctx, const char *file, long line,
     const char *fmt, ...)
 {
 	struct am_error w;
-	char text[sizeof(w.message)];
+	char *whole;
 	va_list ap;
 
 	if (warn == NULL)
 		return;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	am_error_clear(&w);
-	am_error_set_at(&w, AM_E_PARSE, file, line, "%s", text);
+	am_error_set_at(&w, AM_E_PARSE, file, line, "%s", "");
+	/* Whole, however long: Postfix quotes a long line in full. */
+	va_start(ap, fmt);
+	am_error_vset_warning(&w, &whole, fmt, ap);
+	va_end(ap);
 	warn(ctx, &w);
+	free(whole);
 }
 
 /*

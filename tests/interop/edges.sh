@@ -276,6 +276,15 @@ same_out() {
 	check_eq "$1: output" "$(cat "$2/pf.out")" "$(cat "$2/am.out")"
 	check_eq "$1: messages" "$(cat "$2/pf.err")" "$(cat "$2/am.err")"
 }
+# A long line is quoted whole, as Postfix quotes it (archmail once cut
+# every message at 1 KiB): 3,000 and 70,000 bytes in an unbalanced '"'.
+long3k=$(head -c 3000 /dev/zero | tr '\0' a)
+long70k=$(head -c 70000 /dev/zero | tr '\0' b)
+prepare longline src "k v\n\"$long3k v\n\"$long70k w\n"
+both "$D" postmap lmdb:src
+same_out "long lines quoted whole" "$D"
+check "long lines quoted whole: the 70,000 bytes are there" \
+    grep -qF "$long70k" "$D/am.err"
 # A line that starts with a NUL is checked for UTF-8 in full.
 prepare nulfirst src 'k v\n\0abc\377 v\n\0abc w\n'
 CONF=$T/cf-utf8 both "$D" postmap lmdb:src

@@ -138,6 +138,55 @@ test_long_message_truncated(void **state)
 }
 
 static void
+warn_text(struct am_error *w, char **whole, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+warn_text(struct am_error *w, char **whole, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	am_error_vset_warning(w, whole, fmt, ap);
+	va_end(ap);
+}
+
+/* A warning longer than message keeps its whole text beside it. */
+static void
+test_long_warning_whole(void **state)
+{
+	struct am_error *err = *state;
+	char big[5000], *whole, *formatted;
+
+	memset(big, 'q', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	am_error_set_at(err, AM_E_PARSE, "src", 7, "%s", "");
+	warn_text(err, &whole, "unbalanced in '%s'", big);
+	assert_non_null(whole);
+	assert_ptr_equal(err->full_message, whole);
+	assert_int_equal(strlen(am_error_text(err)), strlen(big) + 16);
+	assert_int_equal(strlen(err->message), sizeof(err->message) - 1);
+	formatted = am_error_format_alloc(err);
+	assert_non_null(formatted);
+	assert_int_equal(strncmp(formatted, "src, line 7: unbalanced in 'qq",
+	    30), 0);
+	assert_int_equal(strlen(formatted), 13 + strlen(big) + 16);
+	free(formatted);
+	/* A new error forgets it (the caller frees the text). */
+	am_error_set(err, AM_E_IO, "short");
+	assert_null(err->full_message);
+	assert_string_equal(am_error_text(err), "short");
+	free(whole);
+	/* A short warning needs no second copy. */
+	warn_text(err, &whole, "%s", "fits");
+	assert_null(whole);
+	assert_null(err->full_message);
+	assert_string_equal(am_error_text(err), "fits");
+	am_error_clear(err);
+	assert_null(err->full_message);
+}
+
+static void
 test_code_from_errno(void **state)
 {
 	(void)state;
@@ -219,6 +268,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_set_at_and_format,
 		    setup_err, teardown_err),
 		cmocka_unit_test_setup_teardown(test_long_message_truncated,
+		    setup_err, teardown_err),
+		cmocka_unit_test_setup_teardown(test_long_warning_whole,
 		    setup_err, teardown_err),
 		cmocka_unit_test(test_code_from_errno),
 		cmocka_unit_test(test_code_names_stable),
