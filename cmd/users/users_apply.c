@@ -386,6 +386,8 @@ edit_apply(struct am_cli *cli, enum am_map_kind kind, int argc, char *argv[])
 			snprintf(err.file, sizeof(err.file), "%s", a.input);
 		goto fail;
 	}
+	if (a.b.one_pass)
+		cli_info(cli, "%zu new entries planned in one pass", a.n);
 	if (!a.b.dry_run && (a.b.text_changed || a.b.rebuild)) {
 		hold(&saved, &held);
 		if (am_edit_batch_commit(&a.b, &err) < 0)

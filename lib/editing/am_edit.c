@@ -263,11 +263,10 @@ decide_update(struct am_edit_plan *plan, struct am_error *err)
 
 /* The value as the file writes lists: "a, b" or "a,b". */
 static int
-join_dests(struct am_edit_plan *plan, const struct am_edit_req *req,
+join_list(const struct am_edit_req *req, const char *sep, char **value,
     struct am_error *err)
 {
 	struct am_buf v = AM_BUF_INIT;
-	const char *sep = am_mapedit_list_sep(&plan->med);
 	size_t i;
 
 	if (req->ndests == 0)
@@ -279,8 +278,17 @@ join_dests(struct am_edit_plan *plan, const struct am_edit_req *req,
 			am_buf_free(&v);
 			return am_error_set(err, AM_E_NOMEM, "out of memory");
 		}
-	plan->value = v.data;
+	*value = v.data;
 	return 0;
+}
+
+/* The destinations as the file writes a list (a pass over the file). */
+static int
+join_dests(struct am_edit_plan *plan, const struct am_edit_req *req,
+    struct am_error *err)
+{
+	return join_list(req, am_mapedit_list_sep(&plan->med), &plan->value,
+	    err);
 }
 
 /* Whether the change leaves the bytes of the file as they are. */
@@ -923,6 +931,88 @@ out:
 	return rc;
 }
 
+/*
+ * The common batch (new keys only, see am_mapedit_add_new()) planned in
+ * one pass over a full index of the text instead of one pass per
+ * request: 1 with the new text in *next and the items filled as
+ * batch_step() fills them, 0 when the batch is of another kind.
+ */
+static int
+batch_new_keys(struct am_edit_batch *b, const char *text, size_t len,
+    struct am_buf *next, struct am_error *err)
+{
+	struct am_edit *e = b->edit;
+	struct am_edit_batch_item *it;
+	struct am_mapedit full;
+	struct am_mapedit_add *adds = NULL;
+	const char **names = NULL, **fkeys = NULL, *sep;
+	size_t i;
+	int rc = 0;
+
+	/* One by one costs a pass each: only a longer batch gains. */
+	if (b->n < 3)
+		return 0;
+	for (i = 0; i < b->n; i++)
+		if (b->items[i].req.op != AM_EDIT_ADD ||
+		    b->items[i].req.note != NULL ||
+		    b->items[i].req.new_category != NULL)
+			return 0;
+	if (am_mapedit_from_text(&full, e->path, text, len, e->kind,
+	    e->ps.utf8, NULL, NULL, err) < 0) {
+		if (err->code == AM_E_NOMEM)
+			return -1;
+		am_error_clear(err);	/* one by one says what is wrong */
+		return 0;
+	}
+	adds = calloc(b->n, sizeof(*adds));
+	names = calloc(b->n, sizeof(*names));
+	fkeys = calloc(b->n, sizeof(*fkeys));
+	if (adds == NULL || names == NULL || fkeys == NULL)
+		goto nomem;
+	/* The file's list separator, found once (not once a request). */
+	sep = am_mapedit_list_sep(&full);
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
+		free(it->value);
+		it->value = NULL;
+		if (join_list(&it->req, sep, &it->value, err) < 0) {
+			rc = err->code == AM_E_NOMEM ? -1 : 0;
+			if (rc == 0)
+				am_error_clear(err);
+			goto out;
+		}
+		adds[i].key = it->req.key;
+		adds[i].value = it->value;
+		adds[i].category = it->req.category;
+		adds[i].replace = it->req.replace;
+		adds[i].no_categories = e->kind == AM_MAP_ALIASES;
+	}
+	if ((rc = am_mapedit_add_new(&full, adds, b->n, next, names, fkeys,
+	    err)) != 1)
+		goto out;
+	for (i = 0; i < b->n; i++) {
+		it = &b->items[i];
+		it->changed = true;
+		it->result = AM_MAPEDIT_ADDED;
+		it->absent = false;
+		free(it->category);
+		it->category = NULL;
+		if ((names[i] != NULL &&
+		    (it->category = strdup(names[i])) == NULL) ||
+		    batch_add_fkey(b, fkeys[i]) < 0)
+			goto nomem;
+	}
+	goto out;
+nomem:
+	rc = am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	free(adds);
+	free(names);
+	free(fkeys);
+	am_mapedit_free(&full);
+	return rc;
+}
+
 /* A table missing or strictly older than its source (no change made). */
 static int
 batch_table_behind(struct am_edit_batch *b, struct am_error *err)
@@ -941,7 +1031,7 @@ am_edit_batch_plan(struct am_edit *e, struct am_edit_batch_item *items,
 	char *lockname = NULL;
 	size_t curlen, i;
 	bool changed;
-	int which = 0, cur_buf = -1, rc = -1;
+	int which = 0, cur_buf = -1, rc = -1, fast;
 
 	memset(b, 0, sizeof(*b));
 	b->lockfd = -1;
@@ -975,7 +1065,15 @@ am_edit_batch_plan(struct am_edit *e, struct am_edit_batch_item *items,
 		    e->path);
 	cur = b->med.text != NULL ? b->med.text : "";
 	curlen = b->med.len;
-	for (i = 0; i < n; i++) {
+	if ((fast = batch_new_keys(b, cur, curlen, &bufs[0], err)) < 0)
+		goto out;
+	if (fast == 1) {
+		b->one_pass = true;
+		cur = bufs[0].data;
+		curlen = bufs[0].len;
+		cur_buf = 0;
+	}
+	for (i = 0; i < n && fast == 0; i++) {
 		if (batch_step(b, &items[i], cur, curlen, &bufs[which],
 		    &changed, err) < 0) {
 			batch_item_error(&items[i], err);

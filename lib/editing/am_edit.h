@@ -191,6 +191,7 @@ struct am_edit_batch {
 	bool text_changed;
 	const char *stale;	/* as in am_edit_plan */
 	bool rebuild, incremental;
+	bool one_pass;		/* new keys only: planned in one pass */
 	char **fkeys;		/* folded keys the batch touched */
 	size_t nfkeys;
 	struct am_buf diff;	/* dry run */

@@ -949,6 +949,27 @@ category_name(const struct am_mapedit *ed, int cat)
 	    ed->categories[cat].name : NULL;
 }
 
+/*
+ * Full index, sorted category: its first entry whose key sorts after
+ * fkey (first + count when none does).  Sorted means never descending,
+ * so a binary search finds it (a batch asks this thousands of times).
+ */
+static size_t
+first_greater(const struct am_mapedit *ed,
+    const struct am_mapedit_category *c, const char *fkey)
+{
+	size_t lo = c->first, hi = c->first + c->count, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (strcmp(ed->entries[mid].fkey, fkey) > 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 /* Where a new entry of category cat goes. */
 static size_t
 insert_offset(const struct am_mapedit *ed, int cat, const char *fkey)
@@ -962,10 +983,9 @@ insert_offset(const struct am_mapedit *ed, int cat, const char *fkey)
 	if (c->sorted && ed->only_fkey != NULL &&
 	    strcmp(ed->only_fkey, fkey) == 0 && c->key_above != NO_OFFSET)
 		return c->key_above;
-	if (c->sorted && ed->only_fkey == NULL)
-		for (i = c->first; i < c->first + c->count; i++)
-			if (strcmp(ed->entries[i].fkey, fkey) > 0)
-				return ed->entries[i].above;
+	if (c->sorted && ed->only_fkey == NULL &&
+	    (i = first_greater(ed, c, fkey)) < c->first + c->count)
+		return ed->entries[i].above;
 	return c->last_end;
 }
 
@@ -1407,4 +1427,210 @@ am_mapedit_list_sep(const struct am_mapedit *ed)
 		    c[1] != '\r' && c[1] != '\n' ? "," : ", ";
 	}
 	return ", ";
+}
+
+/* Batches of new keys (am_mapedit_add_new). */
+
+struct new_line {
+	size_t pos;		/* where in the old text it goes */
+	size_t order;		/* its add's place in the batch */
+	const char *fkey;
+	bool by_key;		/* a sorted category: ordered by key at pos */
+	size_t from, len;	/* its bytes in the lines buffer */
+};
+
+static int
+new_line_cmp(const void *a, const void *b)
+{
+	const struct new_line *x = a, *y = b;
+	int c;
+
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	/* Same place, same category: by key when it is sorted. */
+	if (x->by_key && (c = strcmp(x->fkey, y->fkey)) != 0)
+		return c;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* The batch's folded keys: open addressing, for "is it in the file". */
+struct key_set {
+	const char **slot;
+	size_t mask;
+};
+
+static size_t
+key_hash(const char *s)
+{
+	size_t h = 14695981039346656037u;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211u;
+	return h;
+}
+
+/* 1 when fkey was there already, 0 when added. */
+static int
+key_set_add(struct key_set *ks, const char *fkey, bool add)
+{
+	size_t i = key_hash(fkey) & ks->mask;
+
+	for (; ks->slot[i] != NULL; i = (i + 1) & ks->mask)
+		if (strcmp(ks->slot[i], fkey) == 0)
+			return 1;
+	if (add)
+		ks->slot[i] = fkey;
+	return 0;
+}
+
+/*
+ * Whether a new entry at pos in category c lands where the same add on
+ * the text of the adds before it would put it: at the end of the
+ * category, or directly above an entry line that has no comment of its
+ * own (between such a comment and its entry the add would split them,
+ * and the comment's reading as a note or header is what could change).
+ */
+static bool
+plain_place(const struct am_mapedit *ed, const struct am_mapedit_category *c,
+    size_t pos, const char *fkey)
+{
+	size_t i;
+
+	if (pos == c->last_end)
+		return true;
+	i = first_greater(ed, c, fkey);
+	return i < c->first + c->count && ed->entries[i].above == pos &&
+	    ed->entries[i].start == pos;
+}
+
+/*
+ * Whether a new line with this value leaves the file's list separator
+ * (am_mapedit_list_sep()) as it is, wherever it goes: its first comma
+ * reads as that separator.  (A quote would hide the comma from it.)
+ */
+static bool
+keeps_list_sep(const char *value, const char *sep)
+{
+	const char *c = strchr(value, ',');
+
+	if (c == NULL)
+		return true;
+	if (strchr(value, '"') != NULL)
+		return false;
+	return strcmp(sep, c[1] != ' ' && c[1] != '\t' ? "," : ", ") == 0;
+}
+
+/*
+ * One add of the batch: its line and place; 0 when it is not a plain add
+ * of a new key (the batch then goes one by one).
+ */
+static int
+plan_new_line(struct am_mapedit *ed, const struct am_mapedit_add *add,
+    size_t order, struct key_set *ks, struct am_buf *lines,
+    struct new_line *nl, const char **name, const char *sep,
+    struct am_error *err)
+{
+	const struct am_mapedit_category *c = NULL;
+	struct am_buf line = AM_BUF_INIT, fb = AM_BUF_INIT;
+	struct am_error ignored;
+	int cat, rc = 0;
+
+	am_error_clear(&ignored);
+	if (add->note != NULL || add->new_category != NULL ||
+	    !keeps_list_sep(add->value, sep))
+		goto out;
+	if (make_line(ed, add->key, add->value, &line, &ignored) < 0 ||
+	    fold(ed, add->key, &fb) < 0 ||
+	    category_for_add(ed, add, &cat, &ignored) < 0)
+		goto out;
+	if (cat >= 0) {
+		c = &ed->categories[cat];
+		/* Fewer than two entries: sorted or not is still open. */
+		if (c->count < 2)
+			goto out;
+	}
+	memset(nl, 0, sizeof(*nl));
+	nl->order = order;
+	nl->pos = insert_offset(ed, cat, fb.data);
+	nl->by_key = c != NULL && c->sorted;
+	if (c != NULL && c->sorted && !plain_place(ed, c, nl->pos, fb.data))
+		goto out;
+	if ((nl->fkey = arena_copy(ed, fb.data, fb.len)) == NULL)
+		goto nomem;
+	if (key_set_add(ks, nl->fkey, true))
+		goto out;	/* twice in the batch */
+	nl->from = lines->len;
+	if (am_buf_add(lines, line.data, line.len) < 0 ||
+	    am_buf_adds(lines, ed->eol) < 0)
+		goto nomem;
+	nl->len = lines->len - nl->from;
+	*name = category_name(ed, cat);
+	rc = 1;
+	goto out;
+nomem:
+	rc = am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	am_buf_free(&line);
+	am_buf_free(&fb);
+	return rc;
+}
+
+int
+am_mapedit_add_new(struct am_mapedit *ed, const struct am_mapedit_add *adds,
+    size_t n, struct am_buf *out, const char **names, const char **fkeys,
+    struct am_error *err)
+{
+	struct new_line *nl = NULL;
+	struct am_buf lines = AM_BUF_INIT;
+	struct key_set ks = { NULL, 0 };
+	const char *sep;
+	size_t i, size = 16, pos = 0;
+	int rc = -1, got;
+
+	/* A full index, and a last line that ends. */
+	if (ed->only_fkey != NULL || n == 0 ||
+	    (ed->len > 0 && ed->text[ed->len - 1] != '\n'))
+		return 0;
+	sep = am_mapedit_list_sep(ed);
+	while (size < 2 * n)
+		size *= 2;
+	ks.mask = size - 1;
+	if ((ks.slot = calloc(size, sizeof(*ks.slot))) == NULL ||
+	    (nl = calloc(n, sizeof(*nl))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if ((got = plan_new_line(ed, &adds[i], i, &ks, &lines, &nl[i],
+		    &names[i], sep, err)) <= 0) {
+			rc = got;
+			goto out;
+		}
+		fkeys[i] = nl[i].fkey;
+	}
+	/* New keys only: one already in the file goes one by one. */
+	for (i = 0; i < ed->nentries; i++)
+		if (key_set_add(&ks, ed->entries[i].fkey, false)) {
+			rc = 0;
+			goto out;
+		}
+	qsort(nl, n, sizeof(*nl), new_line_cmp);
+	am_buf_reset(out);
+	if (am_buf_reserve(out, ed->len + lines.len) < 0)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		if (am_buf_add(out, ed->text + pos, nl[i].pos - pos) < 0 ||
+		    am_buf_add(out, lines.data + nl[i].from, nl[i].len) < 0)
+			goto nomem;
+		pos = nl[i].pos;
+	}
+	if (am_buf_add(out, ed->text + pos, ed->len - pos) < 0)
+		goto nomem;
+	rc = 1;
+	goto out;
+nomem:
+	am_error_set(err, AM_E_NOMEM, "out of memory");
+out:
+	free(nl);
+	free(ks.slot);
+	am_buf_free(&lines);
+	return rc;
 }

@@ -198,6 +198,25 @@ int am_mapedit_render(const struct am_mapedit *ed,
     struct am_error *err);
 
 /*
+ * The common batch, planned at once: adds[0..n) of keys the text does not
+ * hold, each a new entry (no note, no new category, a value whose first
+ * comma reads as the file's list separator), into an existing category of at least two entries or a file
+ * without categories, on a text whose last line ends.  ed is a full index
+ * (am_mapedit_open(), am_mapedit_from_text()).  *out gets the text the
+ * same adds made one at a time would leave, each on the text the ones
+ * before it left (a sorted category keeps the new keys in order, other
+ * new lines follow each other at the category's end), in one pass
+ * instead of n.  Returns 1 with out, names[i] (adds[i]'s category, NULL
+ * for none) and fkeys[i] (its key as the table holds it), both in ed's
+ * memory; 0 when the batch is not of that kind or one add would fail
+ * (nothing done: plan them one by one, which says why); -1 when out of
+ * memory.
+ */
+int am_mapedit_add_new(struct am_mapedit *ed,
+    const struct am_mapedit_add *adds, size_t n, struct am_buf *out,
+    const char **names, const char **fkeys, struct am_error *err);
+
+/*
  * How the file separates the destinations of a list: "," when its first
  * entry with a comma-separated list writes them "a,b", else ", ".
  */

@@ -100,6 +100,44 @@ struct op {
 	const char *dests[2];
 };
 
+/*
+ * The batches am_edit_batch_plan() plans in one pass: adds of keys
+ * mostly new (a few already in the file or twice in the batch, which
+ * send the batch one by one), no note, no new category, now and then a
+ * list or a value with a comma, into one category per round or several.
+ */
+static bool new_keys_mode;
+static int round_cat;
+
+static void
+make_new_key_op(struct op *o, uint32_t *s, size_t ncats)
+{
+	static const char *const old_keys[] = {
+		"alice@archlinux.org", "Zed@archlinux.org", "k03@archlinux.org",
+	};
+	uint32_t k = rnd(s) % 20000;
+
+	memset(o, 0, sizeof(*o));
+	if (rnd(s) % 300 == 0)
+		snprintf(o->key, sizeof(o->key), "%s", old_keys[k % 3]);
+	else
+		snprintf(o->key, sizeof(o->key), "%c%03u@archlinux.org",
+		    "abkmnzAK"[k % 8], (unsigned)k / 8);
+	o->req.key = o->key;
+	o->req.no_compile = true;
+	o->req.op = AM_EDIT_ADD;
+	o->dests[0] = DESTS[rnd(s) % 3];
+	o->dests[1] = rnd(s) % 200 == 0 ? "p,q@example.org" :
+	    DESTS[rnd(s) % 3];
+	o->req.dests = o->dests;
+	o->req.ndests = 1 + (o->dests[0] != o->dests[1] &&
+	    (o->dests[1][0] == 'p' || rnd(s) % 9 == 0));
+	if (ncats > 0)
+		o->req.category = CATS[round_cat >= 0 ? (size_t)round_cat :
+		    rnd(s) % ncats];
+	o->req.replace = rnd(s) % 5 == 0;
+}
+
 static void
 make_op(struct op *o, uint32_t *s, size_t ncats)
 {
@@ -108,8 +146,14 @@ make_op(struct op *o, uint32_t *s, size_t ncats)
 		"zed@archlinux.org", "abe@archlinux.org",
 		"mallory@archlinux.org", "Alice@ArchLinux.org",
 	};
-	uint32_t k = rnd(s) % 18, what = rnd(s) % 10;
+	uint32_t k, what;
 
+	if (new_keys_mode) {
+		make_new_key_op(o, s, ncats);
+		return;
+	}
+	k = rnd(s) % 18;
+	what = rnd(s) % 10;
 	memset(o, 0, sizeof(*o));
 	if (k < 6)
 		snprintf(o->key, sizeof(o->key), "%s", fixed[k]);
@@ -187,6 +231,8 @@ put(const struct fx *f, const char *text)
  * first one that fails remembered), then the kept ones as one batch on
  * the starting text, then the kept ones with the failing one among them.
  */
+static size_t one_pass_rounds;
+
 static void
 round_of(struct fx *f, uint32_t seed, const char *start, size_t ncats)
 {
@@ -248,6 +294,7 @@ round_of(struct fx *f, uint32_t seed, const char *start, size_t ncats)
 	if (am_edit_batch_plan(&e, items, n, true, true, &b, &err) != 0)
 		fail_msg("seed %u: batch failed at line %ld: %s", seed,
 		    err.line, err.message);
+	one_pass_rounds += b.one_pass;
 	got = b.text_changed ? b.text.data : start;
 	gotlen = b.text_changed ? b.text.len : strlen(start);
 	if (gotlen != strlen(seq) || memcmp(got, seq, gotlen) != 0)
@@ -303,12 +350,46 @@ test_batch_equals_single_edits(void **state)
 	}
 }
 
+/*
+ * The same with batches of new keys, most of them planned in one pass:
+ * the one-pass text must equal the single edits' as well.
+ */
+static void
+test_new_key_batches_equal_single_edits(void **state)
+{
+	struct fx *f = *state;
+	const size_t ncats = sizeof(CATS) / sizeof(CATS[0]) - 1; /* no Nope */
+	uint32_t seed, s;
+	size_t which, rounds = 0;
+
+	new_keys_mode = true;
+	one_pass_rounds = 0;
+	for (seed = 1; seed <= 4 * ROUNDS; seed++) {
+		which = seed % (sizeof(STARTS) / sizeof(STARTS[0]));
+		s = seed * 2654435761u;
+		/* Mostly the two categories a one-pass plan can take. */
+		round_cat = rnd(&s) % 4 == 0 ? -1 : rnd(&s) % 3 == 0 ?
+		    (int)(rnd(&s) % ncats) : (int)(rnd(&s) % 2);
+		round_of(f, seed, STARTS[which], which == 3 ? 0 : ncats);
+		rounds++;
+	}
+	new_keys_mode = false;
+	/* The test is about the one-pass plan: it has to have run. */
+	if (one_pass_rounds * 4 < rounds)
+		fail_msg("only %zu of %zu rounds planned in one pass",
+		    one_pass_rounds, rounds);
+	print_message("%zu of %zu rounds planned in one pass\n",
+	    one_pass_rounds, rounds);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_batch_equals_single_edits,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_key_batches_equal_single_edits, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
