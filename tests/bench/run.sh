@@ -10,7 +10,8 @@
 #   RUNS            runs per command (default 3, at least 3: a median of
 #                   fewer runs is just one noisy sample)
 #   BENCH_SECTIONS  sections to run, space-separated (default: all of
-#                   "build aliases query single users edits relay dkim")
+#                   "build aliases query single users edits relay dkim
+#                   ansible")
 #   BENCH_APPLY_N   entries in the users apply batch of "edits" (10000)
 #   BENCH_DATA      data directory to use and keep; generated into it when
 #                   it lacks gen_data.py's current stamp
@@ -31,7 +32,7 @@
 
 set -eu
 
-ALL_SECTIONS="build aliases query single users edits relay dkim"
+ALL_SECTIONS="build aliases query single users edits relay dkim ansible"
 
 usage() {
 	echo "usage: $0 ARCHMAIL_BINARY [RUNS]" >&2
@@ -715,6 +716,56 @@ section_dkim() {
 	dkim_p_of rsa4096-am-1.rec >rsa.p
 	dkim_openssl_p rsa4096-am-1.key rsa >rsa.openssl
 	check_row "dkim rsa-4096: p= = openssl's public key" rsa.p rsa.openssl
+}
+
+# The Ansible address module with entries: of 1,000 new addresses, one
+# task of one ansible-playbook -c local run on a sysroot (a fresh copy,
+# untimed, each run), against the absolute goal of 2 s: the reference
+# column is that goal, so the ratio is the share of it used.
+ansible_run() {
+	rm -rf "$WORK/ansible/root"
+	cp -a "$WORK/ansible/base" "$WORK/ansible/root"
+	timed ansible_run ansible-playbook -c local -i "$WORK/ansible/inventory" \
+	    "$WORK/ansible/thousand.yml" >/dev/null
+}
+section_ansible() {
+	local A=$WORK/ansible repo
+	note "section ansible: the address module, 1,000 entries in one task"
+	command -v ansible-playbook >/dev/null ||
+	    { note "ansible-playbook not found"; exit 2; }
+	repo=$(cd "$HERE/../.." && pwd)
+	rm -rf "$A"
+	mkdir -p "$A/base/etc/postfix" "$A/collections/ansible_collections/archmail" \
+	    "$A/home" "$A/tmp"
+	ln -s "$repo/ansible" "$A/collections/ansible_collections/archmail/mailhost"
+	cp "$CONF/main.cf" "$A/base/etc/postfix/main.cf"
+	printf 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/bash\n' \
+	    >"$A/base/etc/passwd"
+	printf '# Developers\nalice@archlinux.org\talice\nbob@archlinux.org\talice\n' \
+	    >"$A/base/etc/postfix/users"
+	"$ARCHMAIL" --root "$A/base" -q postmap \
+	    "lmdb:$A/base/etc/postfix/users"
+	printf 'localhost ansible_connection=local\n' >"$A/inventory"
+	python3 - "$A/root" "$ARCHMAIL" >"$A/thousand.yml" <<'PY'
+import json, sys
+entries = [{'address': 'user%04d@archlinux.org' % i, 'destination': ['alice'],
+            'category': 'Developers'} for i in range(1000)]
+print(json.dumps([{'hosts': 'localhost', 'gather_facts': False,
+    'tasks': [{'name': 'thousand', 'archmail.mailhost.address': {
+        'root': sys.argv[1], 'archmail': sys.argv[2], 'entries': entries}}]}]))
+PY
+	export ANSIBLE_COLLECTIONS_PATH=$A/collections ANSIBLE_HOME=$A/home \
+	    ANSIBLE_LOCAL_TEMP=$A/tmp ANSIBLE_REMOTE_TEMP=$A/tmp \
+	    ANSIBLE_PYTHON_INTERPRETER=$(command -v python3) \
+	    ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_NOCOLOR=1 \
+	    ANSIBLE_INVENTORY_UNPARSED_WARNING=False
+	each_run ansible_run
+	row "ansible address, 1,000 entries / 2 s goal" \
+	    "$(median ansible_run 1)" 2.00 1.0 "%.2f s"
+	"$ARCHMAIL" --root "$A/root" users list --category Developers |
+	    grep -c '@archlinux.org' >"$A/count" || true
+	echo 1002 >"$A/want"
+	check_row "ansible address: 1,000 added" "$A/count" "$A/want"
 }
 
 # --- main --------------------------------------------------------------------
