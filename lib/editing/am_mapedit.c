@@ -1503,6 +1503,24 @@ plain_place(const struct am_mapedit *ed, const struct am_mapedit_category *c,
 	    ed->entries[i].start == pos;
 }
 
+/* Whether a comment line follows the last entry (or is all there is). */
+static bool
+comment_at_end(const struct am_mapedit *ed)
+{
+	size_t pos = ed->nentries > 0 ? ed->entries[ed->nentries - 1].end : 0;
+	const char *p;
+
+	while (pos < ed->len) {
+		for (p = ed->text + pos; p < ed->text + ed->len &&
+		    am_source_isspace((unsigned char)*p) && *p != '\n'; p++)
+			;
+		if (p < ed->text + ed->len && *p == '#')
+			return true;
+		pos = line_end(ed->text, ed->len, pos);
+	}
+	return false;
+}
+
 /*
  * Whether a new line with this value leaves the file's list separator
  * (am_mapedit_list_sep()) as it is, wherever it goes: its first comma
@@ -1548,6 +1566,13 @@ plan_new_line(struct am_mapedit *ed, const struct am_mapedit_add *add,
 		/* Fewer than two entries: sorted or not is still open. */
 		if (c->count < 2)
 			goto out;
+	} else if (!add->no_categories && comment_at_end(ed)) {
+		/*
+		 * No categories yet, but a comment after the last entry
+		 * would head the first new line as its category, and the
+		 * next add without one would be refused.
+		 */
+		goto out;
 	}
 	memset(nl, 0, sizeof(*nl));
 	nl->order = order;

@@ -19,7 +19,7 @@ status=0
 artifacts=$build/fuzz-artifacts
 mkdir -p "$artifacts"
 for name in mapsource acct dkim_key dkim_record postfwd pam conf cli tok822 mapedit \
-    logindefs; do
+    logindefs mapedit_batch; do
 	bin=$build/tests/fuzz/fuzz_$name
 	if [ ! -x "$bin" ]; then
 		echo "run.sh: $bin missing (build with -DARCHMAIL_FUZZ=ON)" >&2
