@@ -264,17 +264,27 @@ fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
 	    ed->utf8, out, &ignored);
 }
 
+/*
+ * One entry's key, value and folded key, parsed from ll.  They point into
+ * the line or into kb, vb and fb, valid until the next line:
+ * keep_entry() copies what an index keeps.
+ */
+struct parsed {
+	size_t key_len, value_len;
+	bool in_place;		/* key and value are in the text itself */
+};
+
 static int
 index_entry(struct am_mapedit *ed, struct am_source_line *ll,
-    struct am_mapedit_entry *e, am_warn_fn *warn, void *ctx,
-    struct am_buf *kb, struct am_buf *vb, struct am_buf *fb,
+    struct am_mapedit_entry *e, struct parsed *pd, am_warn_fn *warn,
+    void *ctx, struct am_buf *kb, struct am_buf *vb, struct am_buf *fb,
     struct am_error *err)
 {
 	struct am_source_entry pe;
-	bool in_place;
 	int rc;
 
-	in_place = ll->text >= ed->src.data &&
+	/* A borrowed text is parsed from a copy of each line. */
+	pd->in_place = !ed->src.borrowed && ll->text >= ed->src.data &&
 	    ll->text < ed->src.data + ed->src.len;
 	if (ed->kind == AM_MAP_ALIASES) {
 		am_buf_reset(kb);
@@ -283,19 +293,20 @@ index_entry(struct am_mapedit *ed, struct am_source_line *ll,
 		    err);
 		if (rc <= 0)
 			return rc;
-		e->key = arena_copy(ed, kb->data, kb->len);
-		e->value = arena_copy(ed, vb->data, vb->len);
+		pd->in_place = false;
+		e->key = kb->data;
+		pd->key_len = kb->len;
+		e->value = vb->data;
+		pd->value_len = vb->len;
 	} else {
 		rc = am_source_parse_postmap(&ed->src, ll, &pe, warn, ctx);
 		if (rc <= 0)
 			return rc;
-		e->key = in_place ? pe.key : arena_copy(ed, pe.key,
-		    pe.key_len);
-		e->value = in_place ? pe.value : arena_copy(ed, pe.value,
-		    pe.value_len);
+		e->key = pe.key;
+		pd->key_len = pe.key_len;
+		e->value = pe.value;
+		pd->value_len = pe.value_len;
 	}
-	if (e->key == NULL || e->value == NULL)
-		goto nomem;
 	if (is_folded(e->key)) {
 		e->fkey = e->key;
 		return 1;
@@ -303,29 +314,46 @@ index_entry(struct am_mapedit *ed, struct am_source_line *ll,
 	if (fold(ed, e->key, fb) < 0)
 		return am_error_set(err, AM_E_INVALID, "%s, line %ld: cannot "
 		    "case-fold \"%s\"", ed->path, ll->first_line, e->key);
-	if (fb->len == strlen(e->key) && memcmp(fb->data, e->key,
-	    fb->len) == 0)
-		e->fkey = e->key;
-	else if ((e->fkey = arena_copy(ed, fb->data, fb->len)) == NULL)
-		goto nomem;
+	e->fkey = fb->len == strlen(e->key) && memcmp(fb->data, e->key,
+	    fb->len) == 0 ? e->key : fb->data;
 	return 1;
-nomem:
-	return am_error_set(err, AM_E_NOMEM, "out of memory");
 }
 
-/* Order, extent and (sparse index) the sorted place of the key. */
-static void
-count_in_category(struct am_mapedit *ed, struct am_mapedit_category *c,
-    const struct am_mapedit_entry *e)
+/* An entry the index keeps: its strings copied unless in the text. */
+static int
+keep_entry(struct am_mapedit *ed, struct am_mapedit_entry *e,
+    const struct parsed *pd)
 {
-	if (c->count > 0 && strcmp(c->prev_fkey, e->fkey) > 0)
+	bool same = e->fkey == e->key;
+
+	if (!pd->in_place) {
+		e->key = arena_copy(ed, e->key, pd->key_len);
+		e->value = arena_copy(ed, e->value, pd->value_len);
+	}
+	e->fkey = same ? e->key : arena_copy(ed, e->fkey, strlen(e->fkey));
+	return e->key == NULL || e->value == NULL || e->fkey == NULL ? -1 : 0;
+}
+
+/*
+ * Order, extent and (sparse index) the sorted place of the key.  prev
+ * holds the previous entry's folded key (entries come in file order, so
+ * one category at a time).
+ */
+static int
+count_in_category(struct am_mapedit *ed, struct am_mapedit_category *c,
+    const struct am_mapedit_entry *e, struct am_buf *prev)
+{
+	if (c->count > 0 && strcmp(prev->data, e->fkey) > 0)
 		c->unsorted = true;
 	if (ed->only_fkey != NULL && c->key_above == NO_OFFSET &&
 	    strcmp(e->fkey, ed->only_fkey) > 0)
 		c->key_above = e->above;
-	c->prev_fkey = e->fkey;
+	am_buf_reset(prev);
+	if (am_buf_adds(prev, e->fkey) < 0)
+		return -1;
 	c->last_end = e->end;
 	c->count++;
+	return 0;
 }
 
 /* At most one entry a line: one allocation instead of many copies. */
@@ -352,7 +380,9 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 {
 	struct am_source_line ll;
 	struct am_mapedit_entry e, *ne;
-	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT;
+	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT,
+	    prev = AM_BUF_INIT;
+	struct parsed pd;
 	struct gap g = { NULL, 0, 0 };
 	size_t prev_end = 0, i;
 	long prev_line = 0;
@@ -381,16 +411,19 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 			goto nomem;
 		prev_end = ll.end;
 		prev_line = ll.last_line;
-		if ((got = index_entry(ed, &ll, &e, warn, ctx, &kb, &vb, &fb,
-		    err)) < 0)
+		if ((got = index_entry(ed, &ll, &e, &pd, warn, ctx, &kb, &vb,
+		    &fb, err)) < 0)
 			goto out;
 		if (got == 0)
 			continue;
 		e.category = (int)ed->ncategories - 1;
-		if (ed->ncategories > 0)
-			count_in_category(ed, &ed->categories[e.category], &e);
+		if (ed->ncategories > 0 && count_in_category(ed,
+		    &ed->categories[e.category], &e, &prev) < 0)
+			goto nomem;
 		if (ed->only_fkey != NULL && strcmp(e.fkey, ed->only_fkey) != 0)
 			continue;
+		if (keep_entry(ed, &e, &pd) < 0)
+			goto nomem;
 		if (ed->nentries == ed->entries_cap) {
 			ed->entries_cap = ed->entries_cap ?
 			    ed->entries_cap * 2 : 256;
@@ -421,6 +454,7 @@ out:
 	am_buf_free(&kb);
 	am_buf_free(&vb);
 	am_buf_free(&fb);
+	am_buf_free(&prev);
 	return rc;
 }
 
@@ -477,8 +511,17 @@ open_mapped(struct am_mapedit *ed, const char *path, struct am_error *err)
 	ed->uid = st.st_uid;
 	ed->gid = st.st_gid;
 	ed->mtime = st.st_mtim;
-	rc = am_source_from_text(&ed->src, path, ed->text ? ed->text : "",
-	    ed->mapped_len, err);
+	/*
+	 * A sparse index (one key) keeps almost nothing: it reads the
+	 * mapping in place, a line at a time, instead of parsing a copy of
+	 * the whole file.
+	 */
+	if (ed->only_fkey != NULL)
+		rc = am_source_borrow_text(&ed->src, path, ed->text,
+		    ed->mapped_len, err);
+	else
+		rc = am_source_from_text(&ed->src, path, ed->text ?
+		    ed->text : "", ed->mapped_len, err);
 out:
 	close(fd);
 	return rc;
@@ -539,7 +582,8 @@ am_mapedit_from_text_key(struct am_mapedit *ed, const char *name,
 {
 	if (start_sparse(ed, utf8, key, err) < 0)
 		return -1;
-	if (am_source_from_text(&ed->src, name, text, len, err) < 0 ||
+	/* Read in place during the open: finish_open() copies the text. */
+	if (am_source_borrow_text(&ed->src, name, text, len, err) < 0 ||
 	    finish_open(ed, kind, utf8, warn, ctx, err) < 0) {
 		am_mapedit_free(ed);
 		return -1;

@@ -64,7 +64,6 @@ struct am_mapedit_category {
 	size_t key_above;	/* sparse index: where the key would sort */
 	bool sorted;		/* keys in ascending order (two or more) */
 	bool unsorted;		/* seen while indexing */
-	const char *prev_fkey;	/* seen while indexing */
 };
 
 struct am_mapedit {

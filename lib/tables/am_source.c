@@ -120,13 +120,27 @@ am_source_from_text(struct am_source *src, const char *name,
 	return 0;
 }
 
+int
+am_source_borrow_text(struct am_source *src, const char *name,
+    const char *text, size_t len, struct am_error *err)
+{
+	if (source_init(src, name, err) < 0)
+		return -1;
+	/* Never written through (am_source_next copies each line). */
+	src->data = (char *)(text != NULL ? text : "");
+	src->len = text != NULL ? len : 0;
+	src->borrowed = true;
+	return 0;
+}
+
 void
 am_source_close(struct am_source *src)
 {
 	if (src == NULL)
 		return;
 	free(src->path);
-	free(src->data);
+	if (!src->borrowed)
+		free(src->data);
 	am_buf_free(&src->joined);
 	am_tok822_free(&src->tokens);
 	memset(src, 0, sizeof(*src));
@@ -218,6 +232,12 @@ again:
 	if (single == NULL && !joined)
 		return 0;
 	if (joined) {
+		ll->text = src->joined.data;
+		ll->len = src->joined.len;
+	} else if (src->borrowed) {
+		/* Not ours to write: the parsers get a copy of the line. */
+		if (am_buf_add(&src->joined, single, single_len) < 0)
+			return -1;
 		ll->text = src->joined.data;
 		ll->len = src->joined.len;
 	} else {

@@ -47,6 +47,7 @@ struct am_source {
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
+	bool borrowed;		/* data is the caller's: read, never written */
 	struct am_buf joined;	/* text of a logical line with continuations */
 	struct am_tok822_list tokens;	/* reused by am_source_parse_alias */
 };
@@ -82,6 +83,14 @@ int am_source_read_fd(struct am_source *src, int fd, const char *name,
     struct am_error *err);
 /* Parse a copy of an in-memory text. */
 int am_source_from_text(struct am_source *src, const char *name,
+    const char *text, size_t len, struct am_error *err);
+/*
+ * Read the caller's text where it is, without a copy: it must stay as it
+ * is until am_source_close(), and is never written (each logical line is
+ * copied for its parser instead, so entries are never kept in place).
+ * For one pass over a big text that keeps few of its entries.
+ */
+int am_source_borrow_text(struct am_source *src, const char *name,
     const char *text, size_t len, struct am_error *err);
 void am_source_close(struct am_source *src);
 
