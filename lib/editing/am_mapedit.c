@@ -272,7 +272,29 @@ fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
 struct parsed {
 	size_t key_len, value_len;
 	bool in_place;		/* key and value are in the text itself */
+	bool quiet_sparse;	/* one key, no warnings: key_only allowed */
+	bool key_only;		/* the key alone was parsed (into kb) */
 };
+
+/* A key-only entry that the index keeps: the line parsed in full. */
+static int
+parse_kept(struct am_mapedit *ed, struct am_source_line *ll,
+    struct am_mapedit_entry *e, struct parsed *pd)
+{
+	struct am_source_entry pe;
+
+	if (!pd->key_only)
+		return 0;
+	/* The same line am_source_postmap_key() took: an entry. */
+	if (am_source_parse_postmap(&ed->src, ll, &pe, no_warn, NULL) <= 0)
+		return -1;
+	e->key = pe.key;
+	pd->key_len = pe.key_len;
+	e->value = pe.value;
+	pd->value_len = pe.value_len;
+	/* e->fkey (in fb, or the key copy in kb) stays valid. */
+	return 0;
+}
 
 static int
 index_entry(struct am_mapedit *ed, struct am_source_line *ll,
@@ -286,7 +308,18 @@ index_entry(struct am_mapedit *ed, struct am_source_line *ll,
 	/* A borrowed text is parsed from a copy of each line. */
 	pd->in_place = !ed->src.borrowed && ll->text >= ed->src.data &&
 	    ll->text < ed->src.data + ed->src.len;
-	if (ed->kind == AM_MAP_ALIASES) {
+	pd->key_only = pd->quiet_sparse && ed->kind != AM_MAP_ALIASES;
+	if (pd->key_only) {
+		/* The value only for an entry kept (parse_kept()). */
+		if (am_source_postmap_key(ll, &pd->key_len) == 0)
+			return 0;
+		am_buf_reset(kb);
+		if (am_buf_add(kb, ll->text, pd->key_len) < 0)
+			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		pd->in_place = false;
+		e->key = kb->data;
+		e->value = NULL;
+	} else if (ed->kind == AM_MAP_ALIASES) {
 		am_buf_reset(kb);
 		am_buf_reset(vb);
 		rc = am_source_parse_alias(&ed->src, ll, kb, vb, warn, ctx,
@@ -389,6 +422,9 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 	int rc = -1, got;
 	struct am_mapedit_category *c;
 
+	/* Nobody to warn, one key to keep: most lines need their key only. */
+	memset(&pd, 0, sizeof(pd));
+	pd.quiet_sparse = warn == NULL && ed->only_fkey != NULL;
 	if (warn == NULL)
 		warn = no_warn;
 	if (ed->only_fkey == NULL && reserve_entries(ed) < 0)
@@ -422,6 +458,12 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 			goto nomem;
 		if (ed->only_fkey != NULL && strcmp(e.fkey, ed->only_fkey) != 0)
 			continue;
+		if (parse_kept(ed, &ll, &e, &pd) < 0) {
+			am_error_set(err, AM_E_INTERNAL, "%s, line %ld: the "
+			    "entry's key was read, its line was not",
+			    ed->path, ll.first_line);
+			goto out;
+		}
 		if (keep_entry(ed, &e, &pd) < 0)
 			goto nomem;
 		if (ed->nentries == ed->entries_cap) {
@@ -1265,7 +1307,9 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 		goto out;
 	if (fold(ed, add->key, &fb) < 0)
 		goto nomem;
-	new_section = add->new_category != NULL && cat < 0;
+	/* Without categories (aliases) a new category means nothing. */
+	new_section = add->new_category != NULL && !add->no_categories &&
+	    cat < 0;
 	pos = new_section ? ed->len : insert_offset(ed, cat, fb.data);
 	if (add->note != NULL && (new_section ?
 	    !starts_with_date(add->note, strlen(add->note)) :

@@ -271,15 +271,13 @@ am_source_line_is_utf8(const struct am_source_line *ll)
 	return am_utf8_valid(ll->text, ll->len);
 }
 
-int
-am_source_parse_postmap(const struct am_source *src, struct am_source_line *ll,
-    struct am_source_entry *entry, am_warn_fn *warn, void *ctx)
+/* The key ends at whitespace outside quotes and not after '\'. */
+static const char *
+postmap_key_end(const char *key, bool *in_quotes)
 {
-	char *key = ll->text;
-	char *p, *value, *end;
-	bool in_quotes = false;
+	const char *p;
 
-	/* The key ends at whitespace outside quotes and not after '\'. */
+	*in_quotes = false;
 	for (p = key; *p != '\0'; p++) {
 		if (*p == '\\') {
 			if (p[1] == '\0') {
@@ -288,11 +286,42 @@ am_source_parse_postmap(const struct am_source *src, struct am_source_line *ll,
 			}
 			p++;
 		} else if (*p == '"') {
-			in_quotes = !in_quotes;
-		} else if (am_source_isspace((unsigned char)*p) && !in_quotes) {
+			*in_quotes = !*in_quotes;
+		} else if (am_source_isspace((unsigned char)*p) && !*in_quotes) {
 			break;
 		}
 	}
+	return p;
+}
+
+int
+am_source_postmap_key(const struct am_source_line *ll, size_t *key_len)
+{
+	const char *end, *value;
+	bool in_quotes;
+
+	end = postmap_key_end(ll->text, &in_quotes);
+	if (in_quotes)
+		return 0;
+	/* As am_source_parse_postmap(): one separator, then blanks. */
+	value = *end != '\0' ? end + 1 : end;
+	while (am_source_isspace((unsigned char)*value))
+		value++;
+	if (end == ll->text || *value == '\0')
+		return 0;
+	*key_len = (size_t)(end - ll->text);
+	return 1;
+}
+
+int
+am_source_parse_postmap(const struct am_source *src, struct am_source_line *ll,
+    struct am_source_entry *entry, am_warn_fn *warn, void *ctx)
+{
+	char *key = ll->text;
+	char *p, *value, *end;
+	bool in_quotes;
+
+	p = key + (postmap_key_end(key, &in_quotes) - key);
 	if (in_quotes) {
 		warn_at(warn, ctx, src->path, ll->first_line,
 		    "unbalanced '\"' in '%s' -- ignoring this line", key);

@@ -105,6 +105,14 @@ int am_source_next(struct am_source *src, struct am_source_line *ll,
 bool am_source_line_is_utf8(const struct am_source_line *ll);
 
 /* "key whitespace value"; 1 entry found, 0 line skipped (warned). */
+/*
+ * Only the key of a postmap entry, for a reader that keeps few entries:
+ * 1 and *key_len when am_source_parse_postmap() would return an entry for
+ * ll (its key is then ll->text[0, key_len), as written), 0 when it would
+ * skip the line.  Writes nothing and warns about nothing, so ll can still
+ * be parsed in full.
+ */
+int am_source_postmap_key(const struct am_source_line *ll, size_t *key_len);
 int am_source_parse_postmap(const struct am_source *src,
     struct am_source_line *ll, struct am_source_entry *entry, am_warn_fn *warn,
     void *ctx);

@@ -719,6 +719,15 @@ test_add_to_empty(void **state)
 	assert_int_equal(ch.line, 1);
 	assert_non_null(ch.text.data);
 	assert_string_equal(ch.text.data, "@relay.example.org relay\n");
+	/*
+	 * Without categories a new category is ignored, never written as a
+	 * header (fuzz_mapedit: a name with a newline became an alias line).
+	 */
+	am_mapedit_change_free(&ch);
+	add.new_category = "x\nnot: a header";
+	assert_int_equal(am_mapedit_add(&ed, &add, &ch, &err), 0);
+	assert_string_equal(ch.text.data, "@relay.example.org relay\n");
+	add.new_category = NULL;
 	/* And without no_categories: an empty file has no categories. */
 	am_mapedit_change_free(&ch);
 	add.no_categories = false;
