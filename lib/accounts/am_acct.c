@@ -741,8 +741,7 @@ link_lock(const char *file, struct am_wait *w, char **held,
 	fd = open(pidfile, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd < 0) {
-		am_error_set_errno(err, am_error_code_from_errno(errno) ==
-		    AM_E_PERM ? AM_E_PERM : AM_E_CANTCREAT, errno,
+		am_error_set_errno(err, am_error_code_create(errno), errno,
 		    "create %s", pidfile);
 		goto out;
 	}

@@ -695,8 +695,8 @@ am_useradd_stage_home(const struct am_host *h, const struct am_useradd *ua,
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	}
 	if (mkdir(staged, 0700) < 0) {
-		am_error_set_errno(err, AM_E_CANTCREAT, errno, "create %s",
-		    staged);
+		am_error_set_errno(err, am_error_code_create(errno), errno,
+		    "create %s", staged);
 		goto out;
 	}
 	/* From here the journal owns it: freed with j if never recorded. */

@@ -47,20 +47,6 @@ atomic_reset(struct am_atomic *af)
 	af->mode = 0600;
 }
 
-/*
- * Why a file could not be created or renamed into place: a full disk or
- * quota (blocks or inodes) is an I/O error like a failed write, not a
- * bad output path.
- */
-static enum am_errcode
-create_errcode(int errnum)
-{
-	if (errnum == ENOSPC || errnum == EDQUOT)
-		return AM_E_IO;
-	return am_error_code_from_errno(errnum) == AM_E_PERM ? AM_E_PERM :
-	    AM_E_CANTCREAT;
-}
-
 /* Split path into a directory (opened) and a last component. */
 static int
 open_parent(struct am_atomic *af, const char *path, struct am_error *err)
@@ -135,7 +121,7 @@ am_atomic_begin_tag(struct am_atomic *af, const char *target_path,
 			break;
 	}
 	if (af->fd < 0) {
-		am_error_set_errno(err, create_errcode(errno), errno,
+		am_error_set_errno(err, am_error_code_create(errno), errno,
 		    "create temporary file for %s", target_path);
 		free(af->tmp_name);
 		af->tmp_name = NULL;
@@ -253,8 +239,9 @@ am_atomic_commit(struct am_atomic *af, struct am_error *err)
 			am_error_set(err, AM_E_EXISTS, "%s exists; not "
 			    "replacing it", af->target_path);
 		else
-			am_error_set_errno(err, create_errcode(errno), errno,
-			    "rename %s to %s", af->tmp_path, af->target_path);
+			am_error_set_errno(err, am_error_code_create(errno),
+			    errno, "rename %s to %s", af->tmp_path,
+			    af->target_path);
 		goto bad;
 	}
 	free(af->tmp_name);

@@ -134,6 +134,15 @@ static const struct {
 	[AM_E_INTERNAL] = { "INTERNAL", EX_SOFTWARE },
 };
 
+enum am_errcode
+am_error_code_create(int errnum)
+{
+	if (errnum == ENOSPC || errnum == EDQUOT || errnum == EIO)
+		return AM_E_IO;
+	return am_error_code_from_errno(errnum) == AM_E_PERM ? AM_E_PERM :
+	    AM_E_CANTCREAT;
+}
+
 const char *
 am_error_code_name(enum am_errcode code)
 {

@@ -62,6 +62,12 @@ int am_error_set_at(struct am_error *err, enum am_errcode code,
 
 /* An errno value as an error code: ENOENT is NOINPUT, ENOSPC is IO, ... */
 enum am_errcode am_error_code_from_errno(int errnum);
+/*
+ * The same for a file or directory that could not be made: a full or
+ * failing disk is IO (exit 74) as everywhere, a refusal PERM, anything
+ * else CANTCREAT (a bad output path).
+ */
+enum am_errcode am_error_code_create(int errnum);
 const char *am_error_code_name(enum am_errcode code);
 int am_error_exit_status(enum am_errcode code);
 

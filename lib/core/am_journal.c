@@ -639,8 +639,8 @@ am_home_create(const char *path, uid_t uid, gid_t gid, bool *created,
 	for (p = copy + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
 		if (mkdir(copy, 0755) < 0 && errno != EEXIST) {
-			am_error_set_errno(err, AM_E_CANTCREAT, errno,
-			    "mkdir %s", copy);
+			am_error_set_errno(err, am_error_code_create(errno),
+			    errno, "mkdir %s", copy);
 			free(copy);
 			return -1;
 		}
@@ -648,8 +648,8 @@ am_home_create(const char *path, uid_t uid, gid_t gid, bool *created,
 	}
 	free(copy);
 	if (mkdir(path, 0700) < 0)
-		return am_error_set_errno(err, AM_E_CANTCREAT, errno,
-		    "mkdir %s", path);
+		return am_error_set_errno(err, am_error_code_create(errno),
+		    errno, "mkdir %s", path);
 	*created = true;
 own:
 	if (fchownat(AT_FDCWD, path, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||

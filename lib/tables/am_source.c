@@ -287,7 +287,8 @@ postmap_key_end(const char *key, bool *in_quotes)
 			p++;
 		} else if (*p == '"') {
 			*in_quotes = !*in_quotes;
-		} else if (am_source_isspace((unsigned char)*p) && !*in_quotes) {
+		} else if (!*in_quotes &&
+		    am_source_isspace((unsigned char)*p)) {
 			break;
 		}
 	}

@@ -659,4 +659,26 @@ check "dave's home gone" test ! -e "$R/home/dave"
 w=$(pwck_clean "$R")
 check "pwck/grpck clean at the end${w:+ ($w)}" test -z "$w"
 
+# --- a full file system under /home: exit 74, nothing changed ----------------------
+# A tmpfs with no inode left: the home's mkdir fails with ENOSPC, an I/O
+# error (74) as a full disk is everywhere, and the journal takes the
+# account back.
+F=$T/full
+make_root "$F" plain || fail "full-disk sysroot"
+if mount -t tmpfs -o size=1m,nr_inodes=2 tmpfs "$F/home" 2>/dev/null; then
+	: >"$F/home/filler" 2>/dev/null
+	etc_before=$(cd "$F/etc" && sha256sum passwd shadow group gshadow)
+	"$ARCHMAIL" --root "$F" users onboard gina --name Gina \
+	    --category developers >"$T/full.out" 2>"$T/full.err"
+	check_eq "full /home: exit 74" 74 $?
+	check "full /home: the message says so" \
+	    grep -q "No space left on device" "$T/full.err"
+	check_eq "full /home: account files unchanged" "$etc_before" \
+	    "$(cd "$F/etc" && sha256sum passwd shadow group gshadow)"
+	check "full /home: no home" test ! -e "$F/home/gina"
+	umount "$F/home"
+else
+	fail "cannot mount a tmpfs (the test needs root)"
+fi
+
 finish
