@@ -466,12 +466,9 @@ am_relay_list(const struct am_host *h, struct am_relay_list *list,
 		am_error_set(err, AM_E_NOMEM, "out of memory");
 		goto out;
 	}
-	/*
-	 * A host without postfwd (not even its directory) lists nobody
-	 * there; am_change_file_load() would want the directory.
-	 */
+	/* A host without postfwd (not even its directory) lists nobody. */
 	if ((stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR)) &&
-	    am_change_file_load(&pf, path, false, err) < 0)
+	    am_change_file_read(&pf, path, false, err) < 0)
 		goto out;
 	/* A broken block lists nobody; said once, the list goes on. */
 	if (pf.exists && am_postfwd_find_block(pf.old.data, pf.old.len, path,

@@ -184,7 +184,8 @@ relay_state_load(const struct am_host *h, struct relay_state *s,
 	/* No postfwd.cf, or not even its directory: a host without it. */
 	if (stat(s->pf_path, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
 		return 0;
-	if (am_change_file_load(&s->pf, s->pf_path, false, err) < 0)
+	/* Read-only: the directory need not be writable. */
+	if (am_change_file_read(&s->pf, s->pf_path, false, err) < 0)
 		return -1;
 	if (!s->pf.exists)
 		return 0;

@@ -59,6 +59,15 @@ int
 am_change_file_load(struct am_change_file *f, const char *path,
     bool required, struct am_error *err)
 {
+	if (dir_writable(path, err) < 0)
+		return -1;
+	return am_change_file_read(f, path, required, err);
+}
+
+int
+am_change_file_read(struct am_change_file *f, const char *path,
+    bool required, struct am_error *err)
+{
 	char chunk[65536];
 	ssize_t n;
 	int fd, rc = -1;
@@ -66,8 +75,6 @@ am_change_file_load(struct am_change_file *f, const char *path,
 	free(f->path);
 	if ((f->path = strdup(path)) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
-	if (dir_writable(path, err) < 0)
-		return -1;
 	/* O_NONBLOCK: a FIFO put there must not hang the command. */
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {

@@ -71,6 +71,9 @@ void am_change_file_free(struct am_change_file *f);
  */
 int am_change_file_load(struct am_change_file *f, const char *path,
     bool required, struct am_error *err);
+/* The same for a reader (list, check): the directory may be read-only. */
+int am_change_file_read(struct am_change_file *f, const char *path,
+    bool required, struct am_error *err);
 /*
  * Set f->changed: a missing file is created, an existing one written
  * when its bytes differ.  Call after f->new is complete.

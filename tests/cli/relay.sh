@@ -262,4 +262,29 @@ check_eq "concurrent: no duplicate name" "" \
     "$(cut -d: -f1 "$R/etc/passwd" | sort | uniq -d)"
 check "concurrent: pwck -r -R clean" pwck -r -R "$R"
 
+# --- a reader needs no writable directory -------------------------------------
+# relay list and check as a user who may read every file (made readable
+# for the test) but write nowhere: postfwd.cf is read, not prepared for
+# a write (that once asked for a writable /etc/postfwd: exit 77).
+L=$T/ro
+R_MAIN=$R R=$L
+make_root
+R=$R_MAIN
+"$ARCHMAIL" --root "$L" postfwd sync --init >/dev/null 2>&1
+echo 'pw-ro' | "$ARCHMAIL" --root "$L" relay add ro.archlinux.org \
+    --password-stdin >/dev/null 2>&1
+check "read-only reader: a relay account to list" \
+    grep -q '^ro:' "$L/etc/passwd"
+chmod -R a+rX,go-w "$L"
+chmod 755 "$T"
+out=$(as_nobody archmail --root "$L" relay list 2>&1)
+check_eq "read-only reader: relay list exit 0 ($out)" 0 $?
+check "read-only reader: relay list shows the account" \
+    grep -q 'ro.archlinux.org' <<<"$out"
+out=$(as_nobody archmail --root "$L" check postfwd 2>&1)
+rc=$?
+check "read-only reader: check postfwd runs (exit 0 or 1, not $rc: $out)" \
+    test "$rc" -le 1
+chmod 700 "$T"
+
 finish
