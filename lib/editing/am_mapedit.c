@@ -1076,6 +1076,32 @@ insert_offset(const struct am_mapedit *ed, int cat, const char *fkey)
 }
 
 /*
+ * Where the first line after pos that Postfix reads as text starts with
+ * whitespace (a stray continuation line after a header or comments): a
+ * new entry at pos would take that line into its value.  Its offset, or
+ * NO_OFFSET when there is none.
+ */
+static size_t
+continuation_after(const struct am_mapedit *ed, size_t pos)
+{
+	const char *t = ed->text, *p;
+	size_t end;
+
+	while (pos < ed->len) {
+		end = line_end(t, ed->len, pos);
+		for (p = t + pos; p < t + end &&
+		    am_source_isspace((unsigned char)*p); p++)
+			;
+		/* Blank and comment lines end nothing: look further. */
+		if (p < t + end && *p != '#')
+			return am_source_isspace((unsigned char)t[pos]) ?
+			    pos : NO_OFFSET;
+		pos = end;
+	}
+	return NO_OFFSET;
+}
+
+/*
  * A note written at pos directly under the header line of category cat
  * would be read as the header itself (the last comment of a block is the
  * header unless it starts with a date or the header is a "##" line), and
@@ -1275,7 +1301,7 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	    fb = AM_BUF_INIT;
 	struct am_mapedit_add trimmed;
 	bool at_eof, no_final_nl, new_section;
-	size_t pos;
+	size_t pos, cont;
 	long idx;
 	int cat, rc = -1;
 	long lines_before;
@@ -1319,6 +1345,15 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 			    "under the new header \"%s\" would be read as the "
 			    "category's name; start it with a date (--date)",
 			    add->note, add->new_category);
+		goto out;
+	}
+	if (!new_section && (cont = continuation_after(ed, pos)) !=
+	    NO_OFFSET) {
+		am_error_set(err, AM_E_INVALID, "%s, line %ld: this line "
+		    "starts with whitespace: under a new \"%s\" Postfix would "
+		    "read it as part of that entry; remove it (or join it to "
+		    "its entry) first", ed->path, line_at(ed->text, cont),
+		    add->key);
 		goto out;
 	}
 	at_eof = pos == ed->len;
@@ -1666,7 +1701,8 @@ plan_new_line(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	nl->order = order;
 	nl->pos = insert_offset(ed, cat, fb.data);
 	nl->by_key = c != NULL && c->sorted;
-	if (c != NULL && c->sorted && !plain_place(ed, c, nl->pos, fb.data))
+	if ((c != NULL && c->sorted && !plain_place(ed, c, nl->pos,
+	    fb.data)) || continuation_after(ed, nl->pos) != NO_OFFSET)
 		goto out;
 	if ((nl->fkey = arena_copy(ed, fb.data, fb.len)) == NULL)
 		goto nomem;

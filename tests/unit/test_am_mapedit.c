@@ -697,6 +697,43 @@ test_split(void **state)
  * removing it again gives the empty text back.  relay's sender map goes
  * through here with no special case for an empty file.
  */
+/*
+ * A stray line that starts with whitespace under an empty category's
+ * header: an entry added there would take it as its continuation
+ * (fuzz_mapedit); refused, naming that line.
+ */
+static void
+test_add_above_stray_continuation(void **state)
+{
+	static const char text[] = "# top\n\n# Empty\n\n \"stray\n\n"
+	    "# Staff\nb@x b\nc@x c\n";
+	struct am_mapedit ed;
+	struct am_mapedit_add add;
+	struct am_mapedit_change ch;
+	struct am_error err;
+
+	(void)state;
+	am_error_clear(&err);
+	assert_int_equal(am_mapedit_from_text(&ed, "users", text,
+	    strlen(text), AM_MAP_POSTMAP, true, NULL, NULL, &err), 0);
+	assert_true(am_mapedit_find_category(&ed, "Empty") >= 0);
+	memset(&add, 0, sizeof(add));
+	add.key = "k@x";
+	add.value = "k";
+	add.category = "Empty";
+	assert_int_equal(am_mapedit_add(&ed, &add, &ch, &err), -1);
+	assert_int_equal(err.code, AM_E_INVALID);
+	assert_non_null(strstr(err.message, "users, line 5: this line starts "
+	    "with whitespace"));
+	am_mapedit_change_free(&ch);
+	/* Into Staff (a line that starts text follows): added. */
+	add.category = "Staff";
+	assert_int_equal(am_mapedit_add(&ed, &add, &ch, &err), 0);
+	assert_int_equal(ch.result, AM_MAPEDIT_ADDED);
+	am_mapedit_change_free(&ch);
+	am_mapedit_free(&ed);
+}
+
 static void
 test_add_to_empty(void **state)
 {
@@ -756,6 +793,7 @@ main(void)
 		cmocka_unit_test(test_write_keeps_mode),
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_add_to_empty),
+		cmocka_unit_test(test_add_above_stray_continuation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
