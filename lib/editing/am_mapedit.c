@@ -273,7 +273,8 @@ struct parsed {
 	size_t key_len, value_len;
 	bool in_place;		/* key and value are in the text itself */
 	bool quiet_sparse;	/* one key, no warnings: key_only allowed */
-	bool key_only;		/* the key alone was parsed (into kb) */
+	bool key_only;		/* the key alone was parsed, ended in place */
+	char saved;		/* key_only: the byte the key's NUL took */
 };
 
 /* A key-only entry that the index keeps: the line parsed in full. */
@@ -286,13 +287,14 @@ parse_kept(struct am_mapedit *ed, struct am_source_line *ll,
 	if (!pd->key_only)
 		return 0;
 	/* The same line am_source_postmap_key() took: an entry. */
+	ll->text[pd->key_len] = pd->saved;
 	if (am_source_parse_postmap(&ed->src, ll, &pe, no_warn, NULL) <= 0)
 		return -1;
 	e->key = pe.key;
 	pd->key_len = pe.key_len;
 	e->value = pe.value;
 	pd->value_len = pe.value_len;
-	/* e->fkey (in fb, or the key copy in kb) stays valid. */
+	/* e->fkey (in fb, or the key: ended at the same byte) is valid. */
 	return 0;
 }
 
@@ -313,11 +315,11 @@ index_entry(struct am_mapedit *ed, struct am_source_line *ll,
 		/* The value only for an entry kept (parse_kept()). */
 		if (am_source_postmap_key(ll, &pd->key_len) == 0)
 			return 0;
-		am_buf_reset(kb);
-		if (am_buf_add(kb, ll->text, pd->key_len) < 0)
-			return am_error_set(err, AM_E_NOMEM, "out of memory");
+		/* Ended in the line itself; parse_kept() puts the byte back. */
+		pd->saved = ll->text[pd->key_len];
+		ll->text[pd->key_len] = '\0';
 		pd->in_place = false;
-		e->key = kb->data;
+		e->key = ll->text;
 		e->value = NULL;
 	} else if (ed->kind == AM_MAP_ALIASES) {
 		am_buf_reset(kb);
