@@ -120,6 +120,9 @@ note() {
 timed() {
 	local label=$1
 	shift
+	# Write-back of the untimed preparation (fresh copies of big files)
+	# is not the command's: flushed before the clock starts.
+	sync
 	if ! "$TIME" -f '%e %M' -o "$WORK/time.out" "$@" 2>>"$LOG/$label"; then
 		note "command failed ($label): $*"
 		tail -n 20 "$LOG/$label" >&2
@@ -388,8 +391,6 @@ users_am() {
 	cd "$WORK/users/am"
 	cp "$DATA/users" users
 	rm -f users.lmdb*
-	# The copy's write-back is the preparation's, not the command's.
-	sync
 	timed users_am "$ARCHMAIL" --config "$WORK/users/archmail.conf" \
 	    users add "bench$1@archlinux.example" bench@example.com \
 	    --category "$USERS_CATEGORY"
@@ -397,14 +398,12 @@ users_am() {
 users_pf() {
 	cd "$WORK/users/pf"
 	rm -f users.lmdb*
-	sync
 	timed users_pf "$POSTMAP" -c "$CONF" lmdb:users
 }
 # The rebuild alone, for information: the floor of users add.
 users_rb() {
 	cd "$WORK/users/rb"
 	rm -f users.lmdb*
-	sync
 	timed users_rb "$ARCHMAIL" postmap -c "$CONF" lmdb:users
 }
 section_users() {
@@ -449,8 +448,6 @@ edits_fresh() {
 	cp "$WORK/edits/base.lmdb" "$WORK/edits/am/users.lmdb"
 	touch -d '-1 minute' "$WORK/edits/am/users"
 	rm -f "$WORK/edits/am/users.lmdb.pending"
-	# The copies' write-back is the preparation's, not the command's.
-	sync
 }
 edits_add() {
 	edits_fresh
@@ -462,7 +459,6 @@ edits_add() {
 edits_pf() {
 	cd "$WORK/edits/pf"
 	rm -f users.lmdb*
-	sync
 	timed edits_pf "$POSTMAP" -c "$CONF" lmdb:users
 }
 edits_apply() {
@@ -476,7 +472,6 @@ edits_apply_pf() {
 	cd "$WORK/edits/pf2"
 	[ -s users ] || cp "$DATA/users" users
 	rm -f users.lmdb*
-	sync
 	timed edits_apply_pf "$POSTMAP" -c "$CONF" lmdb:users
 }
 section_edits() {
