@@ -122,7 +122,7 @@ maincf_load(struct maincf *m, const struct am_host *h, struct am_error *err)
 	if ((dir = am_host_postfix_dir(h, NULL)) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	(void)gethostname(host, sizeof(host) - 1);
-	rc = am_postconf_load(&m->pc, dir, host, err);
+	rc = am_postconf_load_at(&m->pc, dir, host, h->root, err);
 	free(dir);
 	if (rc < 0)
 		return -1;

@@ -206,6 +206,13 @@ int
 am_postconf_load(struct am_postconf *pc, const char *config_dir,
     const char *hostname, struct am_error *err)
 {
+	return am_postconf_load_at(pc, config_dir, hostname, NULL, err);
+}
+
+int
+am_postconf_load_at(struct am_postconf *pc, const char *config_dir,
+    const char *hostname, const char *root, struct am_error *err)
+{
 	struct am_buf ll = AM_BUF_INIT;
 	FILE *fp;
 	char *buf = NULL, *p, *end;
@@ -219,6 +226,10 @@ am_postconf_load(struct am_postconf *pc, const char *config_dir,
 	    hostname ? hostname : "localhost");
 	if (asprintf(&pc->path, "%s/main.cf", config_dir) < 0) {
 		pc->path = NULL;
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	}
+	if (root != NULL && (pc->root = strdup(root)) == NULL) {
+		am_postconf_free(pc);
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	}
 	/* Never a FIFO or a device: a stalled read would hold every lock. */
@@ -293,6 +304,7 @@ am_postconf_free(struct am_postconf *pc)
 	}
 	free(pc->param);
 	free(pc->path);
+	free(pc->root);
 	memset(pc, 0, sizeof(*pc));
 }
 
@@ -315,6 +327,18 @@ static const struct {
 	{ "alias_maps", "lmdb:/etc/aliases" },
 	{ "lmdb_map_size", "16777216" },
 	{ "config_directory", "/etc/postfix" },
+	/* What am_postconf_check_host() looks at. */
+	{ "syslog_facility", "mail" },
+	{ "inet_protocols", "all" },
+	{ "inet_interfaces", "all" },
+	{ "myorigin", "$myhostname" },
+	{ "default_privs", "nobody" },
+	{ "mail_owner", "postfix" },
+	{ "setgid_group", "postdrop" },
+	{ "mynetworks_style",
+	    "${{$compatibility_level} <level {2} ? {subnet} : {host}}" },
+	{ "default_verp_delimiters", "+=" },
+	{ "verp_delimiter_filter", "-=+" },
 };
 
 /*
@@ -328,17 +352,24 @@ static const struct {
  */
 enum pc_type {
 	PC_STR,
-	PC_STR1,		/* not empty */
-	PC_HOST,		/* a host name, not empty */
+	PC_HOST,		/* a host name */
 	PC_BOOL,
-	PC_INT,
+	PC_INT,			/* strtol() that fits an int */
 	PC_LONG,
+	PC_TIME,		/* a number and a unit: s, m, h, d or w */
 	PC_LEVEL,
 };
 
-static const struct {
+static const struct pc_read {
 	const char *name;
 	enum pc_type type;
+	/*
+	 * Postfix's limits, 0 for none (as in Postfix: a limit of 0 is
+	 * never checked): a string's length, a number's or a time's value
+	 * in seconds.
+	 */
+	long min, max;
+	char unit;		/* a time's unit when its value has none */
 } postfix_reads[] = {
 #include "am_conf_reads.inc"
 };
@@ -920,18 +951,107 @@ out:
  * the whole value, and an int parameter must fit in an int.
  */
 static bool
-pc_numeric(const char *v, bool is_long)
+pc_param_number(const char *v, bool is_long, long *out)
 {
 	char *end;
+
+	if (*v == '\0')
+		return false;
+	errno = 0;
+	*out = strtol(v, &end, 10);
+	if (*end != '\0' || errno == ERANGE)
+		return false;
+	return is_long || (*out >= INT_MIN && *out <= INT_MAX);
+}
+
+/*
+ * A time as Postfix's conv_time() takes it: a number that fits an int and
+ * is not negative, then one unit letter or none (unit then), the product
+ * below INT_MAX.  Postfix looks only at the first character after the
+ * number, so "5sx" is five seconds.
+ */
+static bool
+pc_time(const char *v, char unit, long *out)
+{
+	static const struct {
+		char unit;
+		long seconds;
+	} units[] = { { 'w', 604800 }, { 'd', 86400 }, { 'h', 3600 },
+	    { 'm', 60 }, { 's', 1 } };
+	char *end;
 	long n;
+	size_t i;
 
 	if (*v == '\0')
 		return false;
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (*end != '\0' || errno == ERANGE)
+	if (errno == ERANGE || n < 0 || n > INT_MAX)
 		return false;
-	return is_long || (n >= INT_MIN && n <= INT_MAX);
+	if (*end != '\0')
+		unit = *end;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (units[i].unit != unit)
+			continue;
+		if (units[i].seconds > 1 && n >= INT_MAX / units[i].seconds)
+			return false;
+		*out = n * units[i].seconds;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * A value past the limits Postfix's table gives its parameter: Postfix's
+ * own message, naming main.cf's line.
+ */
+static int
+pc_check_limits(const struct am_postconf *pc, const struct pc_read *r,
+    const char *v, struct am_error *err)
+{
+	long n, line = pc_line(pc, r->name);
+
+	switch (r->type) {
+	case PC_STR:
+	case PC_HOST:
+		n = (long)strlen(v);
+		if (r->min != 0 && n < r->min)
+			return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+			    "bad string length %ld < %ld: %s = %s", n, r->min,
+			    r->name, v);
+		if (r->max != 0 && n > r->max)
+			return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+			    "bad string length %ld > %ld: %s = %s", n, r->max,
+			    r->name, v);
+		return 0;
+	case PC_INT:
+	case PC_LONG:
+		if (!pc_param_number(v, r->type == PC_LONG, &n))
+			return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+			    "bad numerical configuration: %s = %s", r->name, v);
+		break;
+	case PC_TIME:
+		if (!pc_time(v, r->unit, &n))
+			return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+			    "parameter %s: bad time value or unit: %s", r->name,
+			    v);
+		break;
+	default:
+		return 0;
+	}
+	if (r->type == PC_TIME && r->min != 0 && n < r->min)
+		return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+		    "invalid %s: %ld (min %ld)", r->name, n, r->min);
+	if (r->type == PC_TIME && r->max != 0 && n > r->max)
+		return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+		    "invalid %s: %ld (max %ld)", r->name, n, r->max);
+	if (r->min != 0 && n < r->min)
+		return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+		    "invalid %s parameter value %ld < %ld", r->name, n, r->min);
+	if (r->max != 0 && n > r->max)
+		return am_error_set_at(err, AM_E_CONFIG, pc->path, line,
+		    "invalid %s parameter value %ld > %ld", r->name, n, r->max);
+	return 0;
 }
 
 /*
@@ -979,7 +1099,7 @@ int
 am_postconf_check(const struct am_postconf *pc, struct am_error *err)
 {
 	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, -1, 0 };
-	const char *name;
+	const struct pc_read *rd;
 	long long lv[3];
 	char *v, *r;
 	size_t i;
@@ -988,57 +1108,32 @@ am_postconf_check(const struct am_postconf *pc, struct am_error *err)
 
 	for (i = 0; i < sizeof(postfix_reads) / sizeof(postfix_reads[0]);
 	    i++) {
-		name = postfix_reads[i].name;
+		rd = &postfix_reads[i];
 		/* Postfix's own defaults of these are well-formed. */
-		if (pc_raw(&ev, name, strlen(name), &line) == NULL)
+		if (pc_raw(&ev, rd->name, strlen(rd->name), &line) == NULL)
 			continue;
-		if (postfix_reads[i].type == PC_LEVEL) {
-			if (am_postconf_eval_read(pc, name, &v, err) < 0)
-				goto fail;
-			if (v != NULL && !pc_level(v, lv)) {
-				am_error_set_at(err, AM_E_CONFIG, pc->path,
-				    pc_line(pc, name), "malformed "
-				    "compatibility level syntax: \"%s\"", v);
-				free(v);
-				goto fail;
-			}
-			free(v);
-			continue;
-		}
-		if (postfix_reads[i].type == PC_HOST) {
-			if (am_postconf_eval_read(pc, name, &v, err) < 0)
-				goto fail;
-			if (v != NULL && !pc_hostname(v)) {
-				am_error_set_at(err, AM_E_CONFIG, pc->path,
-				    pc_line(pc, name), "parameter %s: bad "
-				    "parameter value: %s", name, v);
-				free(v);
-				goto fail;
-			}
-			free(v);
-			continue;
-		}
-		if (postfix_reads[i].type == PC_BOOL) {
-			if (am_postconf_bool(pc, name, &b, err) < 0)
+		if (rd->type == PC_BOOL) {
+			if (am_postconf_bool(pc, rd->name, &b, err) < 0)
 				goto fail;
 			continue;
 		}
-		if (am_postconf_eval_read(pc, name, &v, err) < 0)
+		if (am_postconf_eval_read(pc, rd->name, &v, err) < 0)
 			goto fail;
-		if (v != NULL && *v == '\0' && postfix_reads[i].type ==
-		    PC_STR1) {
-			am_error_set_at(err, AM_E_CONFIG, pc->path,
-			    pc_line(pc, name), "bad string length 0 < 1: "
-			    "%s =", name);
+		if (v != NULL && pc_check_limits(pc, rd, v, err) < 0) {
 			free(v);
 			goto fail;
 		}
-		if (v != NULL && postfix_reads[i].type != PC_STR &&
-		    postfix_reads[i].type != PC_STR1 &&
-		    !pc_numeric(v, postfix_reads[i].type == PC_LONG)) {
+		if (v != NULL && rd->type == PC_LEVEL && !pc_level(v, lv)) {
 			am_error_set_at(err, AM_E_CONFIG, pc->path,
-			    pc_line(pc, name),
-			    "bad numerical configuration: %s = %s", name, v);
+			    pc_line(pc, rd->name), "malformed compatibility "
+			    "level syntax: \"%s\"", v);
+			free(v);
+			goto fail;
+		}
+		if (v != NULL && rd->type == PC_HOST && !pc_hostname(v)) {
+			am_error_set_at(err, AM_E_CONFIG, pc->path,
+			    pc_line(pc, rd->name), "parameter %s: bad "
+			    "parameter value: %s", rd->name, v);
 			free(v);
 			goto fail;
 		}
@@ -1059,6 +1154,8 @@ am_postconf_check(const struct am_postconf *pc, struct am_error *err)
 	free(v);
 	free(r);
 	if (same)
+		goto fail;
+	if (am_postconf_check_host(pc, err) < 0)
 		goto fail;
 	am_buf_free(&ev.host);
 	return 0;

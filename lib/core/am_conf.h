@@ -66,6 +66,11 @@ struct am_postconf {
 	char *path;
 	bool found;			/* main.cf existed */
 	char hostname[256];		/* for $myhostname's default */
+	/*
+	 * NULL or the root directory of the host: its /etc/passwd,
+	 * /etc/group and myorigin file are what main.cf is checked against.
+	 */
+	char *root;
 };
 
 /*
@@ -76,6 +81,9 @@ struct am_postconf {
  */
 int am_postconf_load(struct am_postconf *pc, const char *config_dir,
     const char *hostname, struct am_error *err);
+/* The same for the host under root (NULL: the machine itself). */
+int am_postconf_load_at(struct am_postconf *pc, const char *config_dir,
+    const char *hostname, const char *root, struct am_error *err);
 void am_postconf_free(struct am_postconf *pc);
 /*
  * Refuse main.cf as Postfix's postmap and postalias do when they start:
@@ -85,6 +93,15 @@ void am_postconf_free(struct am_postconf *pc);
  * main.cf and the line of the setting at fault.
  */
 int am_postconf_check(const struct am_postconf *pc, struct am_error *err);
+/*
+ * The part of am_postconf_check() that looks at the host, as Postfix does
+ * at start-up: syslog_facility, inet_protocols, the myorigin file,
+ * mail_owner, setgid_group and default_privs (when main.cf names one of
+ * them), mynetworks_style, inet_interfaces, the VERP delimiters
+ * (am_postconf_host.c).
+ */
+int am_postconf_check_host(const struct am_postconf *pc,
+    struct am_error *err);
 /*
  * Evaluate a parameter as Postfix 3.7 does: $name, ${name}, $(name),
  * ${name?value}, ${name:value} with and without braces, and

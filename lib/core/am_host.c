@@ -120,7 +120,7 @@ am_postfix_settings_load(struct am_postfix_settings *ps,
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	/* $myhostname defaults to the machine's name, as in Postfix. */
 	(void)gethostname(host, sizeof(host) - 1);
-	rc = am_postconf_load(&pc, dir, host, err);
+	rc = am_postconf_load_at(&pc, dir, host, h->root, err);
 	free(dir);
 	if (rc < 0)
 		return -1;

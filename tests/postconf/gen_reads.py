@@ -7,13 +7,20 @@
 1. Which parameters postmap evaluates at start-up: each parameter
    `postconf -d` knows is set alone to a malformed expression; postmap
    failing means it read it.  Its type comes from the message for the
-   value "maybe" (bad boolean / bad numerical configuration).
-2. In which order: X is read before Y when postmap accepts
+   value "maybe" (bad boolean / bad numerical configuration) or "1x" (bad
+   time value), a number's width from 2147483648 (too big for an int).
+2. Its limits, from the messages for values past any limit: the shortest
+   string ("bad string length 0 < MIN"), the smallest and largest
+   numbers ("... < MIN", "... > MAX", "(min MIN)", "(max MAX)"); none
+   means Postfix checks none (0 in the table, as in Postfix's own).  A
+   time's default unit is the first letter of its default value.
+3. In which order: X is read before Y when postmap accepts
    "Y = ${X?{default of Y}:{malformed}}" (X's default is known then);
    sorted by binary insertion, parameters with an empty default placed
    among them by binary search.
 """
 import os
+import re
 import subprocess
 import sys
 
@@ -50,10 +57,41 @@ for n in names:
     err = postmap("%s = maybe\n" % n)[1]
     kind[n] = "BOOL" if "bad boolean" in err else \
         "LONG" if "bad numerical" in err else "STR"
+    # "maybe" is a time of 0 minutes: a bad unit tells a time.
+    if kind[n] == "STR" and "bad time value" in \
+            postmap("%s = 1x\n" % n)[1]:
+        kind[n] = "TIME"
+    if kind[n] == "LONG" and "bad numerical" in \
+            postmap("%s = 2147483648\n" % n)[1]:
+        kind[n] = "INT"
 kind.update({"compatibility_level": "LEVEL", "myhostname": "HOST",
-             "mydomain": "HOST", "default_database_type": "STR1",
-             "syslog_name": "STR1"})
+             "mydomain": "HOST"})
 dflt = {n: postconf("-dh", n).rstrip("\n") for n in reads}
+
+
+def limit(n, value, pattern):
+    m = re.search(pattern, postmap("%s = %s\n" % (n, value))[1])
+    return int(m.group(1)) if m else 0
+
+
+lims = {}
+for n in reads:
+    lo = hi = 0
+    unit = "0"
+    if kind[n] in ("STR", "HOST"):
+        lo = limit(n, "", r"bad string length 0 < (\d+)")
+        hi = limit(n, "x" * 64, r"bad string length 64 > (\d+)")
+    elif kind[n] in ("INT", "LONG"):
+        wide = kind[n] == "LONG"
+        lo = limit(n, "-9223372036854775808" if wide else "-2147483648",
+                   r"parameter value -\d+ < (-?\d+)")
+        hi = limit(n, "9223372036854775807" if wide else "2147483647",
+                   r"parameter value \d+ > (-?\d+)")
+    elif kind[n] == "TIME":
+        lo = limit(n, "0", r"\(min (\d+)\)")
+        hi = limit(n, "2147483647s", r"\(max (\d+)\)")
+        unit = "'%s'" % re.search(r"[A-Za-z]", dflt[n]).group(0)
+    lims[n] = "%dL, %dL, %s" % (lo, hi, unit)
 
 
 def known(x, y):
@@ -80,8 +118,9 @@ print("""/*
  * Generated from Postfix 3.7's postmap: every parameter it evaluates at
  * start-up (each found by setting it alone to a malformed expression),
  * in the order it reads them (found by testing ${X?...} in each: X is
- * known when the other is read, or not).  See am_postconf_check().
+ * known when the other is read, or not), with the limits Postfix checks
+ * (0: none) and a time's default unit.  See am_postconf_check().
  * tests/postconf/gen_reads.py makes it.
  */""")
 for _, n in sorted(ranked):
-    print('\t{ "%s", PC_%s },' % (n, kind[n]))
+    print('\t{ "%s", PC_%s, %s },' % (n, kind[n], lims[n]))
