@@ -503,17 +503,19 @@ out:
 
 /*
  * mynetworks_style, when mynetworks is not set (Postfix computes its
- * default from it): exactly one of class, subnet and host.
+ * default from it) and inet_protocols allows a protocol (Postfix skips
+ * the computation otherwise): exactly one of class, subnet and host.
  */
 static int
-check_mynetworks_style(const struct am_postconf *pc, struct am_error *err)
+check_mynetworks_style(const struct am_postconf *pc, unsigned protocols,
+    struct am_error *err)
 {
 	static const char *const names[] = { "class", "subnet", "host" };
 	unsigned seen;
 	char *v;
 	int rc;
 
-	if (is_set(pc, "mynetworks"))
+	if (is_set(pc, "mynetworks") || protocols == 0)
 		return 0;
 	if (value(pc, "mynetworks_style", &v, err) < 0)
 		return -1;
@@ -565,7 +567,7 @@ am_postconf_check_host(const struct am_postconf *pc, struct am_error *err)
 	    check_inet_protocols(pc, &protocols, err) < 0 ||
 	    check_myorigin(pc, err) < 0 ||
 	    check_accounts(pc, err) < 0 ||
-	    check_mynetworks_style(pc, err) < 0 ||
+	    check_mynetworks_style(pc, protocols, err) < 0 ||
 	    check_inet_interfaces(pc, protocols, err) < 0 ||
 	    check_verp(pc, err) < 0)
 		return -1;

@@ -229,6 +229,45 @@ cfcase malformed-unread 0 - 'header_checks = ${a\nfoo = ${b\n'
 cfcase number 1 1 'lmdb_map_size = 1k\n'
 cfcase level-bad 1 1 'compatibility_level = 3.\n'
 cfcase no-equals 1 2 'smtputf8_enable = no\nheader_checks\n'
+# Values Postfix checks at start-up: ranges and widths of numbers, times
+# and their units, string lengths, and what the host has (facilities,
+# protocols, interfaces, accounts, the myorigin file).
+cfcase int-min 1 1 'default_process_limit = 0\n'
+cfcase int-negative 1 1 'max_use = -1\n'
+cfcase int-wide 1 1 'line_length_limit = 2147483648\n'
+cfcase int-below 1 2 '# x\nline_length_limit = 511\n'
+cfcase int-ok 0 - 'line_length_limit = 512\nmessage_size_limit = -5\n'
+cfcase time-zero 1 1 'ipc_timeout = 0\n'
+cfcase time-unit 1 1 'ipc_timeout = 5x\n'
+cfcase time-first-letter 0 - 'ipc_timeout = 5sx\nmax_idle = 2h\n'
+cfcase time-max 1 2 'compatibility_level = 2\nin_flow_delay = 11\n'
+cfcase time-overflow 1 1 'daemon_timeout = 3551w\n'
+cfcase time-expanded 1 2 't = 0s\nipc_ttl = ${t}\n'
+cfcase string-empty 1 1 'mail_name =\n'
+cfcase verp-length 1 1 'default_verp_delimiters = abc\n'
+cfcase verp-filter 1 1 'verp_delimiter_filter = x\n'
+cfcase facility 1 1 'syslog_facility = bogus\n'
+cfcase facility-ok 0 - 'syslog_facility = local7\n'
+cfcase protocols 1 1 'inet_protocols = ipv4, IPV6\n'
+cfcase interfaces-remote 1 1 'inet_interfaces = 10.9.9.9\n'
+cfcase interfaces-keyword 1 1 'inet_interfaces = all, 127.0.0.1\n'
+cfcase interfaces-local 0 - 'inet_interfaces = 127.0.0.1, localhost\n'
+cfcase mynetworks-style 1 1 'mynetworks_style = host subnet\n'
+cfcase mynetworks-set 0 - 'mynetworks_style = bogus\nmynetworks = 127.0.0.0/8\n'
+cfcase owner-unknown 1 1 'mail_owner = nosuchuser\n'
+cfcase owner-root 1 1 'mail_owner = root\n'
+cfcase group-shared 1 1 'setgid_group = postfix\n'
+cfcase privs-owner 1 1 'default_privs = postfix\n'
+cfcase origin-multi 1 1 'myorigin = a, b\n'
+printf '  mail.example.org \nsecond line\n' >"$T/mailname"
+cfcase origin-file 0 - "myorigin = $T/mailname\n"
+printf '\nmail.example.org\n' >"$T/mailname-empty"
+cfcase origin-file-empty 1 1 "myorigin = $T/mailname-empty\n"
+cfcase origin-file-missing 1 1 "myorigin = $T/no-mailname\n"
+printf 'a b\n' >"$T/mailname-two"
+cfcase origin-file-two 1 1 "myorigin = $T/mailname-two\n"
+ln "$T/mailname" "$T/mailname-link"
+cfcase origin-file-linked 1 1 "myorigin = $T/mailname\n"
 
 # 7. A table that is a symbolic link: archmail replaces the file the link
 # leads to (atomically, in that file's directory) and keeps the link,

@@ -6,7 +6,8 @@
 Generates COUNT main.cf files (every expression form of postconf(5)
 "Parameter expansion", nesting, undefined names, self-references,
 continuation lines, comments, good and bad booleans and numbers,
-compatibility_level unset/0/1/2/3.6) and compares, for each:
+compatibility_level unset/0/1/2/3.6, values Postfix checks for range,
+unit, length and meaning on this host: VALUES) and compares, for each:
 
   - the verdict: real postmap(1) builds a table with that main.cf, or
     refuses it; archmail (HELPER, tests/postconf/postconf_eval) must
@@ -62,6 +63,41 @@ ALL_NAMES = ["p1", "p2", "p3", "lvl", "empty", "undefined_param", "nope",
              "compatibility_level", "mydomain", "lmdb_map_size",
              "default_database_type", "alias_database", "myhostname"]
 NAMES = list(ALL_NAMES)
+# Values Postfix checks at start-up past their syntax (ranges, units,
+# lengths, names on this host): the verdicts must agree.  No host names but
+# localhost, so that nothing waits for a DNS server.
+INTS = ["0", "1", "-1", "511", "512", "6", "7", "2147483647", "2147483648",
+        "-2147483649", "+5", "0x10", "5k", "", "$p1"]
+TIMES = ["0", "1", "0s", "5x", "5sx", "s", "w", "10", "11", "10s", "1m",
+         "3600s", "1w", "-1", "2147483647s", "2147483647", "35791394m",
+         "35791395m", "3550w", "3551w", "", "$p1", "9999999999s"]
+VALUES = {
+    "default_process_limit": INTS, "max_use": INTS, "dont_remove": INTS,
+    "line_length_limit": INTS, "delay_logging_resolution_limit": INTS,
+    "tcp_windowsize": INTS, "debug_peer_level": INTS,
+    "message_size_limit": INTS + ["9223372036854775807",
+                                  "9223372036854775808"],
+    "ipc_timeout": TIMES, "in_flow_delay": TIMES, "daemon_timeout": TIMES,
+    "max_idle": TIMES, "stale_lock_time": TIMES,
+    "mail_name": ["Postfix", "", "$p1"], "syslog_name": ["postfix", ""],
+    "default_verp_delimiters": ["+=", "-", "abc", "==", "+x", ""],
+    "verp_delimiter_filter": ["-=+", "x", "+", "=+-x"],
+    "myorigin": ["$myhostname", "a b", "a,b", "example.org", "$mydomain"],
+    "syslog_facility": ["mail", "local7", "security", "MAIL", "bogus",
+                        "auth, mail", "authpriv", "uucp"],
+    "inet_protocols": ["all", "ipv4", "ipv6", "ipv4, ipv6", "ALL", "ipv9",
+                       "", "all ipv4,,ipv6", "ipv4 ipv4"],
+    "inet_interfaces": ["all", "loopback-only", "127.0.0.1", "[::1]",
+                        "localhost", "10.9.9.9", "all, 127.0.0.1",
+                        "LOOPBACK-ONLY", "127.0.0.1 [::1]", "", "::1",
+                        "[127.0.0.1]", "192.0.2.2"],
+    "mynetworks_style": ["host", "subnet", "class", "HOST", "host subnet",
+                         "host,host", "bogus", ","],
+    "mynetworks": ["127.0.0.0/8", ""],
+    "mail_owner": ["postfix", "nosuchuser", "root", "nobody", "daemon"],
+    "setgid_group": ["postdrop", "postfix", "root", "nogroup", "nosuch"],
+    "default_privs": ["nobody", "postfix", "root", "daemon", "nosuch"],
+}
 OPS = ["==", "!=", "<", "<=", ">", ">="]
 LEVEL_OPS = ["<level", "<=level", ">level", ">=level"]
 
@@ -155,7 +191,24 @@ def setting(r, name, value):
     return lines
 
 
+def values_cf(r):
+    """A few of VALUES, maybe through an expansion, and nothing else."""
+    out = []
+    if r.random() < 0.3:
+        out += setting(r, "compatibility_level", r.choice(LEVELS[:6]))
+    for _ in range(r.randint(1, 4)):
+        name = r.choice(sorted(VALUES))
+        value = r.choice(VALUES[name])
+        if r.random() < 0.15:
+            out += setting(r, "vv", value)
+            value = r.choice(["$vv", "${vv}", "${vv:x}"])
+        out += setting(r, name, value)
+    return "\n".join(out) + "\n"
+
+
 def main_cf(r):
+    if r.random() < 0.4:
+        return values_cf(r)
     out = []
     if r.random() < 0.2:
         out.append("# generated")
@@ -184,7 +237,13 @@ def main_cf(r):
         out += setting(r, "lmdb_map_size",
                        r.choice(["1048576", " 20 ", "x", "1k", "$p1"]))
     if r.random() < 0.05:
+        # Not naming DELIBERATE's parameters: postconf reads them as set
+        # (oracle_text()), which makes them known to myhostname's default
+        # where, as defaults, they would not be.
+        NAMES[:] = [x for x in ALL_NAMES
+                    if x not in [d[0] for d in DELIBERATE]]
         out += setting(r, "mydomain", expr(r, 1))
+        NAMES[:] = ALL_NAMES
     out += setting(r, "probe", expr(r, 3))
     mode = r.random()
     if mode < 0.3:

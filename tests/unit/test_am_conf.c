@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -646,6 +647,122 @@ test_postconf_malformed(void **state)
 	}
 }
 
+/*
+ * Load main.cf against the host under root (its accounts, its myorigin
+ * file): 0 or -1, and on -1 the message must say what.
+ */
+static int
+load_at_root(struct cf *cf, const char *root, const char *text,
+    const char *what)
+{
+	int rc;
+
+	am_postconf_free(&cf->pc);
+	write_text(cf->maincf, text);
+	am_error_clear(&cf->err);
+	rc = am_postconf_load_at(&cf->pc, cf->dir, "h.example", root,
+	    &cf->err);
+	if (rc < 0 && (what == NULL || strstr(cf->err.message, what) == NULL))
+		fail_msg("refused: %s", cf->err.message);
+	if (rc == 0 && what != NULL)
+		fail_msg("accepted, wanted \"%s\"", what);
+	return rc;
+}
+
+/*
+ * Postfix's account checks, against ROOT/etc/passwd and ROOT/etc/group
+ * (not the machine's), only when main.cf names an account.
+ */
+static void
+test_postconf_accounts_under_root(void **state)
+{
+	struct cf *cf = *state;
+	char root[256], etc[300], passwd[320], group[320], origin[320];
+
+	unit_path(root, sizeof(root), cf->dir, "root");
+	unit_path(etc, sizeof(etc), root, "etc");
+	assert_int_equal(mkdir(root, 0755), 0);
+	assert_int_equal(mkdir(etc, 0755), 0);
+	/* Default names but no such accounts: Postfix's package is absent. */
+	load_at_root(cf, root, "myhostname = h.example\n", NULL);
+	unit_path(passwd, sizeof(passwd), etc, "passwd");
+	unit_path(group, sizeof(group), etc, "group");
+	write_text(passwd, "root:x:0:0::/root:/bin/sh\n"
+	    "mailer:x:120:130::/var/spool/postfix:/usr/sbin/nologin\n"
+	    "nobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n"
+	    "alias:x:120:131::/:/usr/sbin/nologin\n"
+	    "other:x:121:130::/:/usr/sbin/nologin\n"
+	    "zero:x:122:0::/:/usr/sbin/nologin\n");
+	write_text(group, "root:x:0:\nmailer:x:130:\nmaildrop:x:131:\n"
+	    "nogroup:x:65534:\ndrop2:x:131:\n");
+	load_at_root(cf, root, "mail_owner = mailer\nsetgid_group = "
+	    "maildrop\n", NULL);
+	/* The machine's postfix user is not the root's. */
+	load_at_root(cf, root, "mail_owner = postfix\nsetgid_group = "
+	    "maildrop\n", "parameter mail_owner: unknown user name value: "
+	    "postfix");
+	assert_int_equal(cf->err.line, 1);
+	load_at_root(cf, root, "mail_owner = root\n", "user root has "
+	    "privileged user ID");
+	load_at_root(cf, root, "mail_owner = zero\nsetgid_group = "
+	    "maildrop\n", "user zero has privileged group ID");
+	load_at_root(cf, root, "mail_owner = alias\nsetgid_group = "
+	    "nogroup\n", "user alias has same user ID as mailer");
+	load_at_root(cf, root, "mail_owner = mailer\nsetgid_group = drop2\n",
+	    "group drop2 has same group ID as maildrop");
+	load_at_root(cf, root, "mail_owner = mailer\nsetgid_group = none\n",
+	    "unknown group name: none");
+	load_at_root(cf, root, "mail_owner = mailer\nsetgid_group = "
+	    "mailer\n", "user mailer and group mailer have the same group ID");
+	load_at_root(cf, root, "mail_owner = other\nsetgid_group = "
+	    "maildrop\ndefault_privs = mailer\n", "users mailer and other "
+	    "have the same group ID: 130");
+	assert_int_equal(cf->err.line, 3);
+	/* myorigin's file is read under the root too. */
+	unit_path(origin, sizeof(origin), etc, "mailname");
+	write_text(origin, "\tmx.example.org  \n");
+	load_at_root(cf, root, "myorigin = /etc/mailname\n", NULL);
+	write_text(origin, "mx example\n");
+	load_at_root(cf, root, "myorigin = /etc/mailname\n", "must not "
+	    "contain multiple values: mx example");
+	assert_int_equal(unlink(origin), 0);
+	load_at_root(cf, root, "myorigin = /etc/mailname\n",
+	    "/etc/mailname: cannot open file");
+}
+
+/* Postfix's limits and units of numbers, times and string lengths. */
+static void
+test_postconf_value_limits(void **state)
+{
+	struct cf *cf = *state;
+
+	expect_refused(cf, "ipc_timeout = 0\n", 1,
+	    "invalid ipc_timeout: 0 (min 1)");
+	expect_refused(cf, "ipc_timeout = 5x\n", 1,
+	    "parameter ipc_timeout: bad time value or unit: 5x");
+	expect_refused(cf, "in_flow_delay = 1m\n", 1,
+	    "invalid in_flow_delay: 60 (max 10)");
+	expect_refused(cf, "daemon_timeout = 3551w\n", 1,
+	    "bad time value or unit: 3551w");
+	expect_refused(cf, "x = 1\nline_length_limit = 100\n", 2,
+	    "invalid line_length_limit parameter value 100 < 512");
+	expect_refused(cf, "max_use = 2147483648\n", 1,
+	    "bad numerical configuration: max_use = 2147483648");
+	expect_refused(cf, "mail_name =\n", 1,
+	    "bad string length 0 < 1: mail_name =");
+	expect_refused(cf, "default_verp_delimiters = +=-\n", 1,
+	    "bad string length 3 > 2");
+	expect_refused(cf, "inet_protocols = ipv4 ipv5\n", 1,
+	    "unknown inet_protocols value \"ipv5\" in \"ipv4 ipv5\"");
+	expect_refused(cf, "syslog_facility = LOCAL0\n", 1,
+	    "parameter syslog_facility: unrecognized value: LOCAL0");
+	expect_refused(cf, "mynetworks_style = ,\n", 1,
+	    "specify exactly one value");
+	expect_eval(cf, "ipc_timeout = 5sx\nmessage_size_limit = -1\n"
+	    "in_flow_delay = 10\nmax_use = 2147483647\n", "ipc_timeout",
+	    "5sx");
+}
+
 int
 main(void)
 {
@@ -675,6 +792,8 @@ main(void)
 		T(test_postconf_booleans),
 		T(test_postconf_check),
 		T(test_postconf_malformed),
+		T(test_postconf_accounts_under_root),
+		T(test_postconf_value_limits),
 	};
 #undef T
 
