@@ -329,6 +329,7 @@ static const struct {
 	{ "config_directory", "/etc/postfix" },
 	/* What am_postconf_check_host() looks at. */
 	{ "syslog_facility", "mail" },
+	{ "maillog_file_prefixes", "/var, /dev/stdout" },
 	{ "inet_protocols", "all" },
 	{ "inet_interfaces", "all" },
 	{ "myorigin", "$myhostname" },

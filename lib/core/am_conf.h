@@ -95,7 +95,7 @@ void am_postconf_free(struct am_postconf *pc);
 int am_postconf_check(const struct am_postconf *pc, struct am_error *err);
 /*
  * The part of am_postconf_check() that looks at the host, as Postfix does
- * at start-up: syslog_facility, inet_protocols, the myorigin file,
+ * at start-up: syslog_facility, maillog_file, inet_protocols, the myorigin file,
  * mail_owner, setgid_group and default_privs (when main.cf names one of
  * them), mynetworks_style, inet_interfaces, the VERP delimiters
  * (am_postconf_host.c).

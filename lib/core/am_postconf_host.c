@@ -1,6 +1,7 @@
 /*
  * The checks Postfix's postmap and postalias make at start-up that look
  * past main.cf's syntax, at the host: a value must name a syslog facility,
+ * a log file under the allowed prefixes,
  * known protocols, local interfaces, existing unprivileged accounts, a
  * readable origin file, one mynetworks style, VERP delimiters the filter
  * allows (Postfix 3.7's mail_params_init(), in its order).  A main.cf
@@ -104,6 +105,39 @@ check_syslog_facility(const struct am_postconf *pc, struct am_error *err)
 		refuse(pc, "syslog_facility", err, "parameter syslog_facility: "
 		    "unrecognized value: %s", v);
 	free(v);
+	return rc;
+}
+
+/* maillog_file, when set: a path under one of maillog_file_prefixes. */
+static int
+check_maillog_file(const struct am_postconf *pc, struct am_error *err)
+{
+	char *file, *prefixes, *p;
+	size_t len;
+	int rc = -1;
+
+	if (value(pc, "maillog_file", &file, err) < 0)
+		return -1;
+	if (*file == '\0') {
+		free(file);
+		return 0;
+	}
+	if (value(pc, "maillog_file_prefixes", &prefixes, err) < 0) {
+		free(file);
+		return -1;
+	}
+	for (p = prefixes; rc < 0; p += len) {
+		p += strspn(p, LIST_SEPARATORS);
+		if ((len = strcspn(p, LIST_SEPARATORS)) == 0)
+			break;
+		if (strncmp(file, p, len) == 0)
+			rc = 0;
+	}
+	if (rc < 0)
+		refuse(pc, "maillog_file", err, "maillog_file value '%s' does "
+		    "not match any prefix in maillog_file_prefixes", file);
+	free(file);
+	free(prefixes);
 	return rc;
 }
 
@@ -564,6 +598,7 @@ am_postconf_check_host(const struct am_postconf *pc, struct am_error *err)
 	unsigned protocols;
 
 	if (check_syslog_facility(pc, err) < 0 ||
+	    check_maillog_file(pc, err) < 0 ||
 	    check_inet_protocols(pc, &protocols, err) < 0 ||
 	    check_myorigin(pc, err) < 0 ||
 	    check_accounts(pc, err) < 0 ||

@@ -94,6 +94,8 @@ VALUES = {
     "mynetworks_style": ["host", "subnet", "class", "HOST", "host subnet",
                          "host,host", "bogus", ","],
     "mynetworks": ["127.0.0.0/8", ""],
+    "maillog_file": ["", "/var/log/x", "/tmp/x", "/dev/stdout", "x"],
+    "maillog_file_prefixes": ["/var, /dev/stdout", "/tmp", ","],
     "mail_owner": ["postfix", "nosuchuser", "root", "nobody", "daemon"],
     "setgid_group": ["postdrop", "postfix", "root", "nogroup", "nosuch"],
     "default_privs": ["nobody", "postfix", "root", "daemon", "nosuch"],
