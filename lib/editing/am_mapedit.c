@@ -245,9 +245,11 @@ am_mapedit_note(const struct am_mapedit *ed, const struct am_mapedit_entry *e)
 
 /* Nothing to fold: ASCII without capitals (almost every key). */
 static bool
-is_folded(const char *s)
+is_folded(const char *s, size_t len)
 {
-	for (; *s != '\0'; s++)
+	const char *e = s + len;
+
+	for (; s < e; s++)
 		if ((unsigned char)*s >= 0x80 || (*s >= 'A' && *s <= 'Z'))
 			return false;
 	return true;
@@ -255,13 +257,46 @@ is_folded(const char *s)
 
 /* The key as the table holds it: the one query folding of am_compile. */
 static int
-fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
+fold_key(struct am_mapedit *ed, const char *key, size_t len,
+    struct am_buf *out)
 {
 	struct am_error ignored;
 
 	am_error_clear(&ignored);
-	return am_compile_fold_query(&ed->folder, key, strlen(key), true,
-	    ed->utf8, out, &ignored);
+	return am_compile_fold_query(&ed->folder, key, len, true, ed->utf8,
+	    out, &ignored);
+}
+
+static int
+fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
+{
+	return fold_key(ed, key, strlen(key), out);
+}
+
+/*
+ * A folded key where it is: in the text, a line, or a buffer; not
+ * NUL-terminated when it is in a line given in place.
+ */
+struct key_view {
+	const char *s;
+	size_t len;
+};
+
+/* strcmp() of two keys without NUL bytes, from their lengths. */
+static int
+key_cmp(struct key_view a, struct key_view b)
+{
+	int c = memcmp(a.s, b.s, a.len < b.len ? a.len : b.len);
+
+	if (c != 0 || a.len == b.len)
+		return c;
+	return a.len < b.len ? -1 : 1;
+}
+
+static bool
+key_eq(struct key_view a, struct key_view b)
+{
+	return a.len == b.len && memcmp(a.s, b.s, a.len) == 0;
 }
 
 /*
@@ -271,30 +306,40 @@ fold(struct am_mapedit *ed, const char *key, struct am_buf *out)
  */
 struct parsed {
 	size_t key_len, value_len;
+	struct key_view fkey;	/* e->fkey, with its length */
 	bool in_place;		/* key and value are in the text itself */
-	bool quiet_sparse;	/* one key, no warnings: key_only allowed */
-	bool key_only;		/* the key alone was parsed, ended in place */
-	char saved;		/* key_only: the byte the key's NUL took */
+	/*
+	 * One key, no warnings, a postmap file: the key alone is read (from
+	 * a line given in place, not NUL-terminated), and the whole line
+	 * only for an entry the index keeps (parse_kept()).
+	 */
+	bool key_only;
 };
 
 /* A key-only entry that the index keeps: the line parsed in full. */
 static int
 parse_kept(struct am_mapedit *ed, struct am_source_line *ll,
-    struct am_mapedit_entry *e, struct parsed *pd)
+    struct am_mapedit_entry *e, struct parsed *pd, struct am_error *err)
 {
 	struct am_source_entry pe;
+	bool same = e->fkey == e->key;
 
 	if (!pd->key_only)
 		return 0;
+	if (am_source_line_own(&ed->src, ll) < 0)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
 	/* The same line am_source_postmap_key() took: an entry. */
-	ll->text[pd->key_len] = pd->saved;
 	if (am_source_parse_postmap(&ed->src, ll, &pe, no_warn, NULL) <= 0)
-		return -1;
+		return am_error_set(err, AM_E_INTERNAL, "%s, line %ld: the "
+		    "entry's key was read, its line was not", ed->path,
+		    ll->first_line);
 	e->key = pe.key;
 	pd->key_len = pe.key_len;
 	e->value = pe.value;
 	pd->value_len = pe.value_len;
-	/* e->fkey (in fb, or the key: ended at the same byte) is valid. */
+	/* Folded apart (in fb, still valid), or the key itself. */
+	if (same)
+		e->fkey = e->key;
 	return 0;
 }
 
@@ -310,14 +355,10 @@ index_entry(struct am_mapedit *ed, struct am_source_line *ll,
 	/* A borrowed text is parsed from a copy of each line. */
 	pd->in_place = !ed->src.borrowed && ll->text >= ed->src.data &&
 	    ll->text < ed->src.data + ed->src.len;
-	pd->key_only = pd->quiet_sparse && ed->kind != AM_MAP_ALIASES;
 	if (pd->key_only) {
 		/* The value only for an entry kept (parse_kept()). */
 		if (am_source_postmap_key(ll, &pd->key_len) == 0)
 			return 0;
-		/* Ended in the line itself; parse_kept() puts the byte back. */
-		pd->saved = ll->text[pd->key_len];
-		ll->text[pd->key_len] = '\0';
 		pd->in_place = false;
 		e->key = ll->text;
 		e->value = NULL;
@@ -342,15 +383,24 @@ index_entry(struct am_mapedit *ed, struct am_source_line *ll,
 		e->value = pe.value;
 		pd->value_len = pe.value_len;
 	}
-	if (is_folded(e->key)) {
+	if (is_folded(e->key, pd->key_len)) {
 		e->fkey = e->key;
+		pd->fkey.s = e->key;
+		pd->fkey.len = pd->key_len;
 		return 1;
 	}
-	if (fold(ed, e->key, fb) < 0)
+	if (fold_key(ed, e->key, pd->key_len, fb) < 0)
 		return am_error_set(err, AM_E_INVALID, "%s, line %ld: cannot "
-		    "case-fold \"%s\"", ed->path, ll->first_line, e->key);
-	e->fkey = fb->len == strlen(e->key) && memcmp(fb->data, e->key,
-	    fb->len) == 0 ? e->key : fb->data;
+		    "case-fold \"%.*s\"", ed->path, ll->first_line,
+		    (int)pd->key_len, e->key);
+	if (fb->len == pd->key_len && memcmp(fb->data, e->key, fb->len) == 0) {
+		e->fkey = e->key;
+		pd->fkey.s = e->key;
+	} else {
+		e->fkey = fb->data;
+		pd->fkey.s = fb->data;
+	}
+	pd->fkey.len = fb->len;
 	return 1;
 }
 
@@ -370,21 +420,47 @@ keep_entry(struct am_mapedit *ed, struct am_mapedit_entry *e,
 }
 
 /*
+ * The previous entry's folded key, for the order of a category: where it
+ * is when that stays put until the next entry (the source's text, given
+ * in place or parsed in place), else copied.
+ */
+struct prev_key {
+	struct key_view key;
+	struct am_buf copy;
+};
+
+static int
+prev_key_set(struct prev_key *prev, const struct am_source *src,
+    struct key_view k)
+{
+	if (k.s >= src->data && k.s < src->data + src->len) {
+		prev->key = k;
+		return 0;
+	}
+	am_buf_reset(&prev->copy);
+	if (am_buf_add(&prev->copy, k.s, k.len) < 0)
+		return -1;
+	prev->key.s = prev->copy.data;
+	prev->key.len = k.len;
+	return 0;
+}
+
+/*
  * Order, extent and (sparse index) the sorted place of the key.  prev
  * holds the previous entry's folded key (entries come in file order, so
- * one category at a time).
+ * one category at a time); only is the sparse index's key.
  */
 static int
 count_in_category(struct am_mapedit *ed, struct am_mapedit_category *c,
-    const struct am_mapedit_entry *e, struct am_buf *prev)
+    const struct am_mapedit_entry *e, struct key_view fkey,
+    struct prev_key *prev, struct key_view only)
 {
-	if (c->count > 0 && strcmp(prev->data, e->fkey) > 0)
+	if (c->count > 0 && key_cmp(prev->key, fkey) > 0)
 		c->unsorted = true;
 	if (ed->only_fkey != NULL && c->key_above == NO_OFFSET &&
-	    strcmp(e->fkey, ed->only_fkey) > 0)
+	    key_cmp(fkey, only) > 0)
 		c->key_above = e->above;
-	am_buf_reset(prev);
-	if (am_buf_adds(prev, e->fkey) < 0)
+	if (prev_key_set(prev, &ed->src, fkey) < 0)
 		return -1;
 	c->last_end = e->end;
 	c->count++;
@@ -415,8 +491,9 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 {
 	struct am_source_line ll;
 	struct am_mapedit_entry e, *ne;
-	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT,
-	    prev = AM_BUF_INIT;
+	struct am_buf kb = AM_BUF_INIT, vb = AM_BUF_INIT, fb = AM_BUF_INIT;
+	struct prev_key prev = { { NULL, 0 }, AM_BUF_INIT };
+	struct key_view only = { NULL, 0 };
 	struct parsed pd;
 	struct gap g = { NULL, 0, 0 };
 	size_t prev_end = 0, i;
@@ -424,9 +501,17 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 	int rc = -1, got;
 	struct am_mapedit_category *c;
 
-	/* Nobody to warn, one key to keep: most lines need their key only. */
+	/*
+	 * Nobody to warn, one key to keep: most lines need their key only,
+	 * read where the line is.
+	 */
 	memset(&pd, 0, sizeof(pd));
-	pd.quiet_sparse = warn == NULL && ed->only_fkey != NULL;
+	pd.key_only = warn == NULL && ed->only_fkey != NULL &&
+	    ed->kind != AM_MAP_ALIASES;
+	if (ed->only_fkey != NULL) {
+		only.s = ed->only_fkey;
+		only.len = strlen(ed->only_fkey);
+	}
 	if (warn == NULL)
 		warn = no_warn;
 	if (ed->only_fkey == NULL && reserve_entries(ed) < 0)
@@ -438,13 +523,18 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 		if (nl != NULL && nl > ed->text && nl[-1] == '\r')
 			ed->eol = "\r\n";
 	}
-	while ((got = am_source_next(&ed->src, &ll, warn, ctx)) > 0) {
+	while ((got = pd.key_only ? am_source_next_view(&ed->src, &ll, warn,
+	    ctx) : am_source_next(&ed->src, &ll, warn, ctx)) > 0) {
 		memset(&e, 0, sizeof(e));
 		e.line = ll.first_line;
 		e.start = ll.start;
 		e.end = ll.end;
 		e.category = -1;
-		if (gap_scan(ed, &g, prev_end, ll.start, prev_line + 1) < 0 ||
+		/* Entries one after another (nearly all): no gap between. */
+		if (prev_end == ll.start)
+			e.above = e.start;
+		else if (gap_scan(ed, &g, prev_end, ll.start,
+		    prev_line + 1) < 0 ||
 		    gap_classify(ed, &g, prev_end == 0, &e) < 0)
 			goto nomem;
 		prev_end = ll.end;
@@ -456,16 +546,12 @@ build_index(struct am_mapedit *ed, am_warn_fn *warn, void *ctx,
 			continue;
 		e.category = (int)ed->ncategories - 1;
 		if (ed->ncategories > 0 && count_in_category(ed,
-		    &ed->categories[e.category], &e, &prev) < 0)
+		    &ed->categories[e.category], &e, pd.fkey, &prev, only) < 0)
 			goto nomem;
-		if (ed->only_fkey != NULL && strcmp(e.fkey, ed->only_fkey) != 0)
+		if (ed->only_fkey != NULL && !key_eq(pd.fkey, only))
 			continue;
-		if (parse_kept(ed, &ll, &e, &pd) < 0) {
-			am_error_set(err, AM_E_INTERNAL, "%s, line %ld: the "
-			    "entry's key was read, its line was not",
-			    ed->path, ll.first_line);
+		if (parse_kept(ed, &ll, &e, &pd, err) < 0)
 			goto out;
-		}
 		if (keep_entry(ed, &e, &pd) < 0)
 			goto nomem;
 		if (ed->nentries == ed->entries_cap) {
@@ -498,7 +584,7 @@ out:
 	am_buf_free(&kb);
 	am_buf_free(&vb);
 	am_buf_free(&fb);
-	am_buf_free(&prev);
+	am_buf_free(&prev.copy);
 	return rc;
 }
 

@@ -173,10 +173,13 @@ warn_at(am_warn_fn *warn, void *ctx, const char *file, long line,
  * One logical line as Postfix's readllines() sees it.  Text is kept in
  * place when the entry is a single physical line (the common case, and the
  * reason the compiler is fast); continuations are joined in src->joined.
+ * A borrowed text is never written: its single lines are copied unless
+ * the caller takes them in place (view), which needs the '\n' after the
+ * line as the end a scan stops at.
  */
-int
-am_source_next(struct am_source *src, struct am_source_line *ll,
-    am_warn_fn *warn, void *ctx)
+static int
+next_line(struct am_source *src, struct am_source_line *ll, am_warn_fn *warn,
+    void *ctx, bool view)
 {
 	char *data = src->data;
 	size_t len = src->len;
@@ -234,26 +237,55 @@ again:
 	if (joined) {
 		ll->text = src->joined.data;
 		ll->len = src->joined.len;
-	} else if (src->borrowed) {
-		/* Not ours to write: the parsers get a copy of the line. */
-		if (am_buf_add(&src->joined, single, single_len) < 0)
-			return -1;
-		ll->text = src->joined.data;
-		ll->len = src->joined.len;
 	} else {
 		ll->text = single;
 		ll->len = single_len;
-		single[single_len] = '\0';	/* the '\n' or the final NUL */
+		if (!src->borrowed)
+			single[single_len] = '\0';	/* '\n' or final NUL */
+		else if (view && single + single_len < data + len)
+			ll->in_place = true;	/* ends at its '\n' */
+		else if (am_source_line_own(src, ll) < 0)
+			return -1;
 	}
 	if (am_source_isspace((unsigned char)ll->text[0])) {
 		/* Postfix refuses these: they could extend a privileged entry. */
-		snprintf(preview, sizeof(preview), "%.30s", ll->text);
+		snprintf(preview, sizeof(preview), "%.*s",
+		    ll->len < 30 ? (int)ll->len : 30, ll->text);
 		warn_at(warn, ctx, src->path, ll->first_line,
 		    "logical line must not start with whitespace: \"%s%s\"",
 		    preview, ll->len > 30 ? "..." : "");
 		goto again;
 	}
 	return 1;
+}
+
+int
+am_source_next(struct am_source *src, struct am_source_line *ll,
+    am_warn_fn *warn, void *ctx)
+{
+	return next_line(src, ll, warn, ctx, false);
+}
+
+int
+am_source_next_view(struct am_source *src, struct am_source_line *ll,
+    am_warn_fn *warn, void *ctx)
+{
+	return next_line(src, ll, warn, ctx, true);
+}
+
+int
+am_source_line_own(struct am_source *src, struct am_source_line *ll)
+{
+	const char *text = ll->text;
+
+	if (text == src->joined.data)
+		return 0;
+	am_buf_reset(&src->joined);
+	if (am_buf_add(&src->joined, text, ll->len) < 0)
+		return -1;
+	ll->text = src->joined.data;
+	ll->in_place = false;
+	return 0;
 }
 
 bool
@@ -274,27 +306,32 @@ am_source_line_is_utf8(const struct am_source_line *ll)
 /*
  * The bytes the key scan stops at (the rest is skipped by a table lookup
  * each: a 1M-line file has some 30M key bytes).  Whitespace as
- * am_source_isspace() says, '"', '\\' and the NUL.
+ * am_source_isspace() says, '"', '\\' and the NUL.  The byte at the end
+ * of a logical line is one of them ('\n' in place, else the NUL), so the
+ * inner loop needs no bound.
  */
 static const unsigned char key_special[256] = {
 	[0] = 1, ['\t'] = 1, ['\n'] = 1, ['\v'] = 1, ['\f'] = 1, ['\r'] = 1,
 	[' '] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
-/* The key ends at whitespace outside quotes and not after '\'. */
+/*
+ * The key ends at whitespace outside quotes and not after '\\'; the text
+ * ends at end or at a NUL, whichever comes first.
+ */
 static const char *
-postmap_key_end(const char *key, bool *in_quotes)
+postmap_key_end(const char *key, const char *end, bool *in_quotes)
 {
 	const char *p;
 
 	*in_quotes = false;
-	for (p = key; *p != '\0'; p++) {
+	for (p = key; p < end; p++) {
 		while (!key_special[(unsigned char)*p])
 			p++;
-		if (*p == '\0')
+		if (p >= end || *p == '\0')
 			break;
 		if (*p == '\\') {
-			if (p[1] == '\0') {
+			if (p + 1 >= end || p[1] == '\0') {
 				p++;
 				break;
 			}
@@ -306,25 +343,26 @@ postmap_key_end(const char *key, bool *in_quotes)
 			break;
 		}
 	}
-	return p;
+	return p < end ? p : end;
 }
 
 int
 am_source_postmap_key(const struct am_source_line *ll, size_t *key_len)
 {
+	const char *text = ll->text, *tend = ll->text + ll->len;
 	const char *end, *value;
 	bool in_quotes;
 
-	end = postmap_key_end(ll->text, &in_quotes);
+	end = postmap_key_end(text, tend, &in_quotes);
 	if (in_quotes)
 		return 0;
 	/* As am_source_parse_postmap(): one separator, then blanks. */
-	value = *end != '\0' ? end + 1 : end;
-	while (am_source_isspace((unsigned char)*value))
+	value = end < tend && *end != '\0' ? end + 1 : end;
+	while (value < tend && am_source_isspace((unsigned char)*value))
 		value++;
-	if (end == ll->text || *value == '\0')
+	if (end == text || value == tend || *value == '\0')
 		return 0;
-	*key_len = (size_t)(end - ll->text);
+	*key_len = (size_t)(end - text);
 	return 1;
 }
 
@@ -336,7 +374,7 @@ am_source_parse_postmap(const struct am_source *src, struct am_source_line *ll,
 	char *p, *value, *end;
 	bool in_quotes;
 
-	p = key + (postmap_key_end(key, &in_quotes) - key);
+	p = key + (postmap_key_end(key, key + ll->len, &in_quotes) - key);
 	if (in_quotes) {
 		warn_at(warn, ctx, src->path, ll->first_line,
 		    "unbalanced '\"' in '%s' -- ignoring this line", key);

@@ -53,8 +53,14 @@ struct am_source {
 };
 
 struct am_source_line {
-	char *text;		/* NUL-terminated at len; writable */
+	/*
+	 * NUL-terminated at len and writable, except for a line of a
+	 * borrowed text given in place (am_source_next_view()): then
+	 * text[len] is its '\n', and the text is the caller's, read-only.
+	 */
+	char *text;
 	size_t len;		/* may include embedded NUL bytes */
+	bool in_place;		/* in a borrowed text, not terminated */
 	long first_line;	/* physical line number of the first line */
 	long last_line;		/* physical line number of the last data line */
 	size_t start;		/* file offset of the first line */
@@ -97,6 +103,17 @@ void am_source_close(struct am_source *src);
 /* 1 and the next logical line, 0 at the end of the file. */
 int am_source_next(struct am_source *src, struct am_source_line *ll,
     am_warn_fn *warn, void *ctx);
+/*
+ * As am_source_next(), but a logical line of a borrowed text that is one
+ * physical line ending in '\n' (almost every line) is not copied: it is
+ * given where it is, in_place set, for am_source_postmap_key() only.  A
+ * reader that keeps few lines of a big text skips a copy of each line.
+ * am_source_line_own() makes such a line a copy that parsers may take.
+ */
+int am_source_next_view(struct am_source *src, struct am_source_line *ll,
+    am_warn_fn *warn, void *ctx);
+/* A line given in place: copied, NUL-terminated and writable.  0 or -1. */
+int am_source_line_own(struct am_source *src, struct am_source_line *ll);
 
 /*
  * Postfix's UTF-8 rule for a whole logical line: true when the text before
@@ -110,7 +127,8 @@ bool am_source_line_is_utf8(const struct am_source_line *ll);
  * 1 and *key_len when am_source_parse_postmap() would return an entry for
  * ll (its key is then ll->text[0, key_len), as written), 0 when it would
  * skip the line.  Writes nothing and warns about nothing, so ll can still
- * be parsed in full.
+ * be parsed in full.  Reads only ll->text[0, len], so a line given in
+ * place will do.
  */
 int am_source_postmap_key(const struct am_source_line *ll, size_t *key_len);
 int am_source_parse_postmap(const struct am_source *src,

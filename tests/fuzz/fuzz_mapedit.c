@@ -134,45 +134,72 @@ same_destinations(const char *a, const char *b)
 	return same;
 }
 
-/* The sparse index of key agrees with the full one. */
+/*
+ * The sparse index of key agrees with the full one, read either way:
+ * with a warning callback every line is parsed; without one (users add)
+ * a postmap file's lines are read by their key alone, where they are.
+ */
 static void
-sparse(const struct am_mapedit *full, const char *text, size_t len,
-    const char *key, const char *fk)
+sparse_one(const struct am_mapedit *full, const char *text, size_t len,
+    const char *key, const char *fk, am_warn_fn *warn,
+    struct am_mapedit *sp)
 {
-	struct am_mapedit sp;
 	struct am_error err;
 	const struct am_mapedit_entry *e, *f;
 	size_t i, n = 0;
 
 	am_error_clear(&err);
-	if (am_mapedit_from_text_key(&sp, "fuzz", text, len, full->kind,
-	    full->utf8, key, quiet, NULL, &err) < 0)
+	if (am_mapedit_from_text_key(sp, "fuzz", text, len, full->kind,
+	    full->utf8, key, warn, NULL, &err) < 0) {
+		memset(sp, 0, sizeof(*sp));
 		return;
-	if (sp.ncategories != full->ncategories)
+	}
+	if (sp->ncategories != full->ncategories)
 		abort();
-	for (i = 0; i < sp.ncategories; i++)
-		if (strcmp(sp.categories[i].name,
+	for (i = 0; i < sp->ncategories; i++)
+		if (strcmp(sp->categories[i].name,
 		    full->categories[i].name) != 0 ||
-		    sp.categories[i].line != full->categories[i].line ||
-		    sp.categories[i].count != full->categories[i].count ||
-		    sp.categories[i].sorted != full->categories[i].sorted)
+		    sp->categories[i].line != full->categories[i].line ||
+		    sp->categories[i].count != full->categories[i].count ||
+		    sp->categories[i].last_end !=
+		    full->categories[i].last_end ||
+		    sp->categories[i].sorted != full->categories[i].sorted)
 			abort();
 	for (i = 0; i < full->nentries; i++) {
 		f = &full->entries[i];
 		if (strcmp(f->fkey, fk) != 0)
 			continue;
-		if (n >= sp.nentries)
+		if (n >= sp->nentries)
 			abort();
-		e = &sp.entries[n++];
+		e = &sp->entries[n++];
 		if (e->start != f->start || e->end != f->end ||
 		    e->line != f->line || e->above != f->above ||
 		    e->category != f->category ||
+		    strcmp(e->key, f->key) != 0 ||
+		    strcmp(e->fkey, f->fkey) != 0 ||
 		    strcmp(e->value, f->value) != 0)
 			abort();
 	}
-	if (n != sp.nentries)
+	if (n != sp->nentries)
 		abort();
-	am_mapedit_free(&sp);
+}
+
+static void
+sparse(const struct am_mapedit *full, const char *text, size_t len,
+    const char *key, const char *fk)
+{
+	struct am_mapedit parsed, by_key;
+	size_t i;
+
+	sparse_one(full, text, len, key, fk, quiet, &parsed);
+	sparse_one(full, text, len, key, fk, NULL, &by_key);
+	/* Where the key would sort in: the same either way. */
+	for (i = 0; i < parsed.ncategories && i < by_key.ncategories; i++)
+		if (parsed.categories[i].key_above !=
+		    by_key.categories[i].key_above)
+			abort();
+	am_mapedit_free(&parsed);
+	am_mapedit_free(&by_key);
 }
 
 int

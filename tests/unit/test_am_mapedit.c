@@ -782,6 +782,212 @@ test_add_to_empty(void **state)
 	am_mapedit_free(&ed);
 }
 
+/*
+ * The three ways to index a file agree: the full index, the sparse index
+ * of one key read by the key alone from lines given in place (no warning
+ * callback: what users add does on a big file), and the sparse index
+ * that parses every line (a callback).  Same categories (with the place
+ * a key sorts into), same entries of the key, and the same add and
+ * remove, line number included.
+ */
+static const char *const DIFF_TEXTS[] = {
+	USERS, CRLF, MANAGED,
+	"# Staff\nB@X b\na@x a\nc@x c",
+	"# A\na@x a\nb@x b\n\n# Empty",
+	"# A\na@x a\n\n# B\nc@x c\nd@x d\n# Last",
+	"# Q\n\"a b\"@x v\nback\\ slash@x v\nk\\\n\"open@x v\nz@x z\n",
+	"# U\nJörg@x j\nÄrger@x a\nzed@x z\nALPHA@x a\n",
+	"# Unsorted\nm@x m\nb@x b\nz@x z\n\n# Sorted\na@x a\nc@x c\n",
+	"# S\n stray\n\na@x a\n  indented@x no\nb@x b\n\tcont\nc@x c\n",
+	"a@x a\nnovalue\n\"unbalanced@x v\nb@x b\n",
+	"## Twelve\nkey-of-8@x v\nkey-of-sixteen@x v\nkey\"q q\"@x v\n"
+	    "longer-key-than-a-word-or-two@x v\nz@x\tv\n",
+	"",
+	"# only a header",
+};
+
+static const char *const DIFF_KEYS[] = {
+	"a@x", "A@X", "b@x", "c@x", "aa@x", "zz@x", "m@x", "jörg@x",
+	"key-of-8@x", "key-of-9@x", "alice@archlinux.org",
+	"MALLORY@archlinux.org", "dave@archlinux.org", "zed@archlinux.org",
+	"privacy@archlinux.org", "new@x",
+};
+
+static void
+same_change(const char *what, int rc, const struct am_error *err,
+    const struct am_mapedit_change *ch, int rc2,
+    const struct am_error *err2, const struct am_mapedit_change *ch2)
+{
+	if (rc != rc2 || err->code != err2->code ||
+	    strcmp(err->message, err2->message) != 0)
+		fail_msg("%s: rc %d/%d, \"%s\" / \"%s\"", what, rc, rc2,
+		    err->message, err2->message);
+	if (rc < 0)
+		return;
+	if (ch->result != ch2->result || ch->line != ch2->line ||
+	    ch->text.len != ch2->text.len || (ch->text.len > 0 &&
+	    memcmp(ch->text.data, ch2->text.data, ch->text.len) != 0) ||
+	    ch->category != ch2->category)
+		fail_msg("%s: result %d/%d, line %ld/%ld, text \"%s\" / \"%s\"",
+		    what, ch->result, ch2->result, ch->line, ch2->line,
+		    ch->text.data ? ch->text.data : "",
+		    ch2->text.data ? ch2->text.data : "");
+}
+
+/* The line ch->line of the new text starts with key. */
+static void
+line_holds_key(const char *what, const struct am_mapedit_change *ch,
+    const char *key)
+{
+	const char *p = ch->text.data, *e = p + ch->text.len;
+	long n;
+
+	if (ch->result != AM_MAPEDIT_ADDED)
+		return;
+	for (n = 1; n < ch->line && p != NULL; n++)
+		if ((p = memchr(p, '\n', (size_t)(e - p))) != NULL)
+			p++;
+	if (p == NULL || strncmp(p, key, strlen(key)) != 0)
+		fail_msg("%s: line %ld is not the new entry", what, ch->line);
+}
+
+static void
+same_index(const char *what, const struct am_mapedit *full,
+    const struct am_mapedit *sp, const struct am_mapedit *sp2,
+    const char *fkey)
+{
+	const struct am_mapedit_category *a, *b, *c;
+	const struct am_mapedit_entry *f, *e;
+	size_t i, n = 0;
+
+	if (sp->ncategories != full->ncategories ||
+	    sp2->ncategories != full->ncategories)
+		fail_msg("%s: categories", what);
+	for (i = 0; i < full->ncategories; i++) {
+		a = &full->categories[i];
+		b = &sp->categories[i];
+		c = &sp2->categories[i];
+		if (strcmp(a->name, b->name) != 0 || a->line != b->line ||
+		    a->header_end != b->header_end || a->count != b->count ||
+		    a->last_end != b->last_end || a->sorted != b->sorted ||
+		    b->key_above != c->key_above || b->sorted != c->sorted ||
+		    b->last_end != c->last_end || b->count != c->count)
+			fail_msg("%s: category %zu", what, i);
+	}
+	for (i = 0; i < full->nentries; i++) {
+		f = &full->entries[i];
+		if (strcmp(f->fkey, fkey) != 0)
+			continue;
+		if (n >= sp->nentries || n >= sp2->nentries)
+			fail_msg("%s: entries", what);
+		e = &sp->entries[n];
+		if (e->start != f->start || e->end != f->end ||
+		    e->line != f->line || e->above != f->above ||
+		    e->category != f->category || strcmp(e->key, f->key) ||
+		    strcmp(e->fkey, f->fkey) || strcmp(e->value, f->value))
+			fail_msg("%s: entry at line %ld", what, f->line);
+		e = &sp2->entries[n];
+		if (e->start != f->start || e->end != f->end ||
+		    strcmp(e->value, f->value) != 0)
+			fail_msg("%s: entry at line %ld (parsed)", what, f->line);
+		n++;
+	}
+	if (n != sp->nentries || n != sp2->nentries)
+		fail_msg("%s: %zu entries, sparse %zu and %zu", what, n,
+		    sp->nentries, sp2->nentries);
+}
+
+static void
+quiet(void *ctx, const struct am_error *w)
+{
+	(void)ctx;
+	(void)w;
+}
+
+static void
+diff_one(const char *text, const char *key, const char *category)
+{
+	struct am_mapedit full, sp, sp2;
+	struct am_mapedit_change ch, ch2;
+	struct am_mapedit_add add;
+	struct am_error err, err2;
+	struct am_buf fk = AM_BUF_INIT;
+	char what[200];
+	size_t len = strlen(text);
+	char *exact;
+	int rc, rc2, k;
+
+	snprintf(what, sizeof(what), "\"%.20s...\" key %s category %s",
+	    text, key, category ? category : "(none)");
+	am_error_clear(&err);
+	/* Exactly the text's bytes: a read past them is a sanitizer error. */
+	assert_non_null(exact = malloc(len + 1));
+	memcpy(exact, text, len);
+	assert_int_equal(am_mapedit_from_text(&full, "t", exact, len,
+	    AM_MAP_POSTMAP, true, NULL, NULL, &err), 0);
+	assert_int_equal(am_mapedit_from_text_key(&sp, "t", exact, len,
+	    AM_MAP_POSTMAP, true, key, NULL, NULL, &err), 0);
+	assert_int_equal(am_mapedit_from_text_key(&sp2, "t", exact, len,
+	    AM_MAP_POSTMAP, true, key, quiet, NULL, &err), 0);
+	same_index(what, &full, &sp, &sp2, sp.only_fkey);
+	memset(&add, 0, sizeof(add));
+	add.key = key;
+	add.value = "v";
+	add.category = category;
+	for (k = 0; k < 2; k++) {
+		add.replace = k == 1;
+		am_error_clear(&err);
+		rc = am_mapedit_add(&full, &add, &ch, &err);
+		am_error_clear(&err2);
+		rc2 = am_mapedit_add(&sp, &add, &ch2, &err2);
+		same_change(what, rc, &err, &ch, rc2, &err2, &ch2);
+		if (rc == 0)
+			line_holds_key(what, &ch, key);
+		am_mapedit_change_free(&ch2);
+		am_error_clear(&err2);
+		rc2 = am_mapedit_add(&sp2, &add, &ch2, &err2);
+		same_change(what, rc, &err, &ch, rc2, &err2, &ch2);
+		am_mapedit_change_free(&ch);
+		am_mapedit_change_free(&ch2);
+	}
+	am_error_clear(&err);
+	am_error_clear(&err2);
+	rc = am_mapedit_remove(&full, key, &ch, &err);
+	rc2 = am_mapedit_remove(&sp, key, &ch2, &err2);
+	same_change(what, rc, &err, &ch, rc2, &err2, &ch2);
+	am_mapedit_change_free(&ch);
+	am_mapedit_change_free(&ch2);
+	am_mapedit_free(&full);
+	am_mapedit_free(&sp);
+	am_mapedit_free(&sp2);
+	am_buf_free(&fk);
+	free(exact);
+}
+
+static void
+test_sparse_index_agrees(void **state)
+{
+	struct am_mapedit full;
+	struct am_error err;
+	size_t t, k, c;
+	const char *text;
+
+	(void)state;
+	for (t = 0; t < sizeof(DIFF_TEXTS) / sizeof(DIFF_TEXTS[0]); t++) {
+		text = DIFF_TEXTS[t];
+		am_error_clear(&err);
+		assert_int_equal(am_mapedit_from_text(&full, "t", text,
+		    strlen(text), AM_MAP_POSTMAP, true, NULL, NULL, &err), 0);
+		for (k = 0; k < sizeof(DIFF_KEYS) / sizeof(DIFF_KEYS[0]); k++) {
+			diff_one(text, DIFF_KEYS[k], NULL);
+			for (c = 0; c < full.ncategories; c++)
+				diff_one(text, DIFF_KEYS[k],
+				    full.categories[c].name);
+		}
+		am_mapedit_free(&full);
+	}
+}
+
 int
 main(void)
 {
@@ -794,6 +1000,7 @@ main(void)
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_add_to_empty),
 		cmocka_unit_test(test_add_above_stray_continuation),
+		cmocka_unit_test(test_sparse_index_agrees),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -586,6 +586,157 @@ test_postmap_long_keys(void **state)
 	}
 }
 
+/*
+ * Postfix's key rule, a byte at a time, as the oracle of the key scan
+ * (which skips eight plain bytes at a time): 1 and the key's length for
+ * an entry, 0 for a line postmap skips.  text ends at len or a NUL.
+ */
+static int
+naive_postmap_key(const char *text, size_t len, size_t *key_len)
+{
+	size_t i, v;
+	bool quoted = false;
+
+	for (i = 0; i < len && text[i] != '\0'; i++) {
+		if (text[i] == '\\') {
+			if (i + 1 == len || text[i + 1] == '\0') {
+				i++;
+				break;
+			}
+			i++;
+		} else if (text[i] == '"') {
+			quoted = !quoted;
+		} else if (!quoted && am_source_isspace((unsigned char)text[i])) {
+			break;
+		}
+	}
+	if (i > len)
+		i = len;
+	if (quoted)
+		return 0;
+	v = i < len && text[i] != '\0' ? i + 1 : i;
+	while (v < len && am_source_isspace((unsigned char)text[v]))
+		v++;
+	if (i == 0 || v == len || text[v] == '\0')
+		return 0;
+	*key_len = i;
+	return 1;
+}
+
+/*
+ * One line, given in place from a borrowed copy of exactly its bytes (a
+ * read past its '\n' is a sanitizer error), then copied: the key scan
+ * agrees with the oracle and with the full parse either way.
+ */
+static void
+check_key_scan(const char *line, size_t n)
+{
+	struct am_source src;
+	struct am_source_line ll;
+	struct am_source_entry entry;
+	struct am_error err;
+	size_t want_len = 0, got_len = 0;
+	int want, got;
+	char *exact;
+
+	am_error_clear(&err);
+	assert_non_null(exact = malloc(n));
+	memcpy(exact, line, n);
+	assert_int_equal(am_source_borrow_text(&src, "t", exact, n, &err), 0);
+	assert_int_equal(am_source_next_view(&src, &ll, NULL, NULL), 1);
+	assert_true(ll.in_place);
+	assert_ptr_equal(ll.text, exact);
+	want = naive_postmap_key(ll.text, ll.len, &want_len);
+	got = am_source_postmap_key(&ll, &got_len);
+	if (got != want || (got && got_len != want_len))
+		fail_msg("in place: \"%.*s\": %d/%zu, want %d/%zu",
+		    (int)ll.len, ll.text, got, got_len, want, want_len);
+	assert_int_equal(am_source_line_own(&src, &ll), 0);
+	assert_false(ll.in_place);
+	assert_ptr_not_equal(ll.text, exact);
+	got = am_source_postmap_key(&ll, &got_len);
+	if (got != want || (got && got_len != want_len))
+		fail_msg("copied: \"%.*s\"", (int)ll.len, ll.text);
+	got = am_source_parse_postmap(&src, &ll, &entry, NULL, NULL);
+	if (got != want || (got && entry.key_len != want_len))
+		fail_msg("parsed: \"%.*s\"", (int)n, line);
+	am_source_close(&src);
+	free(exact);
+}
+
+/*
+ * Every byte value at every place of keys up to 19 bytes, alone and with
+ * a '"' or '\\' nine bytes on: inside a word of the key scan, at its
+ * edges and in its tail.
+ */
+static void
+test_postmap_key_scan_every_byte(void **state)
+{
+	char line[64];
+	size_t klen, at, n;
+	int c, second;
+
+	(void)state;
+	for (klen = 2; klen < 20; klen++) {
+		for (at = 1; at < klen; at++) {
+			for (c = 0; c < 256; c++) {
+				if (c == '\n')
+					continue;
+				for (second = 0; second < 3; second++) {
+					memset(line, 'k', klen);
+					line[at] = (char)c;
+					if (second > 0 && at + 9 < klen)
+						line[at + 9] = second == 1 ?
+						    '"' : '\\';
+					memcpy(line + klen, " v\n", 3);
+					n = klen + 3;
+					check_key_scan(line, n);
+					/* The line ending right after the key. */
+					line[klen] = '\n';
+					check_key_scan(line, klen + 1);
+				}
+			}
+		}
+	}
+}
+
+/*
+ * A borrowed text's last line without a newline is never given in place:
+ * nothing follows it for the scan to stop at.  A continued line is joined
+ * as always.
+ */
+static void
+test_view_last_line_and_continuation(void **state)
+{
+	static const char text[] = "a x\nb y\n z\nc w";
+	struct am_source src;
+	struct am_source_line ll;
+	struct am_error err;
+	size_t klen;
+	char *exact;
+
+	(void)state;
+	am_error_clear(&err);
+	assert_non_null(exact = malloc(sizeof(text) - 1));
+	memcpy(exact, text, sizeof(text) - 1);
+	assert_int_equal(am_source_borrow_text(&src, "t", exact,
+	    sizeof(text) - 1, &err), 0);
+	assert_int_equal(am_source_next_view(&src, &ll, NULL, NULL), 1);
+	assert_true(ll.in_place);
+	assert_int_equal(ll.len, 3);
+	assert_int_equal(am_source_next_view(&src, &ll, NULL, NULL), 1);
+	assert_false(ll.in_place);
+	assert_string_equal(ll.text, "b y z");
+	assert_int_equal(am_source_next_view(&src, &ll, NULL, NULL), 1);
+	assert_false(ll.in_place);
+	assert_string_equal(ll.text, "c w");
+	assert_int_equal(am_source_postmap_key(&ll, &klen), 1);
+	assert_int_equal(klen, 1);
+	assert_int_equal(am_source_next_view(&src, &ll, NULL, NULL), 0);
+	am_source_close(&src);
+	free(exact);
+}
+
 /* ---- alias entries ---- */
 
 static void
@@ -703,6 +854,8 @@ main(void)
 		T(test_postmap_alias_format_warns_but_stored),
 		T(test_postmap_value_whitespace),
 		T(test_postmap_long_keys),
+		T(test_postmap_key_scan_every_byte),
+		T(test_view_last_line_and_continuation),
 		T(test_alias_serialisation_table),
 		T(test_alias_need_pair),
 		T(test_alias_name_must_be_local),
