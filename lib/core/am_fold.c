@@ -18,6 +18,39 @@ am_fold_ascii(char *s, size_t len)
 			s[i] = (char)(s[i] + ('a' - 'A'));
 }
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH (ONES * 0x80)
+
+/*
+ * A byte >= 0x80, or one in 'A'-'Z': adding 0x3f (0x25) to a byte below
+ * 0x80 sets its top bit exactly when it is >= 'A' (> 'Z'), and carries
+ * into no other byte.
+ */
+static bool
+word_needs_fold(uint64_t w)
+{
+	if ((w & HIGH) != 0)
+		return true;
+	return ((w + ONES * 0x3f) & ~(w + ONES * 0x25) & HIGH) != 0;
+}
+
+bool
+am_fold_is_folded(const char *s, size_t len)
+{
+	uint64_t w;
+	size_t i;
+
+	for (i = 0; len - i >= 8; i += 8) {
+		memcpy(&w, s + i, sizeof(w));
+		if (word_needs_fold(w))
+			return false;
+	}
+	for (; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80 || (s[i] >= 'A' && s[i] <= 'Z'))
+			return false;
+	return true;
+}
+
 typedef UCaseMap *ucasemap_open_fn(const char *, uint32_t, UErrorCode *);
 typedef int32_t ucasemap_fold_fn(const UCaseMap *, char *, int32_t,
     const char *, int32_t, UErrorCode *);

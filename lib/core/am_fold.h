@@ -24,6 +24,11 @@
 
 /* Lowercase A-Z in place. */
 void am_fold_ascii(char *s, size_t len);
+/*
+ * Whether s[0, len) folds to itself whatever the mode: ASCII without
+ * capitals (almost every key, so it is checked eight bytes at a time).
+ */
+bool am_fold_is_folded(const char *s, size_t len);
 
 struct am_folder {
 	void *icu;		/* dlopen() handle, NULL until needed */

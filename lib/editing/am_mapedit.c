@@ -243,18 +243,6 @@ am_mapedit_note(const struct am_mapedit *ed, const struct am_mapedit_entry *e)
 	return p;
 }
 
-/* Nothing to fold: ASCII without capitals (almost every key). */
-static bool
-is_folded(const char *s, size_t len)
-{
-	const char *e = s + len;
-
-	for (; s < e; s++)
-		if ((unsigned char)*s >= 0x80 || (*s >= 'A' && *s <= 'Z'))
-			return false;
-	return true;
-}
-
 /* The key as the table holds it: the one query folding of am_compile. */
 static int
 fold_key(struct am_mapedit *ed, const char *key, size_t len,
@@ -383,7 +371,7 @@ index_entry(struct am_mapedit *ed, struct am_source_line *ll,
 		e->value = pe.value;
 		pd->value_len = pe.value_len;
 	}
-	if (is_folded(e->key, pd->key_len)) {
+	if (am_fold_is_folded(e->key, pd->key_len)) {
 		e->fkey = e->key;
 		pd->fkey.s = e->key;
 		pd->fkey.len = pd->key_len;

@@ -409,18 +409,6 @@ out:
 	return rc;
 }
 
-static bool
-key_is_folded(const char *key, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)key[i] >= 0x80 ||
-		    (key[i] >= 'A' && key[i] <= 'Z'))
-			return false;
-	return true;
-}
-
 int
 am_compile_fold_query(struct am_folder *folder, const char *key, size_t len,
     bool fold, bool utf8, struct am_buf *out, struct am_error *err)
@@ -436,7 +424,7 @@ am_compile_fold_query(struct am_folder *folder, const char *key, size_t len,
 		goto done;
 	}
 	/* Nothing to fold (almost every key): ASCII without capitals. */
-	if (!fold || key_is_folded(key, len)) {
+	if (!fold || am_fold_is_folded(key, len)) {
 		rc = 0;
 		goto done;
 	}

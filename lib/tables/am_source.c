@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,6 +316,47 @@ static const unsigned char key_special[256] = {
 	[' '] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGH (ONES * 0x80)
+
+/*
+ * Whether none of eight bytes is one the key scan stops at: none below
+ * '#' (0x23: the NUL, whitespace, ' ', '"', and a few harmless ones) and
+ * no '\\'.  With the top bits cleared, adding 0x5d sets a byte's top bit
+ * exactly when it is >= 0x23, carrying into no other byte; w ^ '\\' has
+ * a zero byte where w has a '\\' (the classic has-zero test, exact for
+ * the word as a whole).
+ */
+static bool
+word_is_plain(uint64_t w)
+{
+	uint64_t below = ~(w | ((w & ~HIGH) + ONES * 0x5d)) & HIGH;
+	uint64_t bs = w ^ (ONES * '\\');
+
+	return (below | ((bs - ONES) & ~bs & HIGH)) == 0;
+}
+
+/*
+ * The first byte at or after p that the key scan looks at: eight bytes at
+ * a time while they lie before end, then the table up to the byte at end
+ * (one of key_special, see above).
+ */
+static const char *
+skip_plain(const char *p, const char *end)
+{
+	uint64_t w;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, sizeof(w));
+		if (!word_is_plain(w))
+			break;
+		p += 8;
+	}
+	while (!key_special[(unsigned char)*p])
+		p++;
+	return p;
+}
+
 /*
  * The key ends at whitespace outside quotes and not after '\\'; the text
  * ends at end or at a NUL, whichever comes first.
@@ -326,8 +368,7 @@ postmap_key_end(const char *key, const char *end, bool *in_quotes)
 
 	*in_quotes = false;
 	for (p = key; p < end; p++) {
-		while (!key_special[(unsigned char)*p])
-			p++;
+		p = skip_plain(p, end);
 		if (p >= end || *p == '\0')
 			break;
 		if (*p == '\\') {

@@ -150,11 +150,57 @@ test_fold_key_no_utf8_is_ascii(void **state)
 	    res_len);
 }
 
+/* The byte at a time rule am_fold_is_folded() checks a word at a time. */
+static bool
+naive_is_folded(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] >= 0x80 || (s[i] >= 'A' && s[i] <= 'Z'))
+			return false;
+	return true;
+}
+
+/*
+ * Every byte value at every place of keys up to 19 bytes long (inside a
+ * word, at its edges, in the tail), and a second one after it: the word
+ * test agrees with the byte rule.
+ */
+static void
+test_is_folded_every_byte(void **state)
+{
+	char key[20];
+	size_t len, at;
+	int c;
+
+	(void)state;
+	for (len = 0; len < sizeof(key); len++) {
+		memset(key, 'a', sizeof(key));
+		assert_true(am_fold_is_folded(key, len));
+		for (at = 0; at < len; at++) {
+			for (c = 0; c < 256; c++) {
+				memset(key, 'a', sizeof(key));
+				key[at] = (char)c;
+				if (at + 1 < len)
+					key[len - 1] = (char)(255 - c);
+				if (am_fold_is_folded(key, len) !=
+				    naive_is_folded(key, len))
+					fail_msg("len %zu, byte 0x%02x at %zu",
+					    len, c, at);
+			}
+		}
+	}
+	/* Bytes past len are not looked at. */
+	assert_true(am_fold_is_folded("abcdefghABCDEFGH", 8));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_ascii),
+		cmocka_unit_test(test_is_folded_every_byte),
 		cmocka_unit_test_setup_teardown(test_fold_utf8_reference,
 		    setup_fold, teardown_fold),
 		cmocka_unit_test_setup_teardown(test_fold_utf8_grows,
