@@ -282,13 +282,17 @@ join_list(const struct am_edit_req *req, const char *sep, char **value,
 	return 0;
 }
 
-/* The destinations as the file writes a list (a pass over the file). */
+/*
+ * The destinations as the file writes a list.  Finding its separator can
+ * take a pass over the whole file (one without a list has no comma to
+ * find): only a list of two or more needs it.
+ */
 static int
 join_dests(struct am_edit_plan *plan, const struct am_edit_req *req,
     struct am_error *err)
 {
-	return join_list(req, am_mapedit_list_sep(&plan->med), &plan->value,
-	    err);
+	return join_list(req, req->ndests > 1 ?
+	    am_mapedit_list_sep(&plan->med) : ", ", &plan->value, err);
 }
 
 /* Whether the change leaves the bytes of the file as they are. */

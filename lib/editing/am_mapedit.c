@@ -1018,6 +1018,27 @@ line_at(const char *text, size_t off)
 }
 
 /*
+ * line_at() of the file: counted from the nearest category header above
+ * off, whose line the index knows, instead of from the top of a file of a
+ * million lines.  (A header on the last line, without a newline, starts
+ * no line after it: counted from the top.)
+ */
+static long
+line_of(const struct am_mapedit *ed, size_t off)
+{
+	const struct am_mapedit_category *c;
+	size_t i = ed->ncategories;
+
+	while (i > 0 && ed->categories[i - 1].header_end > off)
+		i--;
+	if (i == 0 || ed->text[ed->categories[i - 1].header_end - 1] != '\n')
+		return line_at(ed->text, off);
+	c = &ed->categories[i - 1];
+	return c->line + line_at(ed->text + c->header_end,
+	    off - c->header_end);
+}
+
+/*
  * Text of a comment line (a note, a header): valid UTF-8 without control
  * characters, C1 (U+0080-U+009F) included, so that neither the file nor
  * a terminal that shows it is broken.
@@ -1359,7 +1380,7 @@ add_replace(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	if (replace_range(ed, from, e->end, &ins, ch) < 0)
 		goto nomem;
 	ch->result = AM_MAPEDIT_REPLACED;
-	ch->line = line_at(ed->text, from) + (add->note != NULL);
+	ch->line = line_of(ed, from) + (add->note != NULL);
 	rc = 0;
 	goto out;
 nomem:
@@ -1428,7 +1449,7 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 		am_error_set(err, AM_E_INVALID, "%s, line %ld: this line "
 		    "starts with whitespace: under a new \"%s\" Postfix would "
 		    "read it as part of that entry; remove it (or join it to "
-		    "its entry) first", ed->path, line_at(ed->text, cont),
+		    "its entry) first", ed->path, line_of(ed, cont),
 		    add->key);
 		goto out;
 	}
@@ -1465,7 +1486,7 @@ am_mapedit_add(struct am_mapedit *ed, const struct am_mapedit_add *add,
 	ch->category = new_section ? -1 : cat;
 	ch->category_name = new_section ? add->new_category :
 	    category_name(ed, cat);
-	ch->line = line_at(ed->text, pos) + lines_before;
+	ch->line = line_of(ed, pos) + lines_before;
 	rc = 0;
 	goto out;
 nomem:
