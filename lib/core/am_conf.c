@@ -309,37 +309,22 @@ am_postconf_free(struct am_postconf *pc)
 }
 
 /*
- * Postfix's built-in defaults for the parameters archmail reads.
+ * Defaults that are not Postfix 3.7's default of a parameter its postmap
+ * reads at start-up (those are in postfix_reads[], with their limits):
  * default_database_type and alias_database follow archmail's LMDB-only
- * tables (Debian's Postfix says hash); see archmail-postmap(8).
+ * tables (Debian's Postfix says hash; see archmail-postmap(8)), and
+ * alias_maps and config_directory are read later or elsewhere.
  */
 static const struct {
 	const char *name;
 	const char *value;
 } postconf_defaults[] = {
-	{ "compatibility_level", "0" },
-	{ "smtputf8_enable",
-	    "${{$compatibility_level} <level {1} ? {no} : {yes}}" },
 	{ "default_database_type", "lmdb" },
 	/* Literal, as Debian's hash:/etc/aliases (no loop through a
 	 * default_database_type that names alias_database). */
 	{ "alias_database", "lmdb:/etc/aliases" },
 	{ "alias_maps", "lmdb:/etc/aliases" },
-	{ "lmdb_map_size", "16777216" },
 	{ "config_directory", "/etc/postfix" },
-	/* What am_postconf_check_host() looks at. */
-	{ "syslog_facility", "mail" },
-	{ "maillog_file_prefixes", "/var, /dev/stdout" },
-	{ "inet_protocols", "all" },
-	{ "inet_interfaces", "all" },
-	{ "myorigin", "$myhostname" },
-	{ "default_privs", "nobody" },
-	{ "mail_owner", "postfix" },
-	{ "setgid_group", "postdrop" },
-	{ "mynetworks_style",
-	    "${{$compatibility_level} <level {2} ? {subnet} : {host}}" },
-	{ "default_verp_delimiters", "+=" },
-	{ "verp_delimiter_filter", "-=+" },
 };
 
 /*
@@ -371,6 +356,7 @@ static const struct pc_read {
 	 */
 	long min, max;
 	char unit;		/* a time's unit when its value has none */
+	const char *dflt;	/* Postfix's default; NULL: computed */
 } postfix_reads[] = {
 #include "am_conf_reads.inc"
 };
@@ -387,7 +373,15 @@ struct pc_eval {
 	 */
 	long known;
 	size_t work;			/* bytes expanded so far */
+	/*
+	 * With known >= 0: the string parameters' defaults as Postfix
+	 * stores them once it has read them, evaluated (pc_stored()), by
+	 * postfix_reads[] index; shared with sub-evaluations.
+	 */
+	char **stored;
 };
+
+#define PC_READS	(sizeof(postfix_reads) / sizeof(postfix_reads[0]))
 
 /* The index of name in postfix_reads[], or -1. */
 static long
@@ -431,29 +425,35 @@ pc_is_set(const struct am_postconf *pc, const char *name)
 }
 
 static int pc_host_domain(struct pc_eval *, struct am_buf *);
+static int pc_expand(struct pc_eval *, const char *, size_t, struct am_buf *,
+    int);
 
-/* The raw value: main.cf's last assignment wins, else Postfix's default. */
+/* main.cf's last assignment of name, or NULL; *line is its line. */
 static const char *
-pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
+pc_setting_of(const struct am_postconf *pc, const char *name, size_t len,
+    long *line)
 {
-	const struct am_postconf *pc = ev->pc;
-	const char *dot;
 	size_t i;
-	long k;
 
-	*line = 0;
 	for (i = pc->count; i > 0; i--)
 		if (strlen(pc->param[i - 1].name) == len &&
 		    memcmp(pc->param[i - 1].name, name, len) == 0) {
 			*line = pc->param[i - 1].line;
 			return pc->param[i - 1].value;
 		}
+	return NULL;
+}
+
+/* Postfix's default of name as written (or computed), or NULL. */
+static const char *
+pc_default(struct pc_eval *ev, const char *name, size_t len)
+{
+	const struct am_postconf *pc = ev->pc;
+	const char *dot;
+	size_t i;
+	long k;
+
 #define IS(s)	(len == strlen(s) && memcmp(name, s, len) == 0)
-	if (ev->known >= 0) {
-		k = pc_read_index(name, len);
-		if (k < 0 || k >= ev->known)
-			return NULL;
-	}
 	if (IS("myhostname")) {
 		/* Postfix qualifies a bare host name with $mydomain. */
 		am_buf_reset(&ev->host);
@@ -477,11 +477,66 @@ pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
 		if (IS(postconf_defaults[i].name))
 			return postconf_defaults[i].value;
 #undef IS
+	if ((k = pc_read_index(name, len)) >= 0)
+		return postfix_reads[k].dflt;
 	return NULL;
 }
 
-static int pc_expand(struct pc_eval *, const char *, size_t, struct am_buf *,
-    int);
+/*
+ * The default of postfix_reads[k] as Postfix keeps it after reading it:
+ * a string's default evaluated then (against what was known before it,
+ * not itself), so that a later "$name" expands that result once more;
+ * other types' defaults as written.  A default that fails to evaluate
+ * failed when it was read (am_postconf_check() reports that): raw then.
+ */
+static const char *
+pc_stored(struct pc_eval *ev, long k, const char *raw)
+{
+	struct pc_eval sub;
+	struct am_buf buf = AM_BUF_INIT;
+	enum pc_type t = postfix_reads[k].type;
+
+	if (raw == NULL || ev->stored == NULL || (t != PC_STR &&
+	    t != PC_HOST && t != PC_LEVEL))
+		return raw;
+	if (ev->stored[k] != NULL)
+		return ev->stored[k];
+	sub = *ev;
+	sub.host = (struct am_buf)AM_BUF_INIT;
+	sub.known = k;
+	sub.line = 0;
+	if (pc_expand(&sub, raw, strlen(raw), &buf, 1) == 0 &&
+	    am_buf_addc(&buf, '\0') == 0) {
+		ev->stored[k] = buf.data;
+		buf.data = NULL;
+	}
+	ev->work = sub.work;
+	am_buf_free(&buf);
+	am_buf_free(&sub.host);
+	return ev->stored[k] != NULL ? ev->stored[k] : raw;
+}
+
+/*
+ * The raw value: main.cf's last assignment wins, else Postfix's default
+ * (with known >= 0, of a parameter read before only, as Postfix keeps it).
+ */
+static const char *
+pc_raw(struct pc_eval *ev, const char *name, size_t len, long *line)
+{
+	const char *v;
+	long k;
+
+	*line = 0;
+	if ((v = pc_setting_of(ev->pc, name, len, line)) != NULL)
+		return v;
+	if (ev->known < 0)
+		return pc_default(ev, name, len);
+	k = pc_read_index(name, len);
+	if (k < 0 || k >= ev->known)
+		return NULL;
+	return pc_stored(ev, k, pc_default(ev, name, len));
+}
+
 
 /*
  * myhostname's default for a host name without a dot: the name and
@@ -495,7 +550,7 @@ static int
 pc_host_domain(struct pc_eval *ev, struct am_buf *out)
 {
 	struct am_error e;
-	struct pc_eval sub = { ev->pc, &e, 0, AM_BUF_INIT, 0, 0 };
+	struct pc_eval sub = { ev->pc, &e, 0, AM_BUF_INIT, 0, 0, ev->stored };
 	struct am_buf d = AM_BUF_INIT;
 	const char *raw;
 	long line, k;
@@ -854,15 +909,23 @@ static int
 pc_eval_known(const struct am_postconf *pc, const char *name, long known,
     char **out, struct am_error *err)
 {
-	/* Its own default is known when it is read; the later ones not. */
-	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT,
-	    known >= 0 ? known + 1 : -1, 0 };
+	/*
+	 * Read: the parameters before it are known, not itself (Postfix
+	 * evaluates a default before it stores it), unless main.cf sets it.
+	 */
+	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, known, 0, NULL };
 	struct am_buf buf = AM_BUF_INIT;
 	const char *v;
+	size_t i;
 	int rc = -1;
 
 	*out = NULL;
-	if ((v = pc_raw(&ev, name, strlen(name), &ev.line)) == NULL) {
+	if (known >= 0 && (ev.stored = calloc(PC_READS, sizeof(char *))) ==
+	    NULL)
+		return am_error_set(err, AM_E_NOMEM, "out of memory");
+	if ((v = pc_setting_of(pc, name, strlen(name), &ev.line)) == NULL)
+		v = pc_default(&ev, name, strlen(name));
+	if (v == NULL) {
 		rc = 0;
 		goto out;
 	}
@@ -878,6 +941,10 @@ pc_eval_known(const struct am_postconf *pc, const char *name, long known,
 out:
 	am_buf_free(&buf);
 	am_buf_free(&ev.host);
+	if (ev.stored != NULL)
+		for (i = 0; i < PC_READS; i++)
+			free(ev.stored[i]);
+	free(ev.stored);
 	return rc;
 }
 
@@ -1099,7 +1166,7 @@ pc_hostname(const char *s)
 int
 am_postconf_check(const struct am_postconf *pc, struct am_error *err)
 {
-	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, -1, 0 };
+	struct pc_eval ev = { pc, err, 0, AM_BUF_INIT, -1, 0, NULL };
 	const struct pc_read *rd;
 	long long lv[3];
 	char *v, *r;

@@ -247,6 +247,12 @@ cfcase string-empty 1 1 'mail_name =\n'
 cfcase verp-length 1 1 'default_verp_delimiters = abc\n'
 cfcase verp-filter 1 1 'verp_delimiter_filter = x\n'
 cfcase facility 1 1 'syslog_facility = bogus\n'
+# A default is stored evaluated when Postfix reads it: relay_domains'
+# $mydestination is "$" here and expands again in fast_flush_domains; and
+# it is not yet known while its own default is evaluated (no loop).
+cfcase stored-default 1 1 'mydestination = $$\n'
+cfcase stored-default-loop 0 - 'mydestination = $relay_domains\n'
+cfcase stored-syslog-name 1 1 'multi_instance_name = ${x}\n'
 cfcase facility-ok 0 - 'syslog_facility = local7\n'
 cfcase maillog-prefix 1 1 'maillog_file = /tmp/postfix.log\n'
 cfcase protocols 1 1 'inet_protocols = ipv4, IPV6\n'

@@ -94,6 +94,11 @@ VALUES = {
     "mynetworks_style": ["host", "subnet", "class", "HOST", "host subnet",
                          "host,host", "bogus", ","],
     "mynetworks": ["127.0.0.0/8", ""],
+    # Defaults Postfix stores evaluated once read, then expands again.
+    "mydestination": ["$relay_domains", "$$", "$myhostname, localhost",
+                      "$fast_flush_domains"],
+    "relay_domains": ["$mydestination", "$$", ""],
+    "multi_instance_name": ["", "${x}", "$$", "postfix-2"],
     "maillog_file": ["", "/var/log/x", "/tmp/x", "/dev/stdout", "x"],
     "maillog_file_prefixes": ["/var, /dev/stdout", "/tmp", ","],
     "mail_owner": ["postfix", "nosuchuser", "root", "nobody", "daemon"],

@@ -13,7 +13,8 @@
    string ("bad string length 0 < MIN"), the smallest and largest
    numbers ("... < MIN", "... > MAX", "(min MIN)", "(max MAX)"); none
    means Postfix checks none (0 in the table, as in Postfix's own).  A
-   time's default unit is the first letter of its default value.
+   time's default unit is the first letter of its default value, and the
+   default value (`postconf -d`) is in the table too.
 3. In which order: X is read before Y when postmap accepts
    "Y = ${X?{default of Y}:{malformed}}" (X's default is known then);
    sorted by binary insertion, parameters with an empty default placed
@@ -94,6 +95,17 @@ for n in reads:
     lims[n] = "%dL, %dL, %s" % (lo, hi, unit)
 
 
+# Computed by Postfix from the machine (its name, its interfaces): the
+# library works them out itself (NULL here).
+COMPUTED = ("myhostname", "mydomain", "mynetworks")
+
+
+def c_string(v):
+    if v is None:
+        return "NULL"
+    return '"%s"' % v.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def known(x, y):
     return postmap("%s = ${%s?{%s}:{%s}}\n" % (y, x, dflt[y], BAD))[0] == 0
 
@@ -119,8 +131,11 @@ print("""/*
  * start-up (each found by setting it alone to a malformed expression),
  * in the order it reads them (found by testing ${X?...} in each: X is
  * known when the other is read, or not), with the limits Postfix checks
- * (0: none) and a time's default unit.  See am_postconf_check().
+ * (0: none), a time's default unit and Postfix's default value (NULL:
+ * computed from the machine).  See am_postconf_check().
  * tests/postconf/gen_reads.py makes it.
  */""")
 for _, n in sorted(ranked):
-    print('\t{ "%s", PC_%s, %s },' % (n, kind[n], lims[n]))
+    d = None if n in COMPUTED else dflt[n]
+    print('\t{ "%s", PC_%s, %s,\n\t    %s },' % (n, kind[n], lims[n],
+                                             c_string(d)))
