@@ -182,7 +182,7 @@ check "postmap -s -q: archmail's wording" \
 # out on or off), or both refuse; archmail's refusal names main.cf and
 # the line.  (tests/lib/postconf_differential.py runs a thousand more.)
 # cfcase NAME WANT_RC LINE MAIN.CF: LINE is the line archmail must name
-# when it refuses.
+# when it refuses ("-": a default is at fault, main.cf without a line).
 cfcase() {
 	local name=$1 want=$2 line=$3
 	mkdir -p "$T/cf-$name"
@@ -195,6 +195,10 @@ cfcase() {
 		check_eq "main.cf $name: records as Postfix's" \
 		    "$(records "$D/pf/src.lmdb")" \
 		    "$(records "$D/am/src.lmdb")"
+	elif [ "$line" = - ]; then
+		# The parameter at fault is a default: main.cf has no line.
+		check "main.cf $name: archmail names main.cf" \
+		    grep -q "main.cf: " "$D/am.err"
 	else
 		check "main.cf $name: archmail names main.cf, line $line" \
 		    grep -q "main.cf, line $line: " "$D/am.err"
@@ -250,9 +254,9 @@ cfcase facility 1 1 'syslog_facility = bogus\n'
 # A default is stored evaluated when Postfix reads it: relay_domains'
 # $mydestination is "$" here and expands again in fast_flush_domains; and
 # it is not yet known while its own default is evaluated (no loop).
-cfcase stored-default 1 1 'mydestination = $$\n'
+cfcase stored-default 1 - 'mydestination = $$\n'
 cfcase stored-default-loop 0 - 'mydestination = $relay_domains\n'
-cfcase stored-syslog-name 1 1 'multi_instance_name = ${x}\n'
+cfcase stored-syslog-name 1 - 'multi_instance_name = ${x}\n'
 cfcase facility-ok 0 - 'syslog_facility = local7\n'
 cfcase maillog-prefix 1 1 'maillog_file = /tmp/postfix.log\n'
 cfcase protocols 1 1 'inet_protocols = ipv4, IPV6\n'
