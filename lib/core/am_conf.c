@@ -389,8 +389,12 @@ pc_read_index(const char *name, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(postfix_reads) / sizeof(postfix_reads[0]); i++)
-		if (strlen(postfix_reads[i].name) == len &&
+	/* Every name lookup of an expansion comes here: first bytes first. */
+	if (len == 0)
+		return -1;
+	for (i = 0; i < PC_READS; i++)
+		if (postfix_reads[i].name[0] == name[0] &&
+		    strlen(postfix_reads[i].name) == len &&
 		    memcmp(postfix_reads[i].name, name, len) == 0)
 			return (long)i;
 	return -1;

@@ -14,6 +14,8 @@
  *    result, a failure being a configuration error; a boolean that
  *    evaluates reads yes or no; am_postfix_settings_load() runs too.
  */
+#include <dlfcn.h>
+#include <netdb.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +30,30 @@
 #include "am_source.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * main.cf's inet_interfaces may name hosts, which the check resolves as
+ * Postfix does: the fuzzer must never wait on a DNS server, so here only
+ * numeric addresses resolve (this definition takes the library's calls).
+ */
+int
+getaddrinfo(const char *node, const char *service,
+    const struct addrinfo *hints, struct addrinfo **res)
+{
+	typedef int real_fn(const char *, const char *,
+	    const struct addrinfo *, struct addrinfo **);
+	static real_fn *real;
+	struct addrinfo numeric;
+
+	if (real == NULL &&
+	    (real = (real_fn *)dlsym(RTLD_NEXT, "getaddrinfo")) == NULL)
+		return EAI_FAIL;
+	memset(&numeric, 0, sizeof(numeric));
+	if (hints != NULL)
+		numeric = *hints;
+	numeric.ai_flags |= AI_NUMERICHOST;
+	return real(node, service, &numeric, res);
+}
 
 static char dir[64], path[128], maincf[128], back[96], backcf[128];
 
