@@ -171,7 +171,7 @@ check_words(const struct am_postconf *pc, const char *name,
 	}
 }
 
-/* The address families inet_protocols allows, AF_UNSPEC for both. */
+/* The protocols inet_protocols allows, as bits (none: 0). */
 enum { PROTO_IPV4 = 1, PROTO_IPV6 = 2 };
 
 static int
@@ -305,7 +305,7 @@ origin_from_file(const struct am_postconf *pc, char **origin,
 	struct am_buf text = AM_BUF_INIT;
 	struct am_error ferr;
 	struct stat st;
-	char *path, *p, *end;
+	char none[1] = "", *path, *p, *end;
 
 	if ((path = am_root_join(pc->root, *origin)) == NULL)
 		return am_error_set(err, AM_E_NOMEM, "out of memory");
@@ -322,7 +322,8 @@ origin_from_file(const struct am_postconf *pc, char **origin,
 		return refuse(pc, "myorigin", err, "%s: file has %lu hard "
 		    "links", *origin, (unsigned long)st.st_nlink);
 	}
-	p = text.data != NULL ? text.data : "";
+	/* An empty file may leave no buffer at all. */
+	p = text.data != NULL ? text.data : none;
 	p[strcspn(p, "\n")] = '\0';
 	p += strspn(p, " \t\r\v\f");
 	for (end = p + strlen(p); end > p && strchr(" \t\r\v\f", end[-1]);)

@@ -272,6 +272,8 @@ cfcase privs-owner 1 1 'default_privs = postfix\n'
 cfcase origin-multi 1 1 'myorigin = a, b\n'
 printf '  mail.example.org \nsecond line\n' >"$T/mailname"
 cfcase origin-file 0 - "myorigin = $T/mailname\n"
+: >"$T/mailname-none"
+cfcase origin-file-none 1 1 "myorigin = $T/mailname-none\n"
 printf '\nmail.example.org\n' >"$T/mailname-empty"
 cfcase origin-file-empty 1 1 "myorigin = $T/mailname-empty\n"
 cfcase origin-file-missing 1 1 "myorigin = $T/no-mailname\n"

@@ -722,6 +722,9 @@ test_postconf_accounts_under_root(void **state)
 	unit_path(origin, sizeof(origin), etc, "mailname");
 	write_text(origin, "\tmx.example.org  \n");
 	load_at_root(cf, root, "myorigin = /etc/mailname\n", NULL);
+	write_text(origin, "");
+	load_at_root(cf, root, "myorigin = /etc/mailname\n", "myorigin file "
+	    "/etc/mailname is empty");
 	write_text(origin, "mx example\n");
 	load_at_root(cf, root, "myorigin = /etc/mailname\n", "must not "
 	    "contain multiple values: mx example");
