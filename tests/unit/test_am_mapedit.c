@@ -839,11 +839,14 @@ static void
 line_holds_key(const char *what, const struct am_mapedit_change *ch,
     const char *key)
 {
-	const char *p = ch->text.data, *e = p + ch->text.len;
+	const char *p = ch->text.data, *e;
 	long n;
 
 	if (ch->result != AM_MAPEDIT_ADDED)
 		return;
+	if (p == NULL)
+		fail_msg("%s: an added entry but no new text", what);
+	e = p + ch->text.len;
 	for (n = 1; n < ch->line && p != NULL; n++)
 		if ((p = memchr(p, '\n', (size_t)(e - p))) != NULL)
 			p++;
